@@ -1,0 +1,86 @@
+# wr: build, test, demo and install.  See README.md.
+PREFIX ?= /usr/local
+BINDIR ?= $(PREFIX)/bin
+MANDIR ?= $(PREFIX)/share/man
+DESTDIR ?=
+
+CC ?= cc
+CFLAGS ?= -O2 -g
+# Build flavours: make O=build/san SAN=1 builds the sanitizer copy.
+O ?= build
+B = $(O)/bin
+SANFLAGS = $(if $(SAN),-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all)
+WR_CPPFLAGS = -Iinclude -D_GNU_SOURCE -DJSMN_STRICT -DJSMN_PARENT_LINKS
+WR_CFLAGS = -std=c11 -Wall -Wextra -Werror $(SANFLAGS)
+LDLIBS_ALL = -lxxhash -lm
+LDLIBS_wr-query = -lcurl
+LDLIBS_wr-serve = -lmicrohttpd -lpthread
+
+PROGS = $(patsubst cmd/%.c,%,$(wildcard cmd/*.c))
+LIBSRC = $(wildcard lib/*.c)
+LIBOBJ = $(patsubst lib/%.c,$(O)/lib/%.o,$(LIBSRC))
+UNITSRC = $(wildcard tests/unit/*.c)
+UNITS = $(patsubst tests/unit/%.c,$(O)/unit/%,$(UNITSRC))
+HDRS = $(wildcard include/*.h)
+
+all: $(addprefix bin/,$(PROGS))
+
+# bin/ always holds the plain build; the programs are built in $(O) and copied.
+ifeq ($(O),build)
+bin/%: $(B)/%
+	@mkdir -p bin
+	cp $< $@
+endif
+
+$(B)/%: $(O)/cmd/%.o $(O)/libwr.a
+	@mkdir -p $(B)
+	$(CC) $(WR_CFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS_$*) $(LDLIBS_ALL)
+
+$(O)/libwr.a: $(LIBOBJ)
+	rm -f $@
+	$(AR) rcs $@ $^
+
+$(O)/lib/%.o: lib/%.c $(HDRS)
+	@mkdir -p $(O)/lib
+	$(CC) $(WR_CPPFLAGS) $(CPPFLAGS) $(WR_CFLAGS) $(CFLAGS) -c -o $@ $<
+
+$(O)/cmd/%.o: cmd/%.c $(HDRS)
+	@mkdir -p $(O)/cmd
+	$(CC) $(WR_CPPFLAGS) -DWR_PROG='"$*"' $(CPPFLAGS) $(WR_CFLAGS) $(CFLAGS) -c -o $@ $<
+
+$(O)/unit/%: tests/unit/%.c $(O)/libwr.a $(HDRS)
+	@mkdir -p $(O)/unit
+	$(CC) $(WR_CPPFLAGS) $(CPPFLAGS) $(WR_CFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< $(O)/libwr.a -lcurl $(LDLIBS_ALL)
+
+programs: $(addprefix $(B)/,$(PROGS))
+units: $(UNITS)
+
+deps:
+	@scripts/deps
+
+# The suite runs twice: on the plain build, then on an ASan+UBSan build.
+check: deps all units
+	@$(MAKE) --no-print-directory O=build/san SAN=1 programs units
+	@scripts/run-tests build build/san
+
+# Plain build only, for quick iterations.
+check-fast: all units
+	@scripts/run-tests build
+
+demo: deps all
+	@scripts/demo
+
+lint-man:
+	mandoc -Tlint -W warning man/*.1 man/*.7
+
+install: all
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man7
+	install -m 755 $(addprefix bin/,$(PROGS)) $(DESTDIR)$(BINDIR)
+	install -m 644 man/*.1 $(DESTDIR)$(MANDIR)/man1
+	install -m 644 man/*.7 $(DESTDIR)$(MANDIR)/man7
+
+clean:
+	rm -rf bin build
+
+.PHONY: all programs units deps check check-fast demo lint-man install clean
+.SECONDARY:

@@ -1,0 +1,77 @@
+/* Errors, checked allocation, growable buffers and option helpers shared by every wr program. */
+#ifndef WR_COMMON_H
+#define WR_COMMON_H
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+
+#define WR_VERSION "0.1.0"
+
+enum { WR_EXIT_OK = 0, WR_EXIT_FAIL = 1, WR_EXIT_USAGE = 2 };
+
+extern const char *wr_prog;
+
+void wr_setprog(const char *argv0);
+
+/* Print "prog: message" to stderr; a format ending in ':' appends strerror(errno). */
+void wr_warn(const char *fmt, ...);
+/* Same, then exit 2 (setup failure or unreadable input). */
+_Noreturn void wr_die(const char *fmt, ...);
+/* Same, then exit with status. */
+_Noreturn void wr_die_status(int status, const char *fmt, ...);
+/* Print "prog: file:line: message". */
+void wr_warn_at(const char *file, long line, const char *fmt, ...);
+
+void *wr_malloc(size_t n);
+void *wr_calloc(size_t n, size_t size);
+void *wr_realloc(void *p, size_t n);
+/* Caller frees. */
+char *wr_strdup(const char *s);
+/* Caller frees; copies n bytes and adds a NUL. */
+char *wr_strndup(const char *s, size_t n);
+
+/* Growable byte string, always NUL-terminated once anything was added. */
+struct wr_buf {
+	char *s;
+	size_t len, cap;
+};
+
+void wr_buf_grow(struct wr_buf *b, size_t extra);
+void wr_buf_add(struct wr_buf *b, const char *s, size_t n);
+void wr_buf_adds(struct wr_buf *b, const char *s);
+void wr_buf_addc(struct wr_buf *b, char c);
+void wr_buf_printf(struct wr_buf *b, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+void wr_buf_reset(struct wr_buf *b);
+void wr_buf_free(struct wr_buf *b);
+
+/*
+ * Parse an integer option value in [min, max]; on error print
+ * "prog: OPTION VALUE: reason" and exit 2.
+ */
+long long wr_strtonum(const char *s, long long min, long long max, const char *opt);
+/* Parse a decimal number option value; same error handling. */
+double wr_strtod(const char *s, const char *opt);
+/* Parse "LO:HI" with LO < HI; same error handling. */
+void wr_range(const char *s, double *lo, double *hi, const char *opt);
+
+/* Open path for reading ("-" is stdin); exit 2 naming the path on failure. */
+FILE *wr_open(const char *path);
+
+/*
+ * Line-buffer stdout when it is not a terminal, so the next stage of a pipe
+ * sees each record as soon as it is written.
+ */
+void wr_stdout_lines(void);
+/* Flush and check stream; return 0, or print the error and return -1. */
+int wr_fshut(FILE *fp, const char *name);
+/* Print "prog (wr) VERSION" and exit 0. */
+_Noreturn void wr_print_version(void);
+/* True when the environment asks for progress (stderr is a terminal). */
+int wr_progress_wanted(int quiet);
+
+/* Read a whole small file (a template, a key); caller frees. Exits 2 on error. */
+char *wr_slurp(const char *path, size_t max, size_t *len);
+
+#endif

@@ -1,0 +1,47 @@
+/* Bounded line reader: whole lines, a length limit, file:line positions. */
+#ifndef WR_LINE_H
+#define WR_LINE_H
+
+#include <stddef.h>
+
+enum wr_line_status {
+	WR_LINE_OK = 0,  /* a line; s[len] == '\0', the newline removed */
+	WR_LINE_EOF,     /* no more input */
+	WR_LINE_LONG,    /* a line longer than the limit, skipped whole */
+	WR_LINE_ERR      /* read error; errno is set */
+};
+
+struct wr_reader {
+	const char *name;   /* for messages: the path, or "-" for stdin */
+	long lineno;        /* number of the line last returned */
+	size_t max;         /* longest line accepted, in bytes, without newline */
+	int partial;        /* the line last returned had no final newline */
+	int fd;
+	int owned;          /* close fd at the end */
+	char *buf;          /* read buffer */
+	size_t cap, start, end;
+	int eof;
+};
+
+/* Open path ("-" or NULL is stdin) with a line limit; exits 2 if unreadable. */
+void wr_reader_open(struct wr_reader *r, const char *path, size_t max);
+/* Read from an already open descriptor (not closed at the end). */
+void wr_reader_fd(struct wr_reader *r, int fd, const char *name, size_t max);
+/*
+ * Next line. The returned bytes live until the next call. A trailing CR is
+ * kept (callers that accept CRLF strip it; see wr_chomp_cr).
+ */
+enum wr_line_status wr_reader_next(struct wr_reader *r, char **s, size_t *len);
+void wr_reader_close(struct wr_reader *r);
+
+/* Remove one trailing CR; returns the new length. */
+size_t wr_chomp_cr(char *s, size_t len);
+
+/*
+ * Read the next line and check it: over-long lines, NULs and invalid UTF-8
+ * are reported as "prog: file:line: ..." and skipped (*bad is incremented).
+ * Returns WR_LINE_OK, WR_LINE_EOF or WR_LINE_ERR (after a message).
+ */
+enum wr_line_status wr_reader_text(struct wr_reader *r, char **s, size_t *len, long *bad);
+
+#endif

@@ -1,0 +1,327 @@
+/* Errors, checked allocation, growable buffers and option helpers. */
+#include "common.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <math.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+const char *wr_prog = "wr";
+
+void
+wr_setprog(const char *argv0)
+{
+	const char *p = argv0 ? strrchr(argv0, '/') : NULL;
+
+	if (argv0 && *argv0)
+		wr_prog = p ? p + 1 : argv0;
+}
+
+static void
+vwarn(const char *file, long line, const char *fmt, va_list ap)
+{
+	int saved = errno;
+	size_t n = strlen(fmt);
+
+	fflush(stdout);
+	fprintf(stderr, "%s: ", wr_prog);
+	if (file)
+		fprintf(stderr, "%s:%ld: ", file, line);
+	vfprintf(stderr, fmt, ap);
+	if (n && fmt[n - 1] == ':')
+		fprintf(stderr, " %s", strerror(saved));
+	fputc('\n', stderr);
+}
+
+void
+wr_warn(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vwarn(NULL, 0, fmt, ap);
+	va_end(ap);
+}
+
+void
+wr_warn_at(const char *file, long line, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vwarn(file, line, fmt, ap);
+	va_end(ap);
+}
+
+void
+wr_die(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vwarn(NULL, 0, fmt, ap);
+	va_end(ap);
+	exit(WR_EXIT_USAGE);
+}
+
+void
+wr_die_status(int status, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vwarn(NULL, 0, fmt, ap);
+	va_end(ap);
+	exit(status);
+}
+
+void *
+wr_malloc(size_t n)
+{
+	void *p = malloc(n ? n : 1);
+
+	if (!p)
+		wr_die("out of memory");
+	return p;
+}
+
+void *
+wr_calloc(size_t n, size_t size)
+{
+	void *p = calloc(n ? n : 1, size ? size : 1);
+
+	if (!p)
+		wr_die("out of memory");
+	return p;
+}
+
+void *
+wr_realloc(void *p, size_t n)
+{
+	p = realloc(p, n ? n : 1);
+	if (!p)
+		wr_die("out of memory");
+	return p;
+}
+
+char *
+wr_strdup(const char *s)
+{
+	return wr_strndup(s, strlen(s));
+}
+
+char *
+wr_strndup(const char *s, size_t n)
+{
+	char *p = wr_malloc(n + 1);
+
+	memcpy(p, s, n);
+	p[n] = '\0';
+	return p;
+}
+
+void
+wr_buf_grow(struct wr_buf *b, size_t extra)
+{
+	size_t need = b->len + extra + 1;
+
+	if (need < b->len)
+		wr_die("out of memory");
+	if (need <= b->cap)
+		return;
+	size_t cap = b->cap ? b->cap : 64;
+	while (cap < need)
+		cap = cap > SIZE_MAX / 2 ? need : cap * 2;
+	b->s = wr_realloc(b->s, cap);
+	b->cap = cap;
+}
+
+void
+wr_buf_add(struct wr_buf *b, const char *s, size_t n)
+{
+	wr_buf_grow(b, n);
+	if (n)
+		memcpy(b->s + b->len, s, n);
+	b->len += n;
+	b->s[b->len] = '\0';
+}
+
+void
+wr_buf_adds(struct wr_buf *b, const char *s)
+{
+	wr_buf_add(b, s, strlen(s));
+}
+
+void
+wr_buf_addc(struct wr_buf *b, char c)
+{
+	wr_buf_grow(b, 1);
+	b->s[b->len++] = c;
+	b->s[b->len] = '\0';
+}
+
+void
+wr_buf_printf(struct wr_buf *b, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(NULL, 0, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		wr_die("vsnprintf failed");
+	wr_buf_grow(b, (size_t)n);
+	va_start(ap, fmt);
+	vsnprintf(b->s + b->len, (size_t)n + 1, fmt, ap);
+	va_end(ap);
+	b->len += (size_t)n;
+}
+
+void
+wr_buf_reset(struct wr_buf *b)
+{
+	b->len = 0;
+	if (b->s)
+		b->s[0] = '\0';
+}
+
+void
+wr_buf_free(struct wr_buf *b)
+{
+	free(b->s);
+	b->s = NULL;
+	b->len = b->cap = 0;
+}
+
+long long
+wr_strtonum(const char *s, long long min, long long max, const char *opt)
+{
+	char *end;
+	long long v;
+
+	errno = 0;
+	v = strtoll(s, &end, 10);
+	if (end == s || *end != '\0')
+		wr_die("%s %s: not a number", opt, s);
+	if (errno == ERANGE || v < min)
+		wr_die("%s %s: too small (minimum %lld)", opt, s, min);
+	if (errno == ERANGE || v > max)
+		wr_die("%s %s: too large (maximum %lld)", opt, s, max);
+	return v;
+}
+
+double
+wr_strtod(const char *s, const char *opt)
+{
+	char *end;
+	double v;
+
+	errno = 0;
+	v = strtod(s, &end);
+	if (end == s || *end != '\0' || errno == ERANGE || !isfinite(v))
+		wr_die("%s %s: not a number", opt, s);
+	return v;
+}
+
+void
+wr_range(const char *s, double *lo, double *hi, const char *opt)
+{
+	const char *colon = strchr(s, ':');
+	char *a, *end;
+
+	if (!colon)
+		wr_die("%s %s: expected LO:HI", opt, s);
+	a = wr_strndup(s, (size_t)(colon - s));
+	errno = 0;
+	*lo = strtod(a, &end);
+	if (end == a || *end != '\0' || !isfinite(*lo)) {
+		free(a);
+		wr_die("%s %s: expected LO:HI", opt, s);
+	}
+	free(a);
+	*hi = strtod(colon + 1, &end);
+	if (end == colon + 1 || *end != '\0' || !isfinite(*hi))
+		wr_die("%s %s: expected LO:HI", opt, s);
+	if (!(*lo < *hi))
+		wr_die("%s %s: LO must be below HI", opt, s);
+}
+
+FILE *
+wr_open(const char *path)
+{
+	FILE *fp;
+
+	if (!path || strcmp(path, "-") == 0)
+		return stdin;
+	if (!(fp = fopen(path, "r")))
+		wr_die("%s:", path);
+	return fp;
+}
+
+void
+wr_stdout_lines(void)
+{
+	if (!isatty(STDOUT_FILENO))
+		setvbuf(stdout, NULL, _IOLBF, 0);
+}
+
+int
+wr_fshut(FILE *fp, const char *name)
+{
+	int ret = 0;
+
+	if (fflush(fp) != 0 || ferror(fp)) {
+		if (errno != EPIPE) {
+			wr_warn("%s: write error:", name);
+			ret = -1;
+		}
+	}
+	return ret;
+}
+
+void
+wr_print_version(void)
+{
+	printf("%s (wr) %s\n", wr_prog, WR_VERSION);
+	exit(wr_fshut(stdout, "stdout") ? WR_EXIT_USAGE : WR_EXIT_OK);
+}
+
+int
+wr_progress_wanted(int quiet)
+{
+	return !quiet && isatty(STDERR_FILENO);
+}
+
+char *
+wr_slurp(const char *path, size_t max, size_t *len)
+{
+	struct wr_buf b = {0};
+	char tmp[8192];
+	ssize_t n;
+	int fd = strcmp(path, "-") == 0 ? STDIN_FILENO : open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		wr_die("%s:", path);
+	while ((n = read(fd, tmp, sizeof tmp)) != 0) {
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			wr_die("%s:", path);
+		}
+		if (b.len + (size_t)n > max)
+			wr_die("%s: larger than %zu bytes", path, max);
+		wr_buf_add(&b, tmp, (size_t)n);
+	}
+	if (fd != STDIN_FILENO)
+		close(fd);
+	if (!b.s)
+		wr_buf_add(&b, "", 0);
+	if (len)
+		*len = b.len;
+	return b.s;
+}

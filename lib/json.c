@@ -1,0 +1,379 @@
+/* JSON on top of jsmn: growing token arrays, lookups, escaping and unescaping. */
+#include <jsmn.h>
+
+#include "json.h"
+
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "utf8.h"
+
+void
+wr_json_init(struct wr_json *j)
+{
+	memset(j, 0, sizeof *j);
+}
+
+void
+wr_json_free(struct wr_json *j)
+{
+	free(j->tok);
+	memset(j, 0, sizeof *j);
+}
+
+int
+wr_json_parse(struct wr_json *j, const char *js, size_t len, const char **why)
+{
+	jsmn_parser p;
+	int r;
+
+	j->js = js;
+	j->len = len;
+	j->n = 0;
+	if (len > (size_t)0x7fffffff) {
+		*why = "document too large";
+		return -1;
+	}
+	if (!j->tok) {
+		j->cap = 256;
+		j->tok = wr_malloc(j->cap * sizeof *j->tok);
+	}
+	for (;;) {
+		jsmn_init(&p);
+		r = jsmn_parse(&p, js, len, j->tok, j->cap);
+		if (r != JSMN_ERROR_NOMEM)
+			break;
+		if (j->cap >= WR_JSON_MAX_TOKENS) {
+			*why = "too many JSON values";
+			return -1;
+		}
+		j->cap *= 2;
+		j->tok = wr_realloc(j->tok, j->cap * sizeof *j->tok);
+	}
+	if (r == JSMN_ERROR_INVAL) {
+		*why = "invalid JSON";
+		return -1;
+	}
+	if (r == JSMN_ERROR_PART) {
+		*why = "truncated JSON";
+		return -1;
+	}
+	if (r < 1) {
+		*why = "empty JSON";
+		return -1;
+	}
+	j->n = r;
+	/* jsmn accepts several values in a row; we want exactly one. */
+	if (wr_json_skip(j, 0) != r) {
+		*why = "more than one JSON value";
+		return -1;
+	}
+	return 0;
+}
+
+int
+wr_json_skip(const struct wr_json *j, int i)
+{
+	int pending = 1;
+
+	/* Every token's children follow it; count them down. */
+	while (pending > 0 && i < j->n) {
+		const jsmntok_t *t = &j->tok[i];
+		/* An object counts its keys, a key its value, an array its items. */
+		pending += t->size - 1;
+		i++;
+	}
+	return i;
+}
+
+int
+wr_json_get(const struct wr_json *j, int obj, const char *key)
+{
+	int i, k;
+	size_t klen = strlen(key);
+
+	if (obj < 0 || obj >= j->n || j->tok[obj].type != JSMN_OBJECT)
+		return -1;
+	i = obj + 1;
+	for (k = 0; k < j->tok[obj].size; k++) {
+		const jsmntok_t *t = &j->tok[i];
+		if (t->type == JSMN_STRING && (size_t)(t->end - t->start) == klen &&
+		    memcmp(j->js + t->start, key, klen) == 0)
+			return i + 1 < j->n ? i + 1 : -1;
+		i = wr_json_skip(j, i + 1);
+	}
+	return -1;
+}
+
+int
+wr_json_path(const struct wr_json *j, int obj, ...)
+{
+	va_list ap;
+	const char *key;
+
+	va_start(ap, obj);
+	while (obj >= 0 && (key = va_arg(ap, const char *)) != NULL)
+		obj = wr_json_get(j, obj, key);
+	va_end(ap);
+	return obj;
+}
+
+int
+wr_json_index(const struct wr_json *j, int arr, int k)
+{
+	int i;
+
+	if (arr < 0 || arr >= j->n || j->tok[arr].type != JSMN_ARRAY || k < 0 || k >= j->tok[arr].size)
+		return -1;
+	i = arr + 1;
+	while (k-- > 0)
+		i = wr_json_skip(j, i);
+	return i;
+}
+
+int
+wr_json_streq(const struct wr_json *j, int i, const char *s)
+{
+	size_t n = strlen(s);
+
+	return i >= 0 && i < j->n && j->tok[i].type == JSMN_STRING &&
+	    (size_t)(j->tok[i].end - j->tok[i].start) == n &&
+	    memcmp(j->js + j->tok[i].start, s, n) == 0;
+}
+
+int
+wr_json_isnull(const struct wr_json *j, int i)
+{
+	return i < 0 || (j->tok[i].type == JSMN_PRIMITIVE && j->js[j->tok[i].start] == 'n');
+}
+
+const char *
+wr_json_raw(const struct wr_json *j, int i, size_t *len)
+{
+	*len = (size_t)(j->tok[i].end - j->tok[i].start);
+	return j->js + j->tok[i].start;
+}
+
+const char *
+wr_json_text(const struct wr_json *j, int i, size_t *len)
+{
+	int start = j->tok[i].start, end = j->tok[i].end;
+
+	if (j->tok[i].type == JSMN_STRING) {
+		start--;
+		end++;
+	}
+	*len = (size_t)(end - start);
+	return j->js + start;
+}
+
+/* The JSON number grammar: -?(0|[1-9][0-9]*)(.[0-9]+)?([eE][+-]?[0-9]+)? */
+static int
+number_syntax(const char *s, size_t n)
+{
+	size_t i = 0, d;
+
+	if (i < n && s[i] == '-')
+		i++;
+	if (i < n && s[i] == '0')
+		i++;
+	else {
+		for (d = i; i < n && s[i] >= '0' && s[i] <= '9'; i++)
+			;
+		if (i == d)
+			return 0;
+	}
+	if (i < n && s[i] == '.') {
+		for (d = ++i; i < n && s[i] >= '0' && s[i] <= '9'; i++)
+			;
+		if (i == d)
+			return 0;
+	}
+	if (i < n && (s[i] == 'e' || s[i] == 'E')) {
+		i++;
+		if (i < n && (s[i] == '+' || s[i] == '-'))
+			i++;
+		for (d = i; i < n && s[i] >= '0' && s[i] <= '9'; i++)
+			;
+		if (i == d)
+			return 0;
+	}
+	return i == n;
+}
+
+int
+wr_json_num(const struct wr_json *j, int i, double *out)
+{
+	char tmp[64], *end;
+	size_t n;
+	const char *s;
+
+	if (i < 0 || j->tok[i].type != JSMN_PRIMITIVE)
+		return -1;
+	s = wr_json_raw(j, i, &n);
+	if (n == 0 || n >= sizeof tmp || !number_syntax(s, n))
+		return -1;
+	memcpy(tmp, s, n);
+	tmp[n] = '\0';
+	*out = strtod(tmp, &end);
+	return *end == '\0' ? 0 : -1;
+}
+
+int
+wr_json_str(const struct wr_json *j, int i, struct wr_buf *out)
+{
+	size_t n;
+	const char *s;
+
+	if (i < 0 || i >= j->n || j->tok[i].type != JSMN_STRING)
+		return -1;
+	s = wr_json_raw(j, i, &n);
+	return wr_json_unescape(s, n, out);
+}
+
+static int
+hex4(const char *s, uint32_t *v)
+{
+	int i;
+
+	*v = 0;
+	for (i = 0; i < 4; i++) {
+		char c = s[i];
+		*v <<= 4;
+		if (c >= '0' && c <= '9')
+			*v |= (uint32_t)(c - '0');
+		else if (c >= 'a' && c <= 'f')
+			*v |= (uint32_t)(c - 'a' + 10);
+		else if (c >= 'A' && c <= 'F')
+			*v |= (uint32_t)(c - 'A' + 10);
+		else
+			return -1;
+	}
+	return 0;
+}
+
+int
+wr_json_unescape(const char *s, size_t n, struct wr_buf *out)
+{
+	size_t i = 0, run;
+	uint32_t c, lo;
+	char u[4];
+	int k;
+
+	wr_buf_grow(out, n);
+	while (i < n) {
+		/* Copy the run of plain bytes up to the next backslash at once. */
+		const char *bs = memchr(s + i, '\\', n - i);
+		run = bs ? (size_t)(bs - (s + i)) : n - i;
+		if (run) {
+			for (size_t q = i; q < i + run; q++)
+				if ((unsigned char)s[q] < 0x20)
+					return -1;
+			if (!wr_utf8_valid(s + i, run))
+				return -1;
+			wr_buf_add(out, s + i, run);
+			i += run;
+			continue;
+		}
+		if (++i >= n)
+			return -1;
+		switch (s[i++]) {
+		case '"': wr_buf_addc(out, '"'); break;
+		case '\\': wr_buf_addc(out, '\\'); break;
+		case '/': wr_buf_addc(out, '/'); break;
+		case 'b': wr_buf_addc(out, '\b'); break;
+		case 'f': wr_buf_addc(out, '\f'); break;
+		case 'n': wr_buf_addc(out, '\n'); break;
+		case 'r': wr_buf_addc(out, '\r'); break;
+		case 't': wr_buf_addc(out, '\t'); break;
+		case 'u':
+			if (n - i < 4 || hex4(s + i, &c))
+				return -1;
+			i += 4;
+			if (c >= 0xDC00 && c <= 0xDFFF)
+				return -1;
+			if (c >= 0xD800 && c <= 0xDBFF) {
+				if (n - i < 6 || s[i] != '\\' || s[i + 1] != 'u' || hex4(s + i + 2, &lo) ||
+				    lo < 0xDC00 || lo > 0xDFFF)
+					return -1;
+				i += 6;
+				c = 0x10000 + ((c - 0xD800) << 10) + (lo - 0xDC00);
+			}
+			k = wr_utf8_encode(c, u);
+			if (!k)
+				return -1;
+			wr_buf_add(out, u, (size_t)k);
+			break;
+		default:
+			return -1;
+		}
+	}
+	return 0;
+}
+
+void
+wr_json_escape(struct wr_buf *out, const char *s, size_t n)
+{
+	static const char hex[] = "0123456789abcdef";
+	size_t i, run = 0;
+
+	wr_buf_grow(out, n + 2);
+	wr_buf_addc(out, '"');
+	for (i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+		if (c >= 0x20 && c != '"' && c != '\\')
+			continue;
+		wr_buf_add(out, s + run, i - run);
+		run = i + 1;
+		switch (c) {
+		case '"': wr_buf_add(out, "\\\"", 2); break;
+		case '\\': wr_buf_add(out, "\\\\", 2); break;
+		case '\n': wr_buf_add(out, "\\n", 2); break;
+		case '\r': wr_buf_add(out, "\\r", 2); break;
+		case '\t': wr_buf_add(out, "\\t", 2); break;
+		case '\b': wr_buf_add(out, "\\b", 2); break;
+		case '\f': wr_buf_add(out, "\\f", 2); break;
+		default: {
+			char u[6] = {'\\', 'u', '0', '0', hex[c >> 4], hex[c & 15]};
+			wr_buf_add(out, u, 6);
+		}
+		}
+	}
+	wr_buf_add(out, s + run, n - run);
+	wr_buf_addc(out, '"');
+}
+
+void
+wr_json_escapes(struct wr_buf *out, const char *s)
+{
+	wr_json_escape(out, s, strlen(s));
+}
+
+/* Check that every string token decodes and every primitive is a JSON literal or number. */
+int
+wr_json_valid(const char *s, size_t len)
+{
+	struct wr_json j;
+	struct wr_buf tmp = {0};
+	const char *why;
+	int ok, i;
+
+	wr_json_init(&j);
+	ok = wr_json_parse(&j, s, len, &why) == 0;
+	for (i = 0; ok && i < j.n; i++) {
+		size_t n;
+		const char *r = wr_json_raw(&j, i, &n);
+		double d;
+		if (j.tok[i].type == JSMN_STRING) {
+			wr_buf_reset(&tmp);
+			ok = wr_json_unescape(r, n, &tmp) == 0;
+		} else if (j.tok[i].type == JSMN_PRIMITIVE) {
+			ok = (n == 4 && memcmp(r, "true", 4) == 0) || (n == 5 && memcmp(r, "false", 5) == 0) ||
+			    (n == 4 && memcmp(r, "null", 4) == 0) || wr_json_num(&j, i, &d) == 0;
+		}
+	}
+	wr_buf_free(&tmp);
+	wr_json_free(&j);
+	return ok;
+}

@@ -1,0 +1,166 @@
+/* Bounded line reader over a file descriptor: whole lines, a length limit, positions. */
+#include "line.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "common.h"
+#include "utf8.h"
+
+#define CHUNK 65536
+
+void
+wr_reader_fd(struct wr_reader *r, int fd, const char *name, size_t max)
+{
+	memset(r, 0, sizeof *r);
+	r->fd = fd;
+	r->name = name;
+	r->max = max;
+	r->cap = CHUNK;
+	r->buf = wr_malloc(r->cap + 1);
+}
+
+void
+wr_reader_open(struct wr_reader *r, const char *path, size_t max)
+{
+	int fd = STDIN_FILENO;
+
+	if (path && strcmp(path, "-") != 0) {
+		fd = open(path, O_RDONLY | O_CLOEXEC);
+		if (fd < 0)
+			wr_die("%s:", path);
+	}
+	wr_reader_fd(r, fd, path ? path : "-", max);
+	r->owned = fd != STDIN_FILENO;
+}
+
+void
+wr_reader_close(struct wr_reader *r)
+{
+	if (r->owned)
+		close(r->fd);
+	free(r->buf);
+	r->buf = NULL;
+}
+
+/* Read more bytes after r->end; 1 if some came, 0 at EOF, -1 on error. */
+static int
+fill(struct wr_reader *r)
+{
+	ssize_t n;
+
+	if (r->start > 0) {
+		memmove(r->buf, r->buf + r->start, r->end - r->start);
+		r->end -= r->start;
+		r->start = 0;
+	}
+	if (r->end == r->cap) {
+		size_t want = r->max + 2 > r->cap * 2 ? r->cap * 2 : r->max + 2;
+		if (want <= r->cap)
+			want = r->cap + CHUNK;
+		r->buf = wr_realloc(r->buf, want + 1);
+		r->cap = want;
+	}
+	do
+		n = read(r->fd, r->buf + r->end, r->cap - r->end);
+	while (n < 0 && errno == EINTR);
+	if (n < 0)
+		return -1;
+	if (n == 0) {
+		r->eof = 1;
+		return 0;
+	}
+	r->end += (size_t)n;
+	return 1;
+}
+
+enum wr_line_status
+wr_reader_next(struct wr_reader *r, char **s, size_t *len)
+{
+	size_t scanned = 0;
+	int skipping = 0;
+
+	r->partial = 0;
+	for (;;) {
+		char *base = r->buf + r->start;
+		size_t avail = r->end - r->start;
+		char *nl = memchr(base + scanned, '\n', avail - scanned);
+
+		if (nl) {
+			size_t n = (size_t)(nl - base);
+			r->start += n + 1;
+			r->lineno++;
+			if (skipping || n > r->max)
+				return WR_LINE_LONG;
+			*nl = '\0';
+			*s = base;
+			*len = n;
+			return WR_LINE_OK;
+		}
+		scanned = avail;
+		if (scanned > r->max) {
+			/* Too long: drop what we hold and keep reading to its end. */
+			skipping = 1;
+			r->start = r->end;
+			scanned = 0;
+		}
+		if (r->eof) {
+			if (r->end == r->start && !skipping)
+				return WR_LINE_EOF;
+			r->lineno++;
+			r->partial = 1;
+			size_t n = r->end - r->start;
+			*s = r->buf + r->start;
+			r->start = r->end;
+			if (skipping)
+				return WR_LINE_LONG;
+			(*s)[n] = '\0';
+			*len = n;
+			return WR_LINE_OK;
+		}
+		if (fill(r) < 0)
+			return WR_LINE_ERR;
+	}
+}
+
+size_t
+wr_chomp_cr(char *s, size_t len)
+{
+	if (len && s[len - 1] == '\r')
+		s[--len] = '\0';
+	return len;
+}
+
+enum wr_line_status
+wr_reader_text(struct wr_reader *r, char **s, size_t *len, long *bad)
+{
+	for (;;) {
+		enum wr_line_status st = wr_reader_next(r, s, len);
+
+		switch (st) {
+		case WR_LINE_OK:
+			if (memchr(*s, '\0', *len)) {
+				wr_warn_at(r->name, r->lineno, "line holds a NUL byte, skipped");
+				break;
+			}
+			if (!wr_utf8_valid(*s, *len)) {
+				wr_warn_at(r->name, r->lineno, "invalid UTF-8, line skipped");
+				break;
+			}
+			return st;
+		case WR_LINE_LONG:
+			wr_warn_at(r->name, r->lineno, "line longer than %zu bytes, skipped", r->max);
+			break;
+		case WR_LINE_ERR:
+			wr_warn("%s: read error:", r->name);
+			return st;
+		case WR_LINE_EOF:
+			return st;
+		}
+		if (bad)
+			(*bad)++;
+	}
+}
