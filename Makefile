@@ -9,7 +9,8 @@ CFLAGS ?= -O2 -g
 # Build flavours: make O=build/san SAN=1 builds the sanitizer copy.
 O ?= build
 B = $(O)/bin
-SANFLAGS = $(if $(SAN),-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all)
+SANITIZE = -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+SANFLAGS = $(if $(SAN),$(SANITIZE))
 WR_CPPFLAGS = -Iinclude -D_GNU_SOURCE -DJSMN_STRICT -DJSMN_PARENT_LINKS
 WR_CFLAGS = -std=c11 -Wall -Wextra -Werror $(SANFLAGS)
 LDLIBS_ALL = -lxxhash -lm
@@ -46,7 +47,7 @@ $(O)/lib/%.o: lib/%.c $(HDRS)
 
 $(O)/cmd/%.o: cmd/%.c $(HDRS)
 	@mkdir -p $(O)/cmd
-	$(CC) $(WR_CPPFLAGS) -DWR_PROG='"$*"' $(CPPFLAGS) $(WR_CFLAGS) $(CFLAGS) -c -o $@ $<
+	$(CC) $(WR_CPPFLAGS) $(CPPFLAGS) $(WR_CFLAGS) $(CFLAGS) -c -o $@ $<
 
 $(O)/unit/%: tests/unit/%.c $(O)/libwr.a $(HDRS)
 	@mkdir -p $(O)/unit

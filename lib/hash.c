@@ -113,6 +113,17 @@ wr_map_get(const struct wr_map *m, const char *key, size_t len)
 	return s->key ? &s->val : NULL;
 }
 
+const char *
+wr_map_key(const struct wr_map *m, const char *key, size_t len)
+{
+	struct wr_map_slot *s;
+
+	if (!m->cap)
+		return NULL;
+	s = find(m, key, len, XXH3_64bits(key, len));
+	return s->key;
+}
+
 static void
 grow(struct wr_map *m)
 {

@@ -350,18 +350,25 @@ wr_json_escapes(struct wr_buf *out, const char *s)
 	wr_json_escape(out, s, strlen(s));
 }
 
-/* Check that every string token decodes and every primitive is a JSON literal or number. */
+/*
+ * Check that every string token decodes and every primitive is a JSON
+ * literal or number.  The value is wrapped in brackets first: strict jsmn
+ * wants a delimiter after a primitive, so a bare "0" would look truncated.
+ */
 int
 wr_json_valid(const char *s, size_t len)
 {
 	struct wr_json j;
-	struct wr_buf tmp = {0};
+	struct wr_buf tmp = {0}, wrapped = {0};
 	const char *why;
 	int ok, i;
 
+	wr_buf_addc(&wrapped, '[');
+	wr_buf_add(&wrapped, s, len);
+	wr_buf_addc(&wrapped, ']');
 	wr_json_init(&j);
-	ok = wr_json_parse(&j, s, len, &why) == 0;
-	for (i = 0; ok && i < j.n; i++) {
+	ok = wr_json_parse(&j, wrapped.s, wrapped.len, &why) == 0 && j.tok[0].size == 1;
+	for (i = 1; ok && i < j.n; i++) {
 		size_t n;
 		const char *r = wr_json_raw(&j, i, &n);
 		double d;
@@ -374,6 +381,7 @@ wr_json_valid(const char *s, size_t len)
 		}
 	}
 	wr_buf_free(&tmp);
+	wr_buf_free(&wrapped);
 	wr_json_free(&j);
 	return ok;
 }
