@@ -138,6 +138,7 @@ wr_buf_grow(struct wr_buf *b, size_t extra)
 		cap = cap > SIZE_MAX / 2 ? need : cap * 2;
 	b->s = wr_realloc(b->s, cap);
 	b->cap = cap;
+	b->s[b->len] = '\0';
 }
 
 void

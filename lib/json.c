@@ -64,6 +64,15 @@ wr_json_parse(struct wr_json *j, const char *js, size_t len, const char **why)
 		return -1;
 	}
 	j->n = r;
+	/* jsmn lets a key go without its value ({"a"}); every key needs exactly one. */
+	for (int i = 1; i < r; i++) {
+		int p = j->tok[i].parent;
+		if (p >= 0 && j->tok[p].type == JSMN_OBJECT &&
+		    (j->tok[i].type != JSMN_STRING || j->tok[i].size != 1)) {
+			*why = "invalid JSON";
+			return -1;
+		}
+	}
 	/* jsmn accepts several values in a row; we want exactly one. */
 	if (wr_json_skip(j, 0) != r) {
 		*why = "more than one JSON value";
