@@ -8,6 +8,7 @@ PATH=$WR_BIN:$PATH
 export LC_ALL=C.UTF-8
 unset WR_MODEL OPENAI_API_KEY OPENAI_BASE_URL
 
+bats_require_minimum_version 1.5.0
 bats_load_library bats-support
 bats_load_library bats-assert
 

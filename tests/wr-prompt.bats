@@ -1,0 +1,111 @@
+#!/usr/bin/env bats
+# wr-prompt: batches in, OpenAI Batch API request lines out.
+
+setup() { load helper; }
+
+@test "the default prompt puts fixed instructions in the system message and the entries last" {
+	run wr-prompt -q -m gpt-4o-mini "$FIX/prompt-batch.txt"
+	assert_success
+	assert_output "$(cat "$FIX/prompt-default.jsonl")"
+}
+
+@test "WR_MODEL gives the model when -m is absent" {
+	run bash -c "WR_MODEL=gpt-4o-mini wr-prompt -q < '$FIX/prompt-batch.txt'"
+	assert_success
+	assert_output "$(cat "$FIX/prompt-default.jsonl")"
+}
+
+@test "without -m or WR_MODEL the error says how to give a model" {
+	run --separate-stderr wr-prompt "$FIX/prompt-batch.txt"
+	assert_failure 2
+	[ "$stderr" = "wr-prompt: no model: give -m MODEL or set WR_MODEL" ]
+}
+
+@test "a template and a system message from files, with every placeholder" {
+	printf 'Batch {{id}} has {{count}}:\n{{entries}}\n' > "$BATS_TEST_TMPDIR/t"
+	printf 'Be brief.' > "$BATS_TEST_TMPDIR/s"
+	run wr-prompt -q -m m -t "$BATS_TEST_TMPDIR/t" -s "$BATS_TEST_TMPDIR/s" "$FIX/prompt-batch.txt"
+	assert_success
+	assert_output '{"custom_id":"c5a62931ca6b6d20","method":"POST","url":"/v1/chat/completions","body":{"model":"m","messages":[{"role":"system","content":"Be brief."},{"role":"user","content":"Batch c5a62931ca6b6d20 has 2:\ncat\ndog\n"}]},"entries":["cat","dog"]}'
+}
+
+@test "an empty system message file leaves the system message out" {
+	run wr-prompt -q -m m -s /dev/null --strict "$FIX/prompt-batch.txt"
+	assert_success
+	assert_output '{"custom_id":"c5a62931ca6b6d20","method":"POST","url":"/v1/chat/completions","body":{"model":"m","messages":[{"role":"user","content":"Entries (2):\n\ncat\ndog"}]}}'
+}
+
+@test "-o adds JSON fields to every body, in order" {
+	run bash -c "wr-prompt -q -m m -s /dev/null -o temperature=0 -o 'response_format={\"type\":\"text\"}' --option max_tokens=400 < '$FIX/prompt-batch.txt'"
+	assert_success
+	assert_output '{"custom_id":"c5a62931ca6b6d20","method":"POST","url":"/v1/chat/completions","body":{"model":"m","messages":[{"role":"user","content":"Entries (2):\n\ncat\ndog"}],"temperature":0,"response_format":{"type":"text"},"max_tokens":400},"entries":["cat","dog"]}'
+}
+
+@test "-o with invalid JSON is a usage error naming the option" {
+	run --separate-stderr wr-prompt -m m -o 'temperature=zero' "$FIX/prompt-batch.txt"
+	assert_failure 2
+	assert_output ""
+	[ "$stderr" = "wr-prompt: -o temperature=zero: value is not valid JSON" ]
+	run --separate-stderr wr-prompt -m m -o 'temperature' "$FIX/prompt-batch.txt"
+	assert_failure 2
+	[ "$stderr" = "wr-prompt: -o temperature: expected KEY=JSON" ]
+	run --separate-stderr wr-prompt -m m -o 'model="x"' "$FIX/prompt-batch.txt"
+	assert_failure 2
+	[ "$stderr" = "wr-prompt: -o model=\"x\": model is set by wr-prompt (use -m)" ]
+}
+
+@test "a template with an unknown placeholder or without entries is refused" {
+	printf 'Rate {{words}}\n' > "$BATS_TEST_TMPDIR/t"
+	run --separate-stderr wr-prompt -m m -t "$BATS_TEST_TMPDIR/t" "$FIX/prompt-batch.txt"
+	assert_failure 2
+	[ "$stderr" = "wr-prompt: $BATS_TEST_TMPDIR/t: unknown placeholder {{words}} (known: {{entries}}, {{count}}, {{id}})" ]
+	printf 'Rate these.\n' > "$BATS_TEST_TMPDIR/t"
+	run --separate-stderr wr-prompt -m m -t "$BATS_TEST_TMPDIR/t" "$FIX/prompt-batch.txt"
+	assert_failure 2
+	[ "$stderr" = "wr-prompt: $BATS_TEST_TMPDIR/t: template has no {{entries}}" ]
+}
+
+@test "any UTF-8 entry yields valid JSON that decodes to the same entry" {
+	entries=$(printf 'say "hi"\nback\\\\slash\nemoji 😀\ncafé\n')
+	run bash -c "printf '%s\n' \"\$1\" | wr-batch -q | wr-prompt -q -m m | jq -r '.entries[]'" _ "$entries"
+	assert_success
+	assert_output "$(printf 'say "hi"\nback\\\\slash\nemoji 😀\ncafé')"
+}
+
+@test "control characters inside a batch are escaped as \\u00XX" {
+	run bash -c "printf '0123456789abcdef\tbell\001x\n' | wr-prompt -q -m m -s /dev/null --strict"
+	assert_success
+	assert_output '{"custom_id":"0123456789abcdef","method":"POST","url":"/v1/chat/completions","body":{"model":"m","messages":[{"role":"user","content":"Entries (1):\n\nbell\u0001x"}]}}'
+}
+
+@test "a line that is not a batch is reported with file and line, and the rest flows" {
+	printf 'not a batch\n0123456789ABCDEF\tx\nc5a62931ca6b6d20\tcat\tdog\n' > "$BATS_TEST_TMPDIR/b"
+	run --separate-stderr wr-prompt -m gpt-4o-mini "$BATS_TEST_TMPDIR/b"
+	assert_failure 1
+	assert_output "$(cat "$FIX/prompt-default.jsonl")"
+	[ "$stderr" = "wr-prompt: $BATS_TEST_TMPDIR/b:1: not a batch (ID<TAB>entry...), line skipped
+wr-prompt: $BATS_TEST_TMPDIR/b:2: not a batch (ID<TAB>entry...), line skipped
+wr-prompt: 1 requests, 2 bad lines" ]
+}
+
+@test "--strict leaves out the entries field" {
+	run bash -c "wr-prompt -q -m m --strict < '$FIX/prompt-batch.txt' | jq -c 'keys'"
+	assert_success
+	assert_output '["body","custom_id","method","url"]'
+}
+
+@test "--help, --version and a bad option" {
+	run wr-prompt -h
+	assert_success
+	assert_line --index 0 "usage: wr-prompt [-q] [--strict] [-m MODEL] [-o KEY=JSON]... [-s FILE] [-t FILE] [FILE...]"
+	run wr-prompt --version
+	assert_output "wr-prompt (wr) 0.1.0"
+	run wr-prompt -Z
+	assert_failure 2
+}
+
+@test "a full disk is an error with status 2" {
+	run bash -c "wr-prompt -q -m m < '$FIX/prompt-batch.txt' > /dev/full"
+	assert_failure 2
+	assert_output "wr-prompt: stdout: write error: No space left on device"
+}
