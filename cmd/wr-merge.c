@@ -1,0 +1,289 @@
+/* wr-merge: ratings and scored lists in, one scored word list out. */
+#include <errno.h>
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "common.h"
+#include "line.h"
+#include "merge.h"
+
+#define LINE_MAX_BYTES 4096
+#define OUT_CHUNK 65536
+
+struct input {
+	const char *path;
+	double lo, hi;
+	int scaled;        /* a -s came before it */
+	int base;
+};
+
+static struct input *inputs;
+static size_t ninputs;
+static double to_lo = 0, to_hi = 100, min_score;
+static int decimals, tsv, quiet, has_min, progress, reader_gone, exact;
+static struct wr_merge *merge;
+static struct wr_buf out;
+static long n_scores, n_bad, n_lines;
+static size_t n_written, n_below;
+
+static void
+usage(FILE *fp, int status)
+{
+	fprintf(fp,
+	    "usage: %s [-eq] [-a HOW] [-f FORMAT] [-m N] [-t LO:HI] [-B FILE ...]\n"
+	    "       [[-s LO:HI] FILE ...]\n"
+	    "  -a, --combine HOW   mean, median, min or max of an entry's scores (default mean)\n"
+	    "  -e, --exact         compare entries byte for byte, without folding\n"
+	    "  -f, --format FORMAT dict (ENTRY;SCORE, the default) or tsv (entry<TAB>score)\n"
+	    "  -m, --min N         leave out entries whose score is below N\n"
+	    "  -t, --to LO:HI      output scale (default 0:100)\n"
+	    "  -B, --base FILE     scored list whose scores win and whose entries are all\n"
+	    "                      kept; on the output scale unless a -s precedes it;\n"
+	    "                      repeatable\n"
+	    "  -s, --scale LO:HI   scale of the files and -B lists named after it\n"
+	    "                      (default 1:5)\n"
+	    "  -q, --quiet         no progress or summary on stderr\n"
+	    "  -h, --help          this help\n"
+	    "      --version       print the version\n", wr_prog);
+	exit(status);
+}
+
+static void
+add_input(const char *path, int base, int scaled, double lo, double hi)
+{
+	inputs = wr_realloc(inputs, (ninputs + 1) * sizeof *inputs);
+	inputs[ninputs].path = path;
+	inputs[ninputs].base = base;
+	inputs[ninputs].scaled = scaled;
+	inputs[ninputs].lo = lo;
+	inputs[ninputs].hi = hi;
+	ninputs++;
+}
+
+/* Write what is collected: every write(2) ends at a line end. 0 ok, -1 stop. */
+static int
+out_flush(void)
+{
+	size_t off = 0;
+	ssize_t n;
+
+	while (off < out.len) {
+		n = write(STDOUT_FILENO, out.s + off, out.len - off);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			if (errno == EPIPE) {
+				/* The reader is gone (SIGPIPE ignored): stop quietly. */
+				reader_gone = 1;
+				return -1;
+			}
+			wr_warn("stdout: write error:");
+			exit(WR_EXIT_USAGE);
+		}
+		off += (size_t)n;
+	}
+	wr_buf_reset(&out);
+	return 0;
+}
+
+static void
+read_input(const struct input *in)
+{
+	struct wr_reader r;
+	enum wr_line_status st;
+	char *line, *entry, *score;
+	size_t len, elen;
+	double v, span = in->hi - in->lo, tspan = to_hi - to_lo;
+	int same = in->lo == to_lo && in->hi == to_hi;
+
+	wr_reader_open(&r, in->path, LINE_MAX_BYTES);
+	while ((st = wr_reader_text(&r, &line, &len, &n_bad)) == WR_LINE_OK) {
+		if (progress && (++n_lines & 0xfffff) == 0)
+			fprintf(stderr, "\r%s: %ld lines", wr_prog, n_lines);
+		len = wr_chomp_cr(line, len);
+		switch (wr_merge_split(line, len, &entry, &elen, &score)) {
+		case WR_SPLIT_OK:
+			break;
+		case WR_SPLIT_SKIP:
+			continue;
+		case WR_SPLIT_NOSCORE:
+			wr_warn_at(r.name, r.lineno, "no score, line skipped");
+			n_bad++;
+			continue;
+		case WR_SPLIT_NOENTRY:
+			wr_warn_at(r.name, r.lineno, "no entry, line skipped");
+			n_bad++;
+			continue;
+		}
+		if (wr_score_parse(score, &v) != 0) {
+			wr_warn_at(r.name, r.lineno, "score \"%s\" is not a number, line skipped", score);
+			n_bad++;
+			continue;
+		}
+		if (v < in->lo || v > in->hi) {
+			wr_warn_at(r.name, r.lineno, "score %s outside the scale %g:%g, line skipped",
+			    score, in->lo, in->hi);
+			n_bad++;
+			continue;
+		}
+		/* Multiply first: 1:5 -> 0:100 maps 3.5 to exactly 62.5. */
+		if (!same)
+			v = to_lo + (v - in->lo) * tspan / span;
+		if (wr_merge_add(merge, entry, elen, v, in->base) != 0) {
+			wr_warn_at(r.name, r.lineno, "entry \"%s\" has no letters or digits, line skipped",
+			    entry);
+			n_bad++;
+			continue;
+		}
+		n_scores++;
+	}
+	if (st == WR_LINE_ERR)
+		exit(WR_EXIT_USAGE);
+	wr_reader_close(&r);
+}
+
+static void
+write_list(void)
+{
+	struct wr_merge_item it;
+	char num[64];
+	size_t i, n = wr_merge_sort(merge);
+	int k;
+
+	for (i = 0; i < n; i++) {
+		wr_merge_get(merge, i, &it);
+		if (has_min && wr_score_round(it.score, decimals) < min_score) {
+			n_below++;
+			continue;
+		}
+		k = wr_score_format(num, sizeof num, it.score, decimals);
+		if (k < 0 || (size_t)k >= sizeof num)
+			wr_die("score %g: cannot format", it.score);
+		if (tsv) {
+			wr_buf_add(&out, it.entry, it.entrylen);
+			wr_buf_addc(&out, '\t');
+		} else {
+			wr_buf_add(&out, it.key, it.keylen);
+			wr_buf_addc(&out, ';');
+		}
+		wr_buf_add(&out, num, (size_t)k);
+		wr_buf_addc(&out, '\n');
+		n_written++;
+		if (out.len >= OUT_CHUNK && out_flush() != 0)
+			return;
+	}
+	out_flush();
+}
+
+int
+main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{"base", required_argument, NULL, 'B'},
+		{"combine", required_argument, NULL, 'a'},
+		{"exact", no_argument, NULL, 'e'},
+		{"format", required_argument, NULL, 'f'},
+		{"help", no_argument, NULL, 'h'},
+		{"min", required_argument, NULL, 'm'},
+		{"quiet", no_argument, NULL, 'q'},
+		{"scale", required_argument, NULL, 's'},
+		{"to", required_argument, NULL, 't'},
+		{"version", no_argument, NULL, 'V'},
+		{NULL, 0, NULL, 0},
+	};
+	enum wr_merge_how how = WR_MERGE_MEAN;
+	double lo = 1, hi = 5;
+	size_t i, nfiles = 0;
+	int c, scaled = 0;
+
+	wr_setprog(argv[0]);
+	/* A leading '-' returns operands in place: -s applies to what follows it. */
+	while ((c = getopt_long(argc, argv, "-a:B:ef:hm:qs:t:", longopts, NULL)) != -1) {
+		switch (c) {
+		case 1:
+			add_input(optarg, 0, 1, lo, hi);
+			nfiles++;
+			break;
+		case 'a':
+			if (strcmp(optarg, "mean") == 0)
+				how = WR_MERGE_MEAN;
+			else if (strcmp(optarg, "median") == 0)
+				how = WR_MERGE_MEDIAN;
+			else if (strcmp(optarg, "min") == 0)
+				how = WR_MERGE_MIN;
+			else if (strcmp(optarg, "max") == 0)
+				how = WR_MERGE_MAX;
+			else
+				wr_die("-a %s: expected mean, median, min or max", optarg);
+			break;
+		case 'B':
+			add_input(optarg, 1, scaled, lo, hi);
+			break;
+		case 'e':
+			exact = 1;
+			break;
+		case 'f':
+			if (strcmp(optarg, "dict") == 0)
+				tsv = 0;
+			else if (strcmp(optarg, "tsv") == 0)
+				tsv = 1;
+			else
+				wr_die("-f %s: expected dict or tsv", optarg);
+			break;
+		case 'h':
+			usage(stdout, WR_EXIT_OK);
+			break;
+		case 'm':
+			min_score = wr_strtod(optarg, "-m");
+			has_min = 1;
+			break;
+		case 'q':
+			quiet = 1;
+			break;
+		case 's':
+			wr_range(optarg, &lo, &hi, "-s");
+			scaled = 1;
+			break;
+		case 't':
+			wr_range(optarg, &to_lo, &to_hi, "-t");
+			break;
+		case 'V':
+			wr_print_version();
+			break;
+		default:
+			usage(stderr, WR_EXIT_USAGE);
+		}
+	}
+	for (; optind < argc; optind++, nfiles++)
+		add_input(argv[optind], 0, 1, lo, hi);
+	if (nfiles == 0)
+		add_input("-", 0, 1, lo, hi);
+	decimals = tsv ? 2 : 0;
+	progress = wr_progress_wanted(quiet);
+
+	merge = wr_merge_new(how, tsv);
+	if (exact)
+		wr_merge_exact(merge);
+	for (i = 0; i < ninputs; i++) {
+		if (inputs[i].base && !inputs[i].scaled) {
+			inputs[i].lo = to_lo;
+			inputs[i].hi = to_hi;
+		}
+		read_input(&inputs[i]);
+	}
+	write_list();
+
+	if (progress && n_lines >= 0x100000)
+		fputs("\r\033[K", stderr);
+	if (!quiet && !reader_gone)
+		fprintf(stderr, "%s: %zu entries written, %zu below the minimum; %ld scores read, %ld bad lines\n",
+		    wr_prog, n_written, n_below, n_scores, n_bad);
+	wr_merge_free(merge);
+	wr_buf_free(&out);
+	free(inputs);
+	if (wr_fshut(stdout, "stdout"))
+		return WR_EXIT_USAGE;
+	return n_bad ? WR_EXIT_FAIL : WR_EXIT_OK;
+}
