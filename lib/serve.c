@@ -1,0 +1,455 @@
+/* wr-serve's model: chat requests in, rated entries out in one of many shapes, faults on demand. */
+#include "serve.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define XXH_INLINE_ALL
+#include <xxhash.h>
+
+static const char *const style_names[] = {
+	"plain", "colon", "dash", "tab", "numbered", "bold", "table",
+	"json-array", "json-object", "fenced", "mix",
+};
+
+static const char *const fault_names[WR_NFAULTS] = {
+	"-", "drop", "partial", "fail-500", "fail-429", "garble", "refuse",
+	"filter", "truncate", "refuse-entry",
+};
+
+static const char refusal_text[] =
+    "I'm sorry, but I can't help with rating these entries.";
+
+int
+wr_style_parse(const char *name)
+{
+	int i;
+
+	for (i = 0; i <= WR_STYLE_MIX; i++)
+		if (strcmp(name, style_names[i]) == 0)
+			return i;
+	return -1;
+}
+
+const char *
+wr_style_name(int style)
+{
+	return style >= 0 && style <= WR_STYLE_MIX ? style_names[style] : "?";
+}
+
+const char *
+wr_fault_name(enum wr_fault f)
+{
+	return (unsigned)f < WR_NFAULTS ? fault_names[f] : "?";
+}
+
+/* A uniform number in [0, 1) from the hash of (a, b) under seed. */
+static double
+draw(uint64_t seed, uint64_t a, uint64_t b)
+{
+	uint64_t in[2] = {a, b};
+
+	return (double)(XXH3_64bits_withSeed(in, sizeof in, seed) >> 11) * 0x1p-53;
+}
+
+enum wr_fault
+wr_fault_pick(const double rates[WR_NFAULTS], uint64_t seed, uint64_t bodyhash, uint64_t seen)
+{
+	double u = draw(seed, bodyhash, seen), edge = 0;
+	int f;
+
+	for (f = WR_FAULT_NONE + 1; f <= WR_FAULT_TRUNCATE; f++) {
+		if (rates[f] <= 0)
+			continue;
+		edge += rates[f];
+		if (u < edge)
+			return (enum wr_fault)f;
+	}
+	return WR_FAULT_NONE;
+}
+
+int
+wr_style_pick(int style, uint64_t seed, uint64_t bodyhash)
+{
+	if (style != WR_STYLE_MIX)
+		return style;
+	/* A different stream from the fault draw (which never uses UINT64_MAX as a count). */
+	return (int)(draw(seed, bodyhash, UINT64_MAX) * WR_NSTYLES);
+}
+
+void
+wr_chat_init(struct wr_chat *c)
+{
+	memset(c, 0, sizeof *c);
+	wr_json_init(&c->json);
+}
+
+void
+wr_chat_free(struct wr_chat *c)
+{
+	wr_json_free(&c->json);
+	wr_buf_free(&c->user);
+	wr_buf_free(&c->model);
+	free(c->entries);
+	free(c->lens);
+	memset(c, 0, sizeof *c);
+}
+
+static int
+blank(int ch)
+{
+	return ch == ' ' || ch == '\t' || ch == '\r' || ch == '\v' || ch == '\f';
+}
+
+/* Append the text of a message content (a string or an array of text parts); -1 if neither. */
+static int
+content_text(const struct wr_json *j, int t, struct wr_buf *out)
+{
+	int k, part, text;
+
+	if (t < 0)
+		return -1;
+	if (j->tok[t].type == JSMN_STRING)
+		return wr_json_str(j, t, out);
+	if (j->tok[t].type != JSMN_ARRAY)
+		return wr_json_isnull(j, t) ? 0 : -1;
+	for (k = 0; (part = wr_json_index(j, t, k)) >= 0; k++) {
+		if (j->tok[part].type == JSMN_STRING) {
+			text = part;
+		} else {
+			text = wr_json_get(j, part, "text");
+			if (text < 0 || (wr_json_get(j, part, "type") >= 0 &&
+			    !wr_json_streq(j, wr_json_get(j, part, "type"), "text")))
+				continue;
+		}
+		if (out->len && out->s[out->len - 1] != '\n')
+			wr_buf_addc(out, '\n');
+		if (wr_json_str(j, text, out))
+			return -1;
+	}
+	return 0;
+}
+
+static void
+add_entry(struct wr_chat *c, const char *s, size_t n)
+{
+	if (c->n == c->cap) {
+		c->cap = c->cap ? c->cap * 2 : 64;
+		c->entries = wr_realloc(c->entries, c->cap * sizeof *c->entries);
+		c->lens = wr_realloc(c->lens, c->cap * sizeof *c->lens);
+	}
+	c->entries[c->n] = s;
+	c->lens[c->n] = n;
+	c->n++;
+}
+
+/*
+ * The entries: the trimmed lines after the last blank line (all lines when
+ * none is blank). A final newline ends the last line; it starts no new one.
+ */
+static void
+split_entries(struct wr_chat *c)
+{
+	const char *s = c->user.s ? c->user.s : "", *end = s + c->user.len, *p, *nl, *from = s;
+	size_t a, b;
+
+	for (p = s; p < end; p = nl + 1) {
+		if (!(nl = memchr(p, '\n', (size_t)(end - p))))
+			nl = end;
+		for (a = 0; p + a < nl && blank(p[a]); a++)
+			;
+		if (p + a == nl)
+			from = nl + 1;
+	}
+	for (p = from; p < end; p = nl + 1) {
+		if (!(nl = memchr(p, '\n', (size_t)(end - p))))
+			nl = end;
+		a = 0;
+		b = (size_t)(nl - p);
+		while (a < b && blank(p[a]))
+			a++;
+		while (b > a && blank(p[b - 1]))
+			b--;
+		if (b > a)
+			add_entry(c, p + a, b - a);
+	}
+}
+
+int
+wr_chat_parse(struct wr_chat *c, const char *body, size_t len, const char **why)
+{
+	struct wr_json *j = &c->json;
+	struct wr_buf scratch = {0};
+	int msgs, m, k, role, user = -1, t;
+	double v;
+
+	wr_buf_reset(&c->user);
+	wr_buf_reset(&c->model);
+	c->n = 0;
+	c->max_tokens = 0;
+	c->prompt_bytes = 0;
+	if (wr_json_parse(j, body, len, why) || j->tok[0].type != JSMN_OBJECT) {
+		*why = "We could not parse the JSON body of your request.";
+		return -1;
+	}
+	t = wr_json_get(j, 0, "model");
+	if (t < 0 || wr_json_isnull(j, t))
+		wr_buf_adds(&c->model, "wr-serve");
+	else if (j->tok[t].type != JSMN_STRING || wr_json_str(j, t, &c->model)) {
+		*why = "model must be a string.";
+		return -1;
+	}
+	t = wr_json_get(j, 0, "stream");
+	if (t >= 0 && j->tok[t].type == JSMN_PRIMITIVE && j->js[j->tok[t].start] == 't') {
+		*why = "wr-serve does not stream; leave out \"stream\": true.";
+		return -1;
+	}
+	if ((t = wr_json_get(j, 0, "max_completion_tokens")) < 0 || wr_json_isnull(j, t))
+		t = wr_json_get(j, 0, "max_tokens");
+	if (t >= 0 && !wr_json_isnull(j, t)) {
+		if (wr_json_num(j, t, &v) || v < 1 || v != (double)(long)v) {
+			*why = "max_tokens must be a positive integer.";
+			return -1;
+		}
+		c->max_tokens = (long)v;
+	}
+	msgs = wr_json_get(j, 0, "messages");
+	if (msgs < 0 || j->tok[msgs].type != JSMN_ARRAY) {
+		*why = "messages must be an array.";
+		return -1;
+	}
+	for (k = 0; (m = wr_json_index(j, msgs, k)) >= 0; k++) {
+		role = wr_json_get(j, m, "role");
+		if (role < 0)
+			continue;
+		if (wr_json_streq(j, role, "user"))
+			user = m;
+		if (wr_json_streq(j, role, "user") || wr_json_streq(j, role, "system") ||
+		    wr_json_streq(j, role, "developer")) {
+			wr_buf_reset(&scratch);
+			if (content_text(j, wr_json_get(j, m, "content"), &scratch)) {
+				wr_buf_free(&scratch);
+				*why = "message content must be a string or an array of text parts.";
+				return -1;
+			}
+			c->prompt_bytes += scratch.len;
+		}
+	}
+	wr_buf_free(&scratch);
+	if (user < 0) {
+		*why = "messages must include a user message.";
+		return -1;
+	}
+	content_text(j, wr_json_get(j, user, "content"), &c->user);
+	split_entries(c);
+	return 0;
+}
+
+int
+wr_chat_has_entry(const struct wr_chat *c, const struct wr_map *set)
+{
+	size_t i;
+
+	for (i = 0; i < c->n; i++)
+		if (wr_map_get(set, c->entries[i], c->lens[i]))
+			return 1;
+	return 0;
+}
+
+/* An entry inside a markdown table cell: a '|' would end the cell. */
+static void
+add_cell(struct wr_buf *out, const char *s, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		if (s[i] == '|')
+			wr_buf_addc(out, '\\');
+		wr_buf_addc(out, s[i]);
+	}
+}
+
+void
+wr_answer_text(struct wr_buf *out, int style, const char *const *entries,
+    const size_t *lens, const int *scores, size_t n)
+{
+	size_t i;
+
+	if (n == 0) {
+		wr_buf_adds(out, "There are no entries to rate.");
+		return;
+	}
+	switch (style) {
+	case WR_STYLE_TABLE:
+		wr_buf_adds(out, "| Entry | Score |\n|-------|-------|\n");
+		break;
+	case WR_STYLE_JSON_ARRAY:
+		wr_buf_adds(out, "[\n");
+		break;
+	case WR_STYLE_JSON_OBJECT:
+		wr_buf_adds(out, "{\n");
+		break;
+	case WR_STYLE_FENCED:
+		wr_buf_adds(out, "Here are the ratings:\n\n```text\n");
+		break;
+	}
+	for (i = 0; i < n; i++) {
+		const char *e = entries[i];
+		size_t len = lens[i];
+		int s = scores[i];
+
+		switch (style) {
+		case WR_STYLE_COLON:
+			wr_buf_add(out, e, len);
+			wr_buf_printf(out, ": %d", s);
+			break;
+		case WR_STYLE_DASH:
+			wr_buf_add(out, e, len);
+			wr_buf_printf(out, " - %d", s);
+			break;
+		case WR_STYLE_TAB:
+			wr_buf_add(out, e, len);
+			wr_buf_printf(out, "\t%d", s);
+			break;
+		case WR_STYLE_NUMBERED:
+			wr_buf_printf(out, "%zu. ", i + 1);
+			wr_buf_add(out, e, len);
+			wr_buf_printf(out, " \xe2\x80\x94 %d", s);
+			break;
+		case WR_STYLE_BOLD:
+			wr_buf_adds(out, "**");
+			wr_buf_add(out, e, len);
+			wr_buf_printf(out, "**: %d", s);
+			break;
+		case WR_STYLE_TABLE:
+			wr_buf_adds(out, "| ");
+			add_cell(out, e, len);
+			wr_buf_printf(out, " | %d |", s);
+			break;
+		case WR_STYLE_JSON_ARRAY:
+			wr_buf_adds(out, "  {\"entry\": ");
+			wr_json_escape(out, e, len);
+			wr_buf_printf(out, ", \"score\": %d}%s", s, i + 1 < n ? "," : "");
+			break;
+		case WR_STYLE_JSON_OBJECT:
+			wr_buf_adds(out, "  ");
+			wr_json_escape(out, e, len);
+			wr_buf_printf(out, ": %d%s", s, i + 1 < n ? "," : "");
+			break;
+		default: /* plain, and the lines of fenced */
+			wr_buf_add(out, e, len);
+			wr_buf_printf(out, ";%d", s);
+			break;
+		}
+		if (i + 1 < n)
+			wr_buf_addc(out, '\n');
+	}
+	switch (style) {
+	case WR_STYLE_JSON_ARRAY:
+		wr_buf_adds(out, "\n]");
+		break;
+	case WR_STYLE_JSON_OBJECT:
+		wr_buf_adds(out, "\n}");
+		break;
+	case WR_STYLE_FENCED:
+		wr_buf_adds(out, "\n```\n\nLet me know if you would like any of them rated again.");
+		break;
+	}
+}
+
+size_t
+wr_tokens(size_t bytes)
+{
+	return (bytes + 3) / 4;
+}
+
+size_t
+wr_utf8_cut(const char *s, size_t at)
+{
+	while (at > 0 && ((unsigned char)s[at] & 0xc0) == 0x80)
+		at--;
+	return at;
+}
+
+size_t
+wr_mid_line(const char *s, size_t n)
+{
+	size_t mid = n / 2, start, end, cut;
+
+	start = mid;
+	while (start > 0 && s[start - 1] != '\n')
+		start--;
+	end = mid;
+	while (end < n && s[end] != '\n')
+		end++;
+	/* Keep at least one character of the line and drop at least one where we can. */
+	cut = wr_utf8_cut(s, start + (end - start) / 2);
+	if (cut == start && cut < end)
+		for (cut++; cut < end && ((unsigned char)s[cut] & 0xc0) == 0x80; cut++)
+			;
+	return cut;
+}
+
+void
+wr_completion_json(struct wr_buf *out, const struct wr_chat *c, const int *scores,
+    const struct wr_reply *r, struct wr_buf *text)
+{
+	const char *finish = "stop";
+	size_t answer_bytes = 0, cut;
+	int refused = r->fault == WR_FAULT_REFUSE || r->fault == WR_FAULT_REFUSE_ENTRY;
+
+	wr_buf_reset(text);
+	if (!refused && r->fault != WR_FAULT_FILTER) {
+		wr_answer_text(text, r->style, c->entries, c->lens, scores, c->n);
+		if (r->fault == WR_FAULT_TRUNCATE) {
+			text->len = wr_mid_line(text->s, text->len);
+			text->s[text->len] = '\0';
+			finish = "length";
+		}
+		if (c->max_tokens > 0 && wr_tokens(text->len) > (size_t)c->max_tokens) {
+			cut = wr_utf8_cut(text->s, (size_t)c->max_tokens * 4);
+			text->len = cut;
+			text->s[cut] = '\0';
+			finish = "length";
+		}
+		answer_bytes = text->len;
+	} else if (refused) {
+		answer_bytes = sizeof refusal_text - 1;
+	} else {
+		finish = "content_filter";
+	}
+
+	wr_buf_printf(out, "{\"id\":\"%s\",\"object\":\"chat.completion\",\"created\":%ld,\"model\":",
+	    r->id, r->created);
+	wr_json_escape(out, c->model.s, c->model.len);
+	wr_buf_adds(out, ",\"choices\":[{\"index\":0,\"message\":{\"role\":\"assistant\",\"content\":");
+	if (refused || r->fault == WR_FAULT_FILTER)
+		wr_buf_adds(out, "null");
+	else
+		wr_json_escape(out, text->s, text->len);
+	wr_buf_adds(out, ",\"refusal\":");
+	if (refused)
+		wr_json_escapes(out, refusal_text);
+	else
+		wr_buf_adds(out, "null");
+	wr_buf_printf(out, "},\"logprobs\":null,\"finish_reason\":\"%s\"}],"
+	    "\"usage\":{\"prompt_tokens\":%zu,\"completion_tokens\":%zu,\"total_tokens\":%zu},"
+	    "\"system_fingerprint\":\"wr-serve\"}",
+	    finish, wr_tokens(c->prompt_bytes), wr_tokens(answer_bytes),
+	    wr_tokens(c->prompt_bytes) + wr_tokens(answer_bytes));
+}
+
+void
+wr_error_json(struct wr_buf *out, const char *message, const char *type, const char *code)
+{
+	wr_buf_adds(out, "{\"error\":{\"message\":");
+	wr_json_escapes(out, message);
+	wr_buf_adds(out, ",\"type\":");
+	wr_json_escapes(out, type);
+	wr_buf_adds(out, ",\"param\":null,\"code\":");
+	if (code)
+		wr_json_escapes(out, code);
+	else
+		wr_buf_adds(out, "null");
+	wr_buf_adds(out, "}}");
+}

@@ -1,0 +1,675 @@
+/* wr-serve's HTTP side: routes, bearer keys, delayed answers, faults on the wire, log and counters. */
+#include "serve_http.h"
+
+#include <errno.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/resource.h>
+#include <time.h>
+
+#include <microhttpd.h>
+
+#define XXH_INLINE_ALL
+#include <xxhash.h>
+
+#include "common.h"
+#include "hash.h"
+
+/* Answers carry a fixed "created" time so that the same request gives the same bytes. */
+#define CREATED 1735689600L
+/* Idle keep-alive connections are closed after this many seconds. */
+#define IDLE_TIMEOUT 120
+
+enum route { R_CHAT = 1, R_MODELS, R_STATS, R_NOT_FOUND, R_BAD_METHOD };
+
+/* One HTTP request, from its first byte to its completion. */
+struct req {
+	enum route route;
+	struct wr_buf body;
+	int too_big;
+	int delayed;                  /* suspended; the answer below waits for the timer */
+	unsigned status;              /* 0: close the connection without an answer */
+	struct MHD_Response *resp;
+	int complete;                 /* the answer is whole (not a partial fault) */
+	int wait;                     /* the answer is subject to the latency */
+	struct wr_buf log;            /* the log line, written when the answer goes out */
+	size_t entries;
+};
+
+/* Per-thread scratch space, reused from request to request. */
+struct scratch {
+	struct scratch *next;
+	struct wr_chat chat;
+	struct wr_buf out, text;
+	int *scores;
+	size_t nscores;
+};
+
+/* A partial answer: the whole body's length is announced, only data[0..cut) is sent. */
+struct partial {
+	char *data;
+	size_t cut;
+};
+
+static const struct wr_serve_conf *conf;
+static struct MHD_Daemon *daemon_;
+static _Thread_local struct scratch *my_scratch;
+static struct scratch *all_scratch;
+static pthread_mutex_t scratch_lock = PTHREAD_MUTEX_INITIALIZER;
+
+/* Bodies seen so far (by hash) and how often: a retry draws its fault anew. */
+static struct wr_map seen;
+static pthread_mutex_t seen_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static pthread_mutex_t log_lock = PTHREAD_MUTEX_INITIALIZER;
+static int log_failed;
+static atomic_ulong n_requests, n_ok, n_errors, n_entries;
+
+/*
+ * Delayed answers. The latency is the same for every request and each
+ * deadline is taken under the lock, so the queue is already in deadline
+ * order: a ring buffer, not a heap.
+ */
+struct delayed {
+	uint64_t due;
+	struct MHD_Connection *conn;
+};
+static struct {
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	pthread_t thread;
+	struct delayed *q;
+	size_t cap, head, n;
+	int stopping, running;
+} dq = {.lock = PTHREAD_MUTEX_INITIALIZER};
+
+static uint64_t
+now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+static struct scratch *
+scratch(void)
+{
+	struct scratch *s = my_scratch;
+
+	if (!s) {
+		s = wr_calloc(1, sizeof *s);
+		wr_chat_init(&s->chat);
+		pthread_mutex_lock(&scratch_lock);
+		s->next = all_scratch;
+		all_scratch = s;
+		pthread_mutex_unlock(&scratch_lock);
+		my_scratch = s;
+	}
+	return s;
+}
+
+static void *
+timer_main(void *arg)
+{
+	struct MHD_Connection *batch[256];
+	struct timespec ts;
+	uint64_t now, due;
+	size_t k, i;
+
+	(void)arg;
+	pthread_mutex_lock(&dq.lock);
+	for (;;) {
+		while (!dq.stopping && dq.n == 0)
+			pthread_cond_wait(&dq.cond, &dq.lock);
+		now = now_ns();
+		if (!dq.stopping && dq.q[dq.head].due > now) {
+			due = dq.q[dq.head].due;
+			ts.tv_sec = (time_t)(due / 1000000000u);
+			ts.tv_nsec = (long)(due % 1000000000u);
+			pthread_cond_timedwait(&dq.cond, &dq.lock, &ts);
+			continue;
+		}
+		if (dq.stopping && dq.n == 0)
+			break;
+		for (k = 0; k < sizeof batch / sizeof *batch && dq.n &&
+		    (dq.stopping || dq.q[dq.head].due <= now); k++) {
+			batch[k] = dq.q[dq.head].conn;
+			dq.head = (dq.head + 1) % dq.cap;
+			dq.n--;
+		}
+		pthread_mutex_unlock(&dq.lock);
+		for (i = 0; i < k; i++)
+			MHD_resume_connection(batch[i]);
+		pthread_mutex_lock(&dq.lock);
+	}
+	pthread_mutex_unlock(&dq.lock);
+	return NULL;
+}
+
+/* Suspend conn until the latency has passed; 0 when stopping (answer at once). */
+static int
+delay(struct MHD_Connection *conn)
+{
+	size_t i, newcap;
+	struct delayed *q;
+
+	pthread_mutex_lock(&dq.lock);
+	if (dq.stopping) {
+		pthread_mutex_unlock(&dq.lock);
+		return 0;
+	}
+	if (dq.n == dq.cap) {
+		newcap = dq.cap ? dq.cap * 2 : 1024;
+		q = wr_malloc(newcap * sizeof *q);
+		for (i = 0; i < dq.n; i++)
+			q[i] = dq.q[(dq.head + i) % dq.cap];
+		free(dq.q);
+		dq.q = q;
+		dq.cap = newcap;
+		dq.head = 0;
+	}
+	MHD_suspend_connection(conn);
+	dq.q[(dq.head + dq.n) % dq.cap] = (struct delayed){
+		now_ns() + (uint64_t)conf->latency_ms * 1000000u, conn};
+	if (dq.n++ == 0)
+		pthread_cond_signal(&dq.cond);
+	pthread_mutex_unlock(&dq.lock);
+	return 1;
+}
+
+static void
+set_answer(struct req *r, unsigned status, const char *body, size_t len)
+{
+	r->status = status;
+	r->complete = 1;
+	r->resp = MHD_create_response_from_buffer(len, (void *)body, MHD_RESPMEM_MUST_COPY);
+	if (!r->resp)
+		wr_die("out of memory");
+	MHD_add_response_header(r->resp, MHD_HTTP_HEADER_CONTENT_TYPE, "application/json");
+}
+
+static void
+set_error(struct req *r, unsigned status, const char *message, const char *type, const char *code)
+{
+	struct scratch *s = scratch();
+
+	wr_buf_reset(&s->out);
+	wr_error_json(&s->out, message, type, code);
+	set_answer(r, status, s->out.s, s->out.len);
+}
+
+static ssize_t
+partial_read(void *cls, uint64_t pos, char *buf, size_t max)
+{
+	struct partial *p = cls;
+	size_t n;
+
+	if (pos >= p->cut)
+		return MHD_CONTENT_READER_END_WITH_ERROR;
+	n = p->cut - (size_t)pos < max ? p->cut - (size_t)pos : max;
+	memcpy(buf, p->data + pos, n);
+	return (ssize_t)n;
+}
+
+static void
+partial_free(void *cls)
+{
+	struct partial *p = cls;
+
+	free(p->data);
+	free(p);
+}
+
+/* Announce len bytes, send about half of them, then close. */
+static void
+set_partial(struct req *r, const char *body, size_t len)
+{
+	struct partial *p = wr_malloc(sizeof *p);
+
+	p->data = wr_strndup(body, len);
+	p->cut = len / 2;
+	r->status = MHD_HTTP_OK;
+	r->complete = 0;
+	r->resp = MHD_create_response_from_callback(len, 4096, partial_read, p, partial_free);
+	if (!r->resp)
+		wr_die("out of memory");
+	MHD_add_response_header(r->resp, MHD_HTTP_HEADER_CONTENT_TYPE, "application/json");
+}
+
+/* Compare without an early exit, so that timing does not reveal the key. */
+static int
+key_ok(struct MHD_Connection *conn)
+{
+	const char *h = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION);
+	size_t klen, hlen, i;
+	unsigned char diff;
+
+	if (!conf->key)
+		return 1;
+	if (!h || strncasecmp(h, "Bearer ", 7) != 0)
+		return 0;
+	h += 7;
+	while (*h == ' ')
+		h++;
+	klen = strlen(conf->key);
+	hlen = strlen(h);
+	diff = hlen != klen;
+	for (i = 0; i < klen; i++)
+		diff |= (unsigned char)(conf->key[i] ^ h[i < hlen ? i : 0]);
+	return diff == 0;
+}
+
+static void
+unauthorized(struct req *r)
+{
+	set_error(r, MHD_HTTP_UNAUTHORIZED,
+	    "Incorrect API key provided. Give it as \"Authorization: Bearer KEY\".",
+	    "invalid_request_error", "invalid_api_key");
+}
+
+static uint64_t
+count_seen(uint64_t h)
+{
+	size_t *v, n;
+
+	pthread_mutex_lock(&seen_lock);
+	v = wr_map_put(&seen, (const char *)&h, sizeof h, 0, NULL);
+	n = (*v)++;
+	pthread_mutex_unlock(&seen_lock);
+	return n;
+}
+
+/* The log line of an answered chat request: STATUS TAB FAULT TAB N TAB entry|entry... */
+static void
+log_chat(struct req *r, enum wr_fault f, const struct wr_chat *c)
+{
+	size_t i;
+
+	r->entries = c->n;
+	wr_buf_printf(&r->log, "%u\t%s\t%zu\t", r->status, wr_fault_name(f), c->n);
+	for (i = 0; i < c->n; i++) {
+		if (i)
+			wr_buf_addc(&r->log, '|');
+		wr_buf_add(&r->log, c->entries[i], c->lens[i]);
+	}
+}
+
+/* The model's answer to c, shaped by fault f, in s->out. */
+static void
+rate(struct scratch *s, const struct wr_chat *c, enum wr_fault f, uint64_t h, const char *id)
+{
+	struct wr_reply reply;
+	char cid[32];
+	size_t i;
+
+	if (s->nscores < c->n) {
+		s->nscores = c->n;
+		s->scores = wr_realloc(s->scores, s->nscores * sizeof *s->scores);
+	}
+	for (i = 0; i < c->n; i++)
+		s->scores[i] = wr_lexicon_score(conf->lex, c->entries[i], c->lens[i]);
+	snprintf(cid, sizeof cid, "chatcmpl-%s", id);
+	wr_buf_reset(&s->out);
+	reply.id = cid;
+	reply.created = CREATED;
+	reply.style = wr_style_pick(conf->style, conf->seed, h);
+	reply.fault = f;
+	wr_completion_json(&s->out, c, s->scores, &reply, &s->text);
+}
+
+/*
+ * Decide the answer to a whole chat completion request. Sets r->wait when
+ * the answer is the model's (or a fault in its place), which the latency
+ * delays; errors in the request itself are answered at once.
+ */
+static void
+chat(struct req *r, struct MHD_Connection *conn)
+{
+	struct scratch *s;
+	struct wr_chat *c;
+	enum wr_fault f;
+	const char *why;
+	uint64_t h, n, in[2];
+	char id[17], hdr[32];
+
+	if (!key_ok(conn)) {
+		unauthorized(r);
+		return;
+	}
+	if (r->too_big) {
+		s = scratch();
+		wr_buf_reset(&s->text);
+		wr_buf_printf(&s->text, "The request body is larger than %zu bytes.", conf->max_body);
+		set_error(r, MHD_HTTP_CONTENT_TOO_LARGE, s->text.s, "invalid_request_error",
+		    "request_too_large");
+		return;
+	}
+	s = scratch();
+	c = &s->chat;
+	if (wr_chat_parse(c, r->body.s ? r->body.s : "", r->body.len, &why)) {
+		set_error(r, MHD_HTTP_BAD_REQUEST, why, "invalid_request_error",
+		    strstr(why, "JSON") ? "invalid_json" : "invalid_request");
+		return;
+	}
+	h = XXH3_64bits(r->body.s, r->body.len);
+	n = count_seen(h);
+	in[0] = h;
+	in[1] = n;
+	wr_id_hex(XXH3_64bits(in, sizeof in), id);
+	if (conf->refuse && conf->refuse->count && wr_chat_has_entry(c, conf->refuse))
+		f = WR_FAULT_REFUSE_ENTRY;
+	else
+		f = wr_fault_pick(conf->rates, conf->seed, h, n);
+	r->wait = 1;
+	switch (f) {
+	case WR_FAULT_DROP:
+		r->status = 0;
+		break;
+	case WR_FAULT_500:
+		set_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR,
+		    "The server had an error while processing your request (wr-serve fault injection).",
+		    "server_error", "internal_error");
+		break;
+	case WR_FAULT_429:
+		set_error(r, MHD_HTTP_TOO_MANY_REQUESTS,
+		    "Rate limit reached for requests (wr-serve fault injection). Please try again later.",
+		    "rate_limit_error", "rate_limit_exceeded");
+		snprintf(hdr, sizeof hdr, "%lu", conf->retry_after);
+		MHD_add_response_header(r->resp, MHD_HTTP_HEADER_RETRY_AFTER, hdr);
+		break;
+	default:
+		rate(s, c, f, h, id);
+		if (f == WR_FAULT_GARBLE)
+			set_answer(r, MHD_HTTP_OK, s->out.s, wr_utf8_cut(s->out.s, s->out.len / 2));
+		else if (f == WR_FAULT_PARTIAL)
+			set_partial(r, s->out.s, s->out.len);
+		else
+			set_answer(r, MHD_HTTP_OK, s->out.s, s->out.len);
+		snprintf(hdr, sizeof hdr, "req_%s", id);
+		MHD_add_response_header(r->resp, "x-request-id", hdr);
+	}
+	log_chat(r, f, c);
+}
+
+static void
+models(struct req *r, struct MHD_Connection *conn)
+{
+	struct scratch *s;
+
+	if (!key_ok(conn)) {
+		unauthorized(r);
+		return;
+	}
+	s = scratch();
+	wr_buf_reset(&s->out);
+	wr_buf_printf(&s->out, "{\"object\":\"list\",\"data\":[{\"id\":\"wr-serve\",\"object\":\"model\","
+	    "\"created\":%ld,\"owned_by\":\"wr\"}]}", CREATED);
+	set_answer(r, MHD_HTTP_OK, s->out.s, s->out.len);
+}
+
+static void
+stats(struct req *r)
+{
+	struct scratch *s = scratch();
+
+	wr_buf_reset(&s->out);
+	wr_buf_printf(&s->out, "{\"requests\":%lu,\"ok\":%lu,\"errors\":%lu,\"entries\":%lu}",
+	    atomic_load(&n_requests), atomic_load(&n_ok), atomic_load(&n_errors),
+	    atomic_load(&n_entries));
+	set_answer(r, MHD_HTTP_OK, s->out.s, s->out.len);
+}
+
+static void
+write_log(struct req *r)
+{
+	if (!r->log.len)
+		wr_buf_printf(&r->log, "%u\t-\t0\t", r->status);
+	wr_buf_addc(&r->log, '\n');
+	pthread_mutex_lock(&log_lock);
+	if ((fwrite(r->log.s, 1, r->log.len, conf->log) != r->log.len || fflush(conf->log)) &&
+	    !log_failed) {
+		wr_warn("log: write error:");
+		log_failed = 1;
+	}
+	pthread_mutex_unlock(&log_lock);
+}
+
+/* Send the decided answer (or drop the connection), after counting and logging it. */
+static enum MHD_Result
+answer(struct req *r, struct MHD_Connection *conn)
+{
+	enum MHD_Result ret;
+
+	if (r->route != R_STATS) {
+		atomic_fetch_add(&n_requests, 1);
+		atomic_fetch_add(r->status == MHD_HTTP_OK && r->complete ? &n_ok : &n_errors, 1);
+		atomic_fetch_add(&n_entries, r->entries);
+		if (conf->log)
+			write_log(r);
+	}
+	if (!r->resp)
+		return MHD_NO;
+	ret = MHD_queue_response(conn, r->status, r->resp);
+	MHD_destroy_response(r->resp);
+	r->resp = NULL;
+	return ret;
+}
+
+/* Append s for an error message, printable ASCII only (a URL may decode to any bytes). */
+static void
+add_printable(struct wr_buf *b, const char *s)
+{
+	for (; *s; s++)
+		wr_buf_addc(b, *s >= 0x20 && *s < 0x7f ? *s : '?');
+}
+
+static enum route
+route(const char *method, const char *url)
+{
+	int get = strcmp(method, "GET") == 0 || strcmp(method, "HEAD") == 0;
+	int post = strcmp(method, "POST") == 0;
+
+	if (strcmp(url, "/v1/chat/completions") == 0)
+		return post ? R_CHAT : R_BAD_METHOD;
+	if (strcmp(url, "/v1/models") == 0)
+		return get ? R_MODELS : R_BAD_METHOD;
+	if (strcmp(url, "/stats") == 0)
+		return get ? R_STATS : R_BAD_METHOD;
+	return R_NOT_FOUND;
+}
+
+static enum MHD_Result
+handle(void *cls, struct MHD_Connection *conn, const char *url, const char *method,
+    const char *version, const char *upload, size_t *upload_size, void **con_cls)
+{
+	struct req *r = *con_cls;
+	struct scratch *s;
+	const char *cl;
+	unsigned long long len;
+	char *end;
+
+	(void)cls;
+	(void)version;
+	if (!r) {
+		r = wr_calloc(1, sizeof *r);
+		*con_cls = r;
+		r->route = route(method, url);
+		switch (r->route) {
+		case R_CHAT:
+			/* A declared length over the limit is refused before the body is read. */
+			cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+			    MHD_HTTP_HEADER_CONTENT_LENGTH);
+			if (cl && (errno = 0, len = strtoull(cl, &end, 10), !errno) &&
+			    end != cl && len > conf->max_body) {
+				r->too_big = 1;
+				chat(r, conn);
+				return answer(r, conn);
+			}
+			return MHD_YES;
+		case R_MODELS:
+			models(r, conn);
+			break;
+		case R_STATS:
+			stats(r);
+			break;
+		case R_NOT_FOUND:
+			s = scratch();
+			wr_buf_reset(&s->text);
+			wr_buf_adds(&s->text, "Unknown request URL: ");
+			add_printable(&s->text, method);
+			wr_buf_addc(&s->text, ' ');
+			add_printable(&s->text, url);
+			wr_buf_addc(&s->text, '.');
+			set_error(r, MHD_HTTP_NOT_FOUND, s->text.s, "invalid_request_error", "unknown_url");
+			break;
+		case R_BAD_METHOD:
+			s = scratch();
+			wr_buf_reset(&s->text);
+			wr_buf_adds(&s->text, "Method ");
+			add_printable(&s->text, method);
+			wr_buf_printf(&s->text, " is not allowed on %s.", url);
+			set_error(r, MHD_HTTP_METHOD_NOT_ALLOWED, s->text.s, "invalid_request_error",
+			    "method_not_allowed");
+			MHD_add_response_header(r->resp, MHD_HTTP_HEADER_ALLOW,
+			    strcmp(url, "/v1/chat/completions") == 0 ? "POST" : "GET, HEAD");
+			break;
+		}
+		return answer(r, conn);
+	}
+	if (r->delayed)
+		return answer(r, conn);
+	if (*upload_size) {
+		if (!r->too_big && r->body.len + *upload_size > conf->max_body) {
+			r->too_big = 1;
+			wr_buf_free(&r->body);
+		}
+		if (!r->too_big)
+			wr_buf_add(&r->body, upload, *upload_size);
+		*upload_size = 0;
+		return MHD_YES;
+	}
+	if (r->route != R_CHAT)
+		return MHD_YES;
+	chat(r, conn);
+	if (conf->latency_ms && r->wait) {
+		/* Set first: once suspended, the timer may resume the connection at any time. */
+		r->delayed = 1;
+		if (delay(conn))
+			return MHD_YES;
+	}
+	return answer(r, conn);
+}
+
+static void
+completed(void *cls, struct MHD_Connection *conn, void **con_cls, enum MHD_RequestTerminationCode why)
+{
+	struct req *r = *con_cls;
+
+	(void)cls;
+	(void)conn;
+	(void)why;
+	if (!r)
+		return;
+	if (r->resp)
+		MHD_destroy_response(r->resp);
+	wr_buf_free(&r->body);
+	wr_buf_free(&r->log);
+	free(r);
+	*con_cls = NULL;
+}
+
+/* Room for as many connections as the descriptor limit allows. */
+static unsigned
+connection_limit(void)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &rl);
+		getrlimit(RLIMIT_NOFILE, &rl);
+	}
+	if (rl.rlim_cur == RLIM_INFINITY || rl.rlim_cur > 65536)
+		rl.rlim_cur = 65536;
+	return rl.rlim_cur > 128 ? (unsigned)rl.rlim_cur - 64 : 64;
+}
+
+unsigned
+wr_serve_start(const struct wr_serve_conf *c)
+{
+	struct sockaddr_in sa;
+	pthread_condattr_t ca;
+	const union MHD_DaemonInfo *info;
+	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_AUTO | MHD_ALLOW_SUSPEND_RESUME;
+
+	conf = c;
+	wr_map_init(&seen);
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&dq.cond, &ca);
+	pthread_condattr_destroy(&ca);
+	if (conf->latency_ms) {
+		if ((errno = pthread_create(&dq.thread, NULL, timer_main, NULL)) != 0)
+			wr_die("cannot start the timer thread:");
+		dq.running = 1;
+	}
+
+	memset(&sa, 0, sizeof sa);
+	sa.sin_family = AF_INET;
+	sa.sin_port = htons((uint16_t)conf->port);
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	errno = 0;
+	daemon_ = MHD_start_daemon(flags, (uint16_t)conf->port, NULL, NULL, handle, NULL,
+	    MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
+	    MHD_OPTION_NOTIFY_COMPLETED, completed, NULL,
+	    MHD_OPTION_CONNECTION_LIMIT, connection_limit(),
+	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)IDLE_TIMEOUT,
+	    MHD_OPTION_LISTEN_BACKLOG_SIZE, 4096u,
+	    MHD_OPTION_THREAD_POOL_SIZE, conf->threads > 1 ? conf->threads : 0u,
+	    MHD_OPTION_END);
+	if (!daemon_) {
+		if (errno)
+			wr_die("cannot listen on 127.0.0.1:%u:", conf->port);
+		wr_die("cannot listen on 127.0.0.1:%u", conf->port);
+	}
+	if (!(info = MHD_get_daemon_info(daemon_, MHD_DAEMON_INFO_BIND_PORT)) || !info->port)
+		wr_die("cannot find the port listened on");
+	return info->port;
+}
+
+void
+wr_serve_stop(struct wr_serve_stats *st)
+{
+	struct scratch *s, *next;
+
+	/* Suspended connections must be resumed before the daemon stops. */
+	pthread_mutex_lock(&dq.lock);
+	dq.stopping = 1;
+	pthread_cond_broadcast(&dq.cond);
+	pthread_mutex_unlock(&dq.lock);
+	if (dq.running)
+		pthread_join(dq.thread, NULL);
+	MHD_stop_daemon(daemon_);
+	daemon_ = NULL;
+	free(dq.q);
+	dq.q = NULL;
+	for (s = all_scratch; s; s = next) {
+		next = s->next;
+		wr_chat_free(&s->chat);
+		wr_buf_free(&s->out);
+		wr_buf_free(&s->text);
+		free(s->scores);
+		free(s);
+	}
+	all_scratch = NULL;
+	wr_map_free(&seen);
+	st->requests = atomic_load(&n_requests);
+	st->ok = atomic_load(&n_ok);
+	st->errors = atomic_load(&n_errors);
+	st->entries = atomic_load(&n_entries);
+}
