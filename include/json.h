@@ -30,6 +30,12 @@ void wr_json_free(struct wr_json *j);
 int wr_json_parse(struct wr_json *j, const char *js, size_t len, const char **why);
 /* 1 when s is exactly one valid JSON value (strings checked for escapes and UTF-8). */
 int wr_json_valid(const char *s, size_t len);
+/*
+ * 1 when the document wr_json_parse took apart in j passes wr_json_valid's
+ * checks (every string decodes, every primitive is a literal or a number),
+ * without parsing it again.
+ */
+int wr_json_check(const struct wr_json *j);
 
 /* Index of the token after the whole subtree at i. */
 int wr_json_skip(const struct wr_json *j, int i);

@@ -34,6 +34,17 @@ void wr_reader_fd(struct wr_reader *r, int fd, const char *name, size_t max);
 enum wr_line_status wr_reader_next(struct wr_reader *r, char **s, size_t *len);
 void wr_reader_close(struct wr_reader *r);
 
+/*
+ * For an event loop that must not block on input: wr_reader_ready says
+ * whether wr_reader_next can return without reading (a whole line, the end
+ * of input, or more than max bytes of a line that will be skipped are
+ * buffered); wr_reader_fill reads once (call it when poll(2) says the
+ * descriptor is readable) and returns 1 when bytes came, 0 at end of input,
+ * -1 on a read error (errno set).
+ */
+int wr_reader_ready(const struct wr_reader *r);
+int wr_reader_fill(struct wr_reader *r);
+
 /* Remove one trailing CR; returns the new length. */
 size_t wr_chomp_cr(char *s, size_t len);
 

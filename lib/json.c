@@ -368,29 +368,39 @@ int
 wr_json_valid(const char *s, size_t len)
 {
 	struct wr_json j;
-	struct wr_buf tmp = {0}, wrapped = {0};
+	struct wr_buf wrapped = {0};
 	const char *why;
-	int ok, i;
+	int ok;
 
 	wr_buf_addc(&wrapped, '[');
 	wr_buf_add(&wrapped, s, len);
 	wr_buf_addc(&wrapped, ']');
 	wr_json_init(&j);
-	ok = wr_json_parse(&j, wrapped.s, wrapped.len, &why) == 0 && j.tok[0].size == 1;
-	for (i = 1; ok && i < j.n; i++) {
+	ok = wr_json_parse(&j, wrapped.s, wrapped.len, &why) == 0 && j.tok[0].size == 1 &&
+	    wr_json_check(&j);
+	wr_buf_free(&wrapped);
+	wr_json_free(&j);
+	return ok;
+}
+
+int
+wr_json_check(const struct wr_json *j)
+{
+	struct wr_buf tmp = {0};
+	int ok = 1, i;
+
+	for (i = 0; ok && i < j->n; i++) {
 		size_t n;
-		const char *r = wr_json_raw(&j, i, &n);
+		const char *r = wr_json_raw(j, i, &n);
 		double d;
-		if (j.tok[i].type == JSMN_STRING) {
+		if (j->tok[i].type == JSMN_STRING) {
 			wr_buf_reset(&tmp);
 			ok = wr_json_unescape(r, n, &tmp) == 0;
-		} else if (j.tok[i].type == JSMN_PRIMITIVE) {
+		} else if (j->tok[i].type == JSMN_PRIMITIVE) {
 			ok = (n == 4 && memcmp(r, "true", 4) == 0) || (n == 5 && memcmp(r, "false", 5) == 0) ||
-			    (n == 4 && memcmp(r, "null", 4) == 0) || wr_json_num(&j, i, &d) == 0;
+			    (n == 4 && memcmp(r, "null", 4) == 0) || wr_json_num(j, i, &d) == 0;
 		}
 	}
 	wr_buf_free(&tmp);
-	wr_buf_free(&wrapped);
-	wr_json_free(&j);
 	return ok;
 }

@@ -77,6 +77,20 @@ fill(struct wr_reader *r)
 	return 1;
 }
 
+int
+wr_reader_ready(const struct wr_reader *r)
+{
+	size_t avail = r->end - r->start;
+
+	return r->eof || avail > r->max || memchr(r->buf + r->start, '\n', avail) != NULL;
+}
+
+int
+wr_reader_fill(struct wr_reader *r)
+{
+	return r->eof ? 0 : fill(r);
+}
+
 enum wr_line_status
 wr_reader_next(struct wr_reader *r, char **s, size_t *len)
 {

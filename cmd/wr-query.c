@@ -1,0 +1,1183 @@
+/* wr-query: request lines in, one result line per request out, over one libcurl multi loop. */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/file.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "common.h"
+#include "hash.h"
+#include "http.h"
+#include "json.h"
+#include "line.h"
+#include "query.h"
+
+#define LINE_MAX_BYTES (16u << 20)        /* longest request line */
+#define LEDGER_LINE_MAX ((size_t)1 << 30) /* longest result line read back from -o FILE */
+#define BACKOFF_CAP 60.0
+#define BIG_BUF (1u << 20)                /* larger per-request buffers are freed after use */
+#define LINES_PER_TURN 4096               /* input lines taken between two looks at the network */
+
+enum state { FREE, WAITING, RUNNING };
+enum stop { GOING, STOP_QUIET, STOP_FATAL };
+
+/* One request in flight (waiting for its turn or on the wire); the slots are reused. */
+struct req {
+	enum state state;
+	CURL *easy;
+	char errbuf[CURL_ERROR_SIZE];
+	struct wr_buf line;        /* the request line (owned); rq points into it */
+	struct wr_request rq;
+	struct wr_buf resp;        /* body of the current attempt */
+	struct wr_buf url;
+	struct wr_http_meta meta;
+	int attempts;              /* made so far */
+	int ep;                    /* endpoint of the current attempt */
+	int too_big;
+	double due;                /* when it may start (heap key) */
+	double started;
+	unsigned long seq;         /* FIFO among equal due times */
+};
+
+/* A server from -u. */
+struct endpoint {
+	const char *base;
+	struct wr_buf shown;       /* base without user information, for messages */
+	int fails;                 /* retryable failures in a row */
+	double backoff_until;      /* prefer other servers until then */
+	double pause_until;        /* rate-limit headers asked us to hold off until then */
+};
+
+static int jobs = 16, retries = 5, quiet, verbose;
+static double timeout_s = 600, connect_timeout_s = 30, backoff_base = 0.5;
+static long long max_response = 64LL << 20;
+static double rpm, tpm;
+static const char *key_file, *cacert, *out_path;
+
+static struct endpoint *eps;
+static int n_eps, rr;
+static struct curl_slist *headers;
+static CURLM *multi;
+static struct wr_http_conf conf;
+
+static struct req *slots;
+static struct req **freelist, **heap;
+static int n_free, n_heap, n_running;
+static unsigned long seq;
+
+static struct wr_bucket rpm_bucket, tpm_bucket;
+static struct wr_json json;
+static struct wr_buf out, msg;
+static struct wr_map done_ids;
+static int ledger;
+
+static char **in_names;
+static int *in_fds, n_in, cur_in, reader_open, input_done, input_error, want_input;
+static struct wr_reader reader;
+
+static int out_fd = STDOUT_FILENO;
+static const char *out_name = "stdout";
+static enum stop stopping;
+
+static unsigned long n_ok, n_failed, n_retries, n_skipped;
+static unsigned long long prompt_tokens, completion_tokens;
+static double t0, last_progress;
+static int show_progress, progress_shown;
+static uint64_t rnd_state;
+
+_Noreturn static void
+usage(FILE *fp, int status)
+{
+	fprintf(fp,
+	    "usage: %s [-qv] [-H HEADER]... [-j N] [-o FILE] [-u URL]... [--api-key-file FILE]\n"
+	    "       [--backoff SEC] [--cacert FILE] [--connect-timeout SEC] [--max-response BYTES]\n"
+	    "       [--retries N] [--rpm N] [--timeout SEC] [--tpm N] [FILE...]\n"
+	    "  -H, --header HEADER       add 'Name: value' to every request; repeatable\n"
+	    "  -j, --jobs N              requests in flight (default 16)\n"
+	    "  -o, --output FILE         append results to FILE, not stdout; skip requests\n"
+	    "                            that already succeeded there\n"
+	    "  -q, --quiet               no progress, no summary\n"
+	    "  -u, --url URL             base URL (default $OPENAI_BASE_URL, else\n"
+	    "                            https://api.openai.com/v1); repeatable\n"
+	    "  -v, --verbose             log every attempt on stderr\n"
+	    "      --api-key-file FILE   read the API key from the first line of FILE\n"
+	    "                            (default $OPENAI_API_KEY)\n"
+	    "      --backoff SEC         first retry delay, doubled per retry up to 60 (default 0.5)\n"
+	    "      --cacert FILE         CA certificates to verify servers with\n"
+	    "      --connect-timeout SEC time to connect (default 30)\n"
+	    "      --max-response BYTES  largest answer accepted (default 67108864)\n"
+	    "      --retries N           retries after a failed attempt (default 5)\n"
+	    "      --rpm N               at most N requests per minute\n"
+	    "      --timeout SEC         time for a whole attempt (default 600)\n"
+	    "      --tpm N               at most about N tokens per minute\n"
+	    "  -h, --help                this help\n"
+	    "      --version             print the version\n", wr_prog);
+	exit(status);
+}
+
+static double
+now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* Uniform in [0, 1): xorshift64*, good enough for jitter. */
+static double
+rnd(void)
+{
+	rnd_state ^= rnd_state >> 12;
+	rnd_state ^= rnd_state << 25;
+	rnd_state ^= rnd_state >> 27;
+	return (double)((rnd_state * 0x2545F4914F6CDD1DULL) >> 11) / 9007199254740992.0;
+}
+
+/* url for a message: user information hidden. The text lives until the next call. */
+static const char *
+shown(const char *url)
+{
+	static struct wr_buf b;
+
+	wr_buf_reset(&b);
+	wr_http_redact(&b, url);
+	return b.s;
+}
+
+static void
+clear_progress(void)
+{
+	if (progress_shown) {
+		fputs("\r\033[K", stderr);
+		progress_shown = 0;
+	}
+}
+
+static void
+progress(double now)
+{
+	double el = now - t0;
+
+	if (!show_progress || now - last_progress < 0.25)
+		return;
+	last_progress = now;
+	fprintf(stderr, "\r%s: %lu done, %d in flight, %lu ok, %lu failed, %lu retries, %.0f req/s, "
+	    "%llu tokens\033[K", wr_prog, n_ok + n_failed, n_running, n_ok, n_failed, n_retries,
+	    el > 0 ? (double)(n_ok + n_failed) / el : 0.0, prompt_tokens + completion_tokens);
+	progress_shown = 1;
+}
+
+__attribute__((format(printf, 1, 2)))
+static void
+say(const char *fmt, ...)
+{
+	va_list ap;
+
+	clear_progress();
+	fprintf(stderr, "%s: ", wr_prog);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+/* Write one whole result line with one write(2) where the kernel allows it. */
+static void
+emit(const char *s, size_t n)
+{
+	ssize_t w;
+
+	while (n && stopping == GOING) {
+		w = write(out_fd, s, n);
+		if (w < 0) {
+			if (errno == EINTR)
+				continue;
+			/* The reader went away (head, a closed pipe): a quiet end. */
+			if (errno == EPIPE)
+				stopping = STOP_QUIET;
+			else {
+				clear_progress();
+				wr_warn("%s: write error:", out_name);
+				stopping = STOP_FATAL;
+			}
+			return;
+		}
+		s += w;
+		n -= (size_t)w;
+	}
+}
+
+/* ---- the timer queue: a binary heap of waiting requests by (due, seq) ---- */
+
+static int
+before(const struct req *a, const struct req *b)
+{
+	return a->due < b->due || (a->due == b->due && a->seq < b->seq);
+}
+
+static void
+heap_push(struct req *r)
+{
+	int i = n_heap++;
+
+	while (i > 0 && before(r, heap[(i - 1) / 2])) {
+		heap[i] = heap[(i - 1) / 2];
+		i = (i - 1) / 2;
+	}
+	heap[i] = r;
+	r->state = WAITING;
+}
+
+static struct req *
+heap_pop(void)
+{
+	struct req *top = heap[0], *last = heap[--n_heap];
+	int i = 0, c;
+
+	while ((c = 2 * i + 1) < n_heap) {
+		if (c + 1 < n_heap && before(heap[c + 1], heap[c]))
+			c++;
+		if (!before(heap[c], last))
+			break;
+		heap[i] = heap[c];
+		i = c;
+	}
+	if (n_heap)
+		heap[i] = last;
+	return top;
+}
+
+static void
+release(struct req *r)
+{
+	r->state = FREE;
+	if (json.cap > 1u << 16) {
+		wr_json_free(&json);
+		wr_json_init(&json);
+	}
+	/* Keep memory bounded by the work in flight: drop what one huge request grew. */
+	if (r->line.cap > BIG_BUF)
+		wr_buf_free(&r->line);
+	if (r->resp.cap > BIG_BUF)
+		wr_buf_free(&r->resp);
+	if (r->rq.extra.cap > BIG_BUF)
+		wr_buf_free(&r->rq.extra);
+	freelist[n_free++] = r;
+}
+
+/* ---- result lines ---- */
+
+static void
+write_result(struct req *r, long status, const char *body, size_t blen, int body_json,
+    const char *code, const char *message)
+{
+	struct wr_result res = {0};
+
+	res.cid = r->rq.cid;
+	res.cid_len = r->rq.cid_len;
+	res.id = r->rq.cid ? wr_result_id(r->rq.cid, r->rq.cid_len) : wr_result_id(r->line.s, r->line.len);
+	res.status = status;
+	res.request_id = r->meta.request_id;
+	res.body = body;
+	res.body_len = blen;
+	res.body_json = body_json;
+	res.err_code = code;
+	res.err_msg = message;
+	res.extra = r->rq.extra.s;
+	res.extra_len = r->rq.extra.len;
+	wr_buf_reset(&out);
+	wr_result_format(&out, &res);
+	emit(out.s, out.len);
+}
+
+/* ---- input ---- */
+
+/* The next request line: 1 with a line, 0 when none is ready yet, -1 at the end of input. */
+static int
+next_line(char **s, size_t *len)
+{
+	struct pollfd p;
+
+	for (;;) {
+		if (input_done)
+			return -1;
+		if (!reader_open) {
+			if (cur_in == n_in) {
+				input_done = 1;
+				return -1;
+			}
+			wr_reader_fd(&reader, in_fds[cur_in], in_names[cur_in], LINE_MAX_BYTES);
+			reader.owned = in_fds[cur_in] != STDIN_FILENO;
+			reader_open = 1;
+		}
+		if (!wr_reader_ready(&reader)) {
+			/* Never block on a slow producer while answers wait to be read. */
+			p.fd = reader.fd;
+			p.events = POLLIN;
+			p.revents = 0;
+			if (poll(&p, 1, 0) <= 0) {
+				want_input = 1;
+				return 0;
+			}
+			if (wr_reader_fill(&reader) < 0)
+				goto error;
+			continue;
+		}
+		switch (wr_reader_next(&reader, s, len)) {
+		case WR_LINE_OK:
+			*len = wr_chomp_cr(*s, *len);
+			return 1;
+		case WR_LINE_LONG:
+			*s = NULL;
+			*len = 0;
+			return 1;
+		case WR_LINE_EOF:
+			wr_reader_close(&reader);
+			reader_open = 0;
+			cur_in++;
+			continue;
+		case WR_LINE_ERR:
+			goto error;
+		}
+	}
+error:
+	clear_progress();
+	wr_warn("%s: read error:", reader.name);
+	wr_reader_close(&reader);
+	reader_open = 0;
+	input_done = input_error = 1;
+	return -1;
+}
+
+static int
+blank(const char *s, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (s[i] != ' ' && s[i] != '\t')
+			return 0;
+	return 1;
+}
+
+/* Take request lines while slots are free. */
+static void
+fill_slots(double now)
+{
+	char *s;
+	size_t len;
+	const char *why;
+	int k, got;
+	struct req *r;
+
+	want_input = 0;
+	for (k = 0; k < LINES_PER_TURN && n_free > 0 && stopping == GOING; k++) {
+		if ((got = next_line(&s, &len)) <= 0)
+			return;
+		if (s && blank(s, len))
+			continue;
+		r = freelist[--n_free];
+		wr_buf_reset(&r->line);
+		wr_http_meta_reset(&r->meta);
+		if (!s) {
+			/* Over-long: the reader skipped it whole, nothing of it is left to name. */
+			wr_request_clear(&r->rq);
+			wr_buf_adds(&r->line, reader.name);
+			wr_buf_printf(&r->line, ":%ld", reader.lineno);
+			why = "line longer than 16 MiB";
+			goto bad;
+		}
+		wr_buf_add(&r->line, s, len);
+		if (wr_request_parse(&json, r->line.s, r->line.len, &r->rq, &why) != 0)
+			goto bad;
+		if (ledger && wr_map_get(&done_ids, r->rq.id.s ? r->rq.id.s : "", r->rq.id.len)) {
+			n_skipped++;
+			release(r);
+			continue;
+		}
+		r->attempts = 0;
+		r->due = now;
+		r->seq = seq++;
+		heap_push(r);
+		continue;
+bad:
+		clear_progress();
+		wr_warn_at(reader.name, reader.lineno, "%s", why);
+		wr_buf_reset(&msg);
+		wr_buf_printf(&msg, "request line %ld: %s", reader.lineno, why);
+		write_result(r, 0, NULL, 0, 0, "invalid_request", msg.s);
+		n_failed++;
+		release(r);
+	}
+}
+
+/* ---- scheduling ---- */
+
+/*
+ * Round robin over the servers, passing over those backing off and, for a
+ * retry, the one that just failed it; -1 (and *wait) when all hold off.
+ */
+static int
+pick_endpoint(double now, int avoid, double *wait)
+{
+	int k, e, best = -1;
+
+	for (k = 0; k < n_eps; k++) {
+		e = (rr + k) % n_eps;
+		if (e != avoid && eps[e].pause_until <= now && eps[e].backoff_until <= now) {
+			rr = (e + 1) % n_eps;
+			return e;
+		}
+	}
+	/* Every server is failing: keep going on the one that recovers first; each request has its own backoff. */
+	for (k = 0; k < n_eps; k++) {
+		e = (rr + k) % n_eps;
+		if (eps[e].pause_until <= now && (best < 0 || eps[e].backoff_until < eps[best].backoff_until))
+			best = e;
+	}
+	if (best >= 0) {
+		rr = (best + 1) % n_eps;
+		return best;
+	}
+	*wait = BACKOFF_CAP;
+	for (e = 0; e < n_eps; e++)
+		if (eps[e].pause_until - now < *wait)
+			*wait = eps[e].pause_until - now;
+	return -1;
+}
+
+static void
+start(struct req *r, int ep, double now)
+{
+	CURL *h;
+
+	if (!r->easy)
+		r->easy = wr_http_easy(&conf, r, r->errbuf);
+	h = r->easy;
+	wr_buf_reset(&r->url);
+	wr_http_join(&r->url, eps[ep].base, r->rq.path.s, r->rq.path.len);
+	wr_buf_reset(&r->resp);
+	wr_http_meta_reset(&r->meta);
+	r->too_big = 0;
+	r->errbuf[0] = '\0';
+	curl_easy_setopt(h, CURLOPT_URL, r->url.s);
+	curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)r->rq.body_len);
+	curl_easy_setopt(h, CURLOPT_POSTFIELDS, r->rq.body);
+	/* Wait for a connection that may multiplex (HTTP/2 over TLS); plain http is HTTP/1.1 and must not wait. */
+	curl_easy_setopt(h, CURLOPT_PIPEWAIT, strncasecmp(r->url.s, "https:", 6) == 0 ? 1L : 0L);
+	if (curl_multi_add_handle(multi, h) != CURLM_OK)
+		wr_die("libcurl: cannot add a transfer");
+	r->attempts++;
+	r->ep = ep;
+	r->started = now;
+	r->state = RUNNING;
+	n_running++;
+	if (rpm > 0)
+		wr_bucket_take(&rpm_bucket, now, 1);
+	if (tpm > 0)
+		wr_bucket_take(&tpm_bucket, now, (double)r->rq.est_tokens);
+}
+
+/* Start every request that is due and allowed; return seconds until the next may be, or -1. */
+static double
+schedule(double now)
+{
+	struct req *r;
+	double w;
+	int ep;
+
+	while (n_heap > 0) {
+		r = heap[0];
+		if (r->due > now)
+			return r->due - now;
+		w = 0;
+		if (rpm > 0)
+			w = wr_bucket_wait(&rpm_bucket, now, 1);
+		if (tpm > 0) {
+			double t = wr_bucket_wait(&tpm_bucket, now, (double)r->rq.est_tokens);
+			if (t > w)
+				w = t;
+		}
+		if (w > 0)
+			return w;
+		if ((ep = pick_endpoint(now, r->attempts > 0 && n_eps > 1 ? r->ep : -1, &w)) < 0)
+			return w;
+		heap_pop();
+		start(r, ep, now);
+	}
+	return -1;
+}
+
+/* ---- answers ---- */
+
+static size_t
+on_body(char *p, size_t size, size_t n, void *data)
+{
+	struct req *r = data;
+
+	n *= size;
+	if ((long long)(r->resp.len + n) > max_response) {
+		r->too_big = 1;
+		return 0;
+	}
+	wr_buf_add(&r->resp, p, n);
+	return n;
+}
+
+static size_t
+on_header(char *p, size_t size, size_t n, void *data)
+{
+	struct req *r = data;
+
+	n *= size;
+	wr_http_meta_header(&r->meta, p, n, time(NULL));
+	if (r->meta.content_length > max_response) {
+		r->too_big = 1;
+		return 0;
+	}
+	return n;
+}
+
+/* The provider's error.message, decoded, or NULL; the answer is in json. */
+static const char *
+provider_message(struct wr_buf *dst)
+{
+	int t = wr_json_path(&json, 0, "error", "message", NULL);
+
+	if (t < 0)
+		t = wr_json_get(&json, 0, "message");
+	if (t < 0 || json.tok[t].type != JSMN_STRING || wr_json_str(&json, t, dst) != 0)
+		return NULL;
+	return dst->s;
+}
+
+/* A good answer; it is in json. */
+static void
+success(struct req *r, const char *body, size_t blen, double now)
+{
+	double pt = 0, ct = 0, tt = -1;
+
+	wr_json_num(&json, wr_json_path(&json, 0, "usage", "prompt_tokens", NULL), &pt);
+	wr_json_num(&json, wr_json_path(&json, 0, "usage", "completion_tokens", NULL), &ct);
+	if (wr_json_num(&json, wr_json_path(&json, 0, "usage", "total_tokens", NULL), &tt) != 0)
+		tt = pt + ct > 0 ? pt + ct : -1;
+	if (pt > 0)
+		prompt_tokens += (unsigned long long)pt;
+	if (ct > 0)
+		completion_tokens += (unsigned long long)ct;
+	/* Correct the token bucket by what the request really cost. */
+	if (tpm > 0 && tt >= 0)
+		wr_bucket_put(&tpm_bucket, (double)r->rq.est_tokens - tt);
+	if (verbose)
+		say("%.*s attempt %d: %s: HTTP 200 in %.3f s", (int)r->rq.cid_len, r->rq.cid, r->attempts,
+		    shown(r->url.s), now - r->started);
+	write_result(r, 200, body, blen, 1, NULL, NULL);
+	n_ok++;
+}
+
+/* Nothing can succeed as things are set up: one message instead of an error line per request. */
+static void
+stop_run(struct req *r, const char *why)
+{
+	clear_progress();
+	wr_warn("%s: %s; stopping", shown(r->url.s), why);
+	stopping = STOP_FATAL;
+}
+
+static void
+finish(struct req *r, CURLcode cc, double now)
+{
+	struct endpoint *e = &eps[r->ep];
+	struct wr_buf pm = {0};
+	const char *body = NULL, *code = NULL, *pmsg = NULL, *why;
+	char what[CURL_ERROR_SIZE + 64];
+	size_t blen = 0;
+	long status = 0;
+	int body_json = 0, retry = 0;
+	double hold, delay;
+
+	curl_multi_remove_handle(multi, r->easy);
+	n_running--;
+	curl_easy_getinfo(r->easy, CURLINFO_RESPONSE_CODE, &status);
+	if (cc == CURLE_OK) {
+		size_t off = wr_http_body_start(r->resp.s ? r->resp.s : "", r->resp.len);
+		body = r->resp.s ? r->resp.s + off : "";
+		blen = r->resp.len - off;
+		body_json = blen > 0 && wr_json_parse(&json, body, blen, &why) == 0 && wr_json_check(&json);
+		switch (wr_http_classify(status)) {
+		case WR_HTTP_OK:
+			if (body_json && *body == '{') {
+				e->fails = 0;
+				e->backoff_until = 0;
+				if ((hold = wr_http_meta_wait(&r->meta)) > 0 && now + hold > e->pause_until)
+					e->pause_until = now + hold;
+				success(r, body, blen, now);
+				release(r);
+				return;
+			}
+			code = "invalid_response";
+			snprintf(what, sizeof what, "HTTP 200 with an answer that is not a JSON object");
+			retry = 1;
+			break;
+		case WR_HTTP_STOP:
+			stop_run(r, status == 401 ?
+			    "HTTP 401: the API key was refused (see $OPENAI_API_KEY or --api-key-file)" :
+			    "HTTP 403: access denied to this key");
+			release(r);
+			return;
+		case WR_HTTP_RETRY:
+			retry = 1;
+			/* fall through */
+		case WR_HTTP_FINAL:
+			code = "http_error";
+			snprintf(what, sizeof what, "HTTP %ld", status);
+			if (body_json)
+				pmsg = provider_message(&pm);
+			break;
+		}
+	} else {
+		status = 0;
+		if (r->too_big) {
+			code = "response_too_large";
+			snprintf(what, sizeof what, "answer larger than %lld bytes (--max-response)", max_response);
+		} else {
+			code = cc == CURLE_OPERATION_TIMEDOUT ? "timeout" : "connection_error";
+			snprintf(what, sizeof what, "%s", r->errbuf[0] ? r->errbuf : curl_easy_strerror(cc));
+			if (wr_http_curl_fatal(cc)) {
+				stop_run(r, what);
+				release(r);
+				return;
+			}
+			retry = wr_http_curl_retryable(cc);
+		}
+	}
+
+	/* The server's health decides how much new work it gets. */
+	if (retry) {
+		e->fails++;
+		e->backoff_until = now + wr_http_backoff(e->fails, backoff_base, BACKOFF_CAP, rnd());
+	} else
+		e->fails = 0;
+	hold = r->meta.retry_after >= 0 ? r->meta.retry_after : wr_http_meta_wait(&r->meta);
+	if (hold > 0 && now + hold > e->pause_until)
+		e->pause_until = now + hold;
+	/* "Too many requests" with no hint of how long: slow all starts to that server, not just this one. */
+	if (status == 429 && hold < 0) {
+		double p = wr_http_backoff(e->fails, backoff_base, BACKOFF_CAP, rnd());
+		if (now + p > e->pause_until)
+			e->pause_until = now + p;
+	}
+	if (status == 429 && tpm > 0)
+		wr_bucket_put(&tpm_bucket, (double)r->rq.est_tokens);
+
+	if (retry && r->attempts <= retries) {
+		if (hold >= 0)
+			delay = hold + hold * 0.1 * rnd();
+		else
+			delay = wr_http_backoff(r->attempts, backoff_base, BACKOFF_CAP, rnd());
+		if (verbose)
+			say("%.*s attempt %d: %s: %s in %.3f s; retry in %.2f s", (int)r->rq.cid_len, r->rq.cid,
+			    r->attempts, shown(r->url.s), what, now - r->started, delay);
+		n_retries++;
+		r->due = now + delay;
+		r->seq = seq++;
+		heap_push(r);
+		wr_buf_free(&pm);
+		return;
+	}
+	if (verbose)
+		say("%.*s attempt %d: %s: %s in %.3f s; giving up", (int)r->rq.cid_len, r->rq.cid,
+		    r->attempts, shown(r->url.s), what, now - r->started);
+	wr_buf_reset(&msg);
+	wr_buf_adds(&msg, what);
+	if (pmsg) {
+		wr_buf_adds(&msg, ": ");
+		wr_buf_adds(&msg, pmsg);
+	}
+	wr_buf_printf(&msg, " (%d attempt%s)", r->attempts, r->attempts == 1 ? "" : "s");
+	write_result(r, status, body, blen, body_json, code, msg.s);
+	n_failed++;
+	release(r);
+	wr_buf_free(&pm);
+}
+
+/* ---- the loop ---- */
+
+static int
+drain(void)
+{
+	CURLMsg *m;
+	char *p;
+	int left, n = 0;
+
+	while (stopping == GOING && (m = curl_multi_info_read(multi, &left)) != NULL) {
+		if (m->msg != CURLMSG_DONE)
+			continue;
+		curl_easy_getinfo(m->easy_handle, CURLINFO_PRIVATE, &p);
+		finish((struct req *)(void *)p, m->data.result, now_s());
+		n++;
+	}
+	return n;
+}
+
+static void
+run(void)
+{
+	struct curl_waitfd wfd;
+	double now, next, wait;
+	int still, ms;
+
+	for (;;) {
+		now = now_s();
+		progress(now);
+		if (stopping == GOING)
+			fill_slots(now);
+		next = stopping == GOING ? schedule(now) : -1;
+		if (stopping != GOING || (input_done && n_free == jobs))
+			break;
+		if (curl_multi_perform(multi, &still) != CURLM_OK)
+			wr_die("libcurl: the transfer loop failed");
+		if (drain() > 0)
+			continue;
+		now = now_s();
+		wait = show_progress ? 0.25 : 5;
+		if (next >= 0 && next < wait)
+			wait = next;
+		ms = (int)(wait * 1000) + 1;
+		wfd.fd = reader_open ? reader.fd : -1;
+		wfd.events = CURL_WAIT_POLLIN;
+		wfd.revents = 0;
+		if (curl_multi_poll(multi, &wfd, want_input && reader_open ? 1 : 0, ms, NULL) != CURLM_OK)
+			wr_die("libcurl: poll failed");
+	}
+}
+
+/* ---- setup ---- */
+
+static void
+add_header(const char *h)
+{
+	struct curl_slist *l = curl_slist_append(headers, h);
+
+	if (!l)
+		wr_die("out of memory");
+	headers = l;
+}
+
+/* 1 when the user gave a header of this name with -H. */
+static int
+have_header(const char *name)
+{
+	const struct curl_slist *l;
+	size_t n = strlen(name);
+
+	for (l = headers; l; l = l->next)
+		if (strncasecmp(l->data, name, n) == 0 && (l->data[n] == ':' || l->data[n] == ';'))
+			return 1;
+	return 0;
+}
+
+static void
+check_header(const char *h)
+{
+	const char *c = strpbrk(h, ":;");
+	const char *p;
+
+	if (!c || c == h)
+		wr_die("-H %s: expected 'Name: value'", h);
+	for (p = h; *p; p++)
+		if ((unsigned char)*p < 0x20 && *p != '\t')
+			wr_die("-H: a header holds a control character");
+	for (p = h; p < c; p++)
+		if (*p == ' ' || *p == '\t')
+			wr_die("-H %s: expected 'Name: value'", h);
+}
+
+/* The key: never from argv, never printed. */
+static void
+add_key(void)
+{
+	struct wr_buf hdr = {0};
+	char *key = NULL, *k, *end;
+	const char *src = key_file ? key_file : "$OPENAI_API_KEY";
+	size_t n;
+
+	if (key_file)
+		key = wr_slurp(key_file, 1 << 16, &n);
+	else if (getenv("OPENAI_API_KEY"))
+		key = wr_strdup(getenv("OPENAI_API_KEY"));
+	if (!key)
+		return;
+	k = key + strspn(key, " \t\r\n");
+	end = k + strcspn(k, "\n");
+	while (end > k && (end[-1] == ' ' || end[-1] == '\t' || end[-1] == '\r'))
+		end--;
+	*end = '\0';
+	if (*k == '\0') {
+		free(key);
+		if (key_file)
+			wr_die("%s: no key on the first line", key_file);
+		return;
+	}
+	for (end = k; *end; end++)
+		if ((unsigned char)*end <= 0x20 || (unsigned char)*end >= 0x7f)
+			wr_die("%s: the key holds a character that cannot go in a header", src);
+	if (!have_header("Authorization")) {
+		wr_buf_adds(&hdr, "Authorization: Bearer ");
+		wr_buf_adds(&hdr, k);
+		add_header(hdr.s);
+		explicit_bzero(hdr.s, hdr.len);
+	}
+	explicit_bzero(key, strlen(key));
+	wr_buf_free(&hdr);
+	free(key);
+}
+
+static void
+add_endpoint(const char *url)
+{
+	struct endpoint *e;
+
+	eps = wr_realloc(eps, (size_t)(n_eps + 1) * sizeof *eps);
+	e = &eps[n_eps++];
+	memset(e, 0, sizeof *e);
+	e->base = url;
+	wr_http_redact(&e->shown, url);
+	if (strncasecmp(url, "http://", 7) != 0 && strncasecmp(url, "https://", 8) != 0)
+		wr_die("-u %s: not an http:// or https:// URL", e->shown.s);
+}
+
+/* Repair a last line cut short by a killed run: it is no result, and a re-run writes it anew. */
+static void
+repair_torn(int fd, off_t size)
+{
+	char buf[65536];
+	off_t pos = size, keep = 0;
+	ssize_t n, i;
+
+	while (pos > 0) {
+		size_t want = pos > (off_t)sizeof buf ? sizeof buf : (size_t)pos;
+		if ((n = pread(fd, buf, want, pos - (off_t)want)) != (ssize_t)want)
+			wr_die("%s: read error:", out_path);
+		if (pos == size && buf[want - 1] == '\n')
+			return;
+		for (i = n - 1; i >= 0; i--)
+			if (buf[i] == '\n')
+				break;
+		if (i >= 0) {
+			keep = pos - (off_t)want + i + 1;
+			break;
+		}
+		pos -= (off_t)want;
+	}
+	if (ftruncate(fd, keep) != 0)
+		wr_die("%s: cannot truncate:", out_path);
+	wr_warn("%s: removed a torn last line (%lld bytes) left by an interrupted run", out_path,
+	    (long long)(size - keep));
+}
+
+/* -o FILE: append there, and remember every custom_id that already succeeded. */
+static void
+open_output(void)
+{
+	struct wr_reader r;
+	struct wr_buf id = {0};
+	struct stat st;
+	enum wr_line_status ls;
+	char *s;
+	size_t len;
+	int fd, k;
+
+	fd = open(out_path, O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC, 0666);
+	if (fd < 0)
+		wr_die("%s:", out_path);
+	if (fstat(fd, &st) != 0)
+		wr_die("%s:", out_path);
+	out_fd = fd;
+	out_name = out_path;
+	if (!S_ISREG(st.st_mode))
+		return;
+	if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+		if (errno == EWOULDBLOCK)
+			wr_die("%s: another process is writing it", out_path);
+		wr_die("%s: cannot lock:", out_path);
+	}
+	ledger = 1;
+	wr_map_init(&done_ids);
+	if (st.st_size == 0)
+		return;
+	repair_torn(fd, st.st_size);
+	if (lseek(fd, 0, SEEK_SET) != 0)
+		wr_die("%s:", out_path);
+	wr_reader_fd(&r, fd, out_path, LEDGER_LINE_MAX);
+	while ((ls = wr_reader_next(&r, &s, &len)) != WR_LINE_EOF) {
+		if (ls == WR_LINE_ERR)
+			wr_die("%s: read error:", out_path);
+		if (ls != WR_LINE_OK)
+			continue;
+		wr_buf_reset(&id);
+		k = wr_result_succeeded(&json, s, len, &id);
+		if (k < 0 && !blank(s, len))
+			wr_warn_at(out_path, r.lineno, "not a result line, ignored");
+		if (k > 0)
+			wr_map_put(&done_ids, id.s ? id.s : "", id.len, 0, NULL);
+	}
+	wr_reader_close(&r);
+	wr_buf_free(&id);
+}
+
+static void
+open_inputs(int argc, char **argv)
+{
+	static char *dash[] = {"-"};
+	int i;
+
+	if (argc == 0) {
+		argc = 1;
+		argv = dash;
+	}
+	in_names = argv;
+	n_in = argc;
+	in_fds = wr_malloc((size_t)argc * sizeof *in_fds);
+	/* Open every file first, so that a bad name stops the run before any request is sent. */
+	for (i = 0; i < argc; i++) {
+		if (strcmp(argv[i], "-") == 0)
+			in_fds[i] = STDIN_FILENO;
+		else if ((in_fds[i] = open(argv[i], O_RDONLY | O_CLOEXEC)) < 0)
+			wr_die("%s:", argv[i]);
+	}
+}
+
+static void
+setup(void)
+{
+	struct rlimit rl;
+	int i;
+
+	if (!have_header("Content-Type"))
+		add_header("Content-Type: application/json");
+	/* No "100 Continue" round trip before a large body. */
+	if (!have_header("Expect"))
+		add_header("Expect:");
+	add_key();
+
+	/* Each request may hold a connection to each server. */
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max &&
+	    rl.rlim_cur < (rlim_t)jobs * 2 + 64) {
+		rl.rlim_cur = rl.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &rl);
+	}
+	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
+		wr_die("libcurl: cannot initialise");
+	if (!(multi = curl_multi_init()))
+		wr_die("libcurl: cannot create a multi handle");
+	curl_multi_setopt(multi, CURLMOPT_PIPELINING, CURLPIPE_MULTIPLEX);
+	/* Keep a connection for every request in flight, to each server, between transfers. */
+	curl_multi_setopt(multi, CURLMOPT_MAXCONNECTS, (long)jobs * n_eps + 4);
+
+	conf.timeout_ms = (long)(timeout_s * 1000);
+	conf.connect_timeout_ms = (long)(connect_timeout_s * 1000);
+	conf.cacert = cacert;
+	conf.headers = headers;
+	conf.body_cb = on_body;
+	conf.header_cb = on_header;
+
+	slots = wr_calloc((size_t)jobs, sizeof *slots);
+	freelist = wr_malloc((size_t)jobs * sizeof *freelist);
+	heap = wr_malloc((size_t)jobs * sizeof *heap);
+	for (i = jobs - 1; i >= 0; i--)
+		freelist[n_free++] = &slots[i];
+	t0 = now_s();
+	if (rpm > 0)
+		wr_bucket_init(&rpm_bucket, rpm, t0);
+	if (tpm > 0)
+		wr_bucket_init(&tpm_bucket, tpm, t0);
+	rnd_state = (uint64_t)time(NULL) ^ ((uint64_t)getpid() << 32) ^ (uint64_t)(t0 * 1e9);
+	if (!rnd_state)
+		rnd_state = 1;
+	show_progress = wr_progress_wanted(quiet);
+}
+
+static void
+teardown(void)
+{
+	int i;
+
+	for (i = 0; i < jobs; i++) {
+		struct req *r = &slots[i];
+		if (r->easy) {
+			if (r->state == RUNNING)
+				curl_multi_remove_handle(multi, r->easy);
+			curl_easy_cleanup(r->easy);
+		}
+		wr_buf_free(&r->line);
+		wr_buf_free(&r->resp);
+		wr_buf_free(&r->url);
+		wr_request_free(&r->rq);
+	}
+	curl_multi_cleanup(multi);
+	curl_slist_free_all(headers);
+	curl_global_cleanup();
+	for (i = 0; i < n_eps; i++)
+		wr_buf_free(&eps[i].shown);
+	free(eps);
+	free(slots);
+	free(freelist);
+	free(heap);
+	free(in_fds);
+	if (reader_open)
+		wr_reader_close(&reader);
+	if (ledger)
+		wr_map_free(&done_ids);
+	wr_json_free(&json);
+	wr_buf_free(&out);
+	wr_buf_free(&msg);
+}
+
+static double
+positive(const char *s, const char *opt)
+{
+	double v = wr_strtod(s, opt);
+
+	if (v <= 0 || v > 1e7)
+		wr_die("%s %s: must be above 0 and at most 10000000", opt, s);
+	return v;
+}
+
+int
+main(int argc, char **argv)
+{
+	enum { O_KEYFILE = 256, O_BACKOFF, O_CACERT, O_CONNTO, O_MAXRESP, O_RETRIES, O_RPM,
+		O_TIMEOUT, O_TPM, O_VERSION };
+	static const struct option longopts[] = {
+		{"api-key-file", required_argument, NULL, O_KEYFILE},
+		{"backoff", required_argument, NULL, O_BACKOFF},
+		{"cacert", required_argument, NULL, O_CACERT},
+		{"connect-timeout", required_argument, NULL, O_CONNTO},
+		{"header", required_argument, NULL, 'H'},
+		{"help", no_argument, NULL, 'h'},
+		{"jobs", required_argument, NULL, 'j'},
+		{"max-response", required_argument, NULL, O_MAXRESP},
+		{"output", required_argument, NULL, 'o'},
+		{"quiet", no_argument, NULL, 'q'},
+		{"retries", required_argument, NULL, O_RETRIES},
+		{"rpm", required_argument, NULL, O_RPM},
+		{"timeout", required_argument, NULL, O_TIMEOUT},
+		{"tpm", required_argument, NULL, O_TPM},
+		{"url", required_argument, NULL, 'u'},
+		{"verbose", no_argument, NULL, 'v'},
+		{"version", no_argument, NULL, O_VERSION},
+		{NULL, 0, NULL, 0},
+	};
+	const char *env;
+	int c, status;
+
+	wr_setprog(argv[0]);
+	/* libcurl writes to sockets whose peer may be gone; EPIPE is handled where it happens. */
+	signal(SIGPIPE, SIG_IGN);
+	while ((c = getopt_long(argc, argv, "H:hj:o:qu:v", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'H':
+			check_header(optarg);
+			add_header(optarg);
+			break;
+		case 'h':
+			usage(stdout, WR_EXIT_OK);
+		case 'j':
+			jobs = (int)wr_strtonum(optarg, 1, 10000, "-j");
+			break;
+		case 'o':
+			out_path = optarg;
+			break;
+		case 'q':
+			quiet = 1;
+			break;
+		case 'u':
+			add_endpoint(optarg);
+			break;
+		case 'v':
+			verbose = 1;
+			break;
+		case O_KEYFILE:
+			key_file = optarg;
+			break;
+		case O_BACKOFF:
+			backoff_base = wr_strtod(optarg, "--backoff");
+			if (backoff_base < 0 || backoff_base > BACKOFF_CAP)
+				wr_die("--backoff %s: must be from 0 to 60", optarg);
+			break;
+		case O_CACERT:
+			cacert = optarg;
+			break;
+		case O_CONNTO:
+			connect_timeout_s = positive(optarg, "--connect-timeout");
+			break;
+		case O_MAXRESP:
+			max_response = wr_strtonum(optarg, 1, 1LL << 40, "--max-response");
+			break;
+		case O_RETRIES:
+			retries = (int)wr_strtonum(optarg, 0, 1000, "--retries");
+			break;
+		case O_RPM:
+			rpm = positive(optarg, "--rpm");
+			break;
+		case O_TIMEOUT:
+			timeout_s = positive(optarg, "--timeout");
+			break;
+		case O_TPM:
+			tpm = positive(optarg, "--tpm");
+			break;
+		case O_VERSION:
+			wr_print_version();
+		default:
+			usage(stderr, WR_EXIT_USAGE);
+		}
+	}
+	argc -= optind;
+	argv += optind;
+	if (n_eps == 0)
+		add_endpoint((env = getenv("OPENAI_BASE_URL")) && *env ? env : "https://api.openai.com/v1");
+	if (cacert && access(cacert, R_OK) != 0)
+		wr_die("%s:", cacert);
+
+	open_inputs(argc, argv);
+	setup();
+	if (out_path)
+		open_output();
+	run();
+
+	clear_progress();
+	if (!quiet) {
+		fprintf(stderr, "%s: %lu request%s: %lu ok, %lu failed; %lu retr%s", wr_prog,
+		    n_ok + n_failed, n_ok + n_failed == 1 ? "" : "s", n_ok, n_failed, n_retries,
+		    n_retries == 1 ? "y" : "ies");
+		if (out_path)
+			fprintf(stderr, "; %lu already done in %s", n_skipped, out_path);
+		if (stopping != GOING && n_running + n_heap > 0)
+			fprintf(stderr, "; %d not answered", n_running + n_heap);
+		fprintf(stderr, "; %llu prompt and %llu completion tokens; %.2f s\n", prompt_tokens,
+		    completion_tokens, now_s() - t0);
+	}
+	status = n_failed ? WR_EXIT_FAIL : WR_EXIT_OK;
+	if (stopping == STOP_FATAL || input_error)
+		status = WR_EXIT_USAGE;
+	teardown();
+	if (out_fd != STDOUT_FILENO && close(out_fd) != 0) {
+		wr_warn("%s: write error:", out_path);
+		status = WR_EXIT_USAGE;
+	}
+	if (wr_fshut(stdout, "stdout"))
+		status = WR_EXIT_USAGE;
+	return status;
+}

@@ -1,0 +1,394 @@
+#!/usr/bin/env bats
+# wr-query: request lines in, result lines out, against real wr-serve
+# instances on loopback. Servers without faults are shared by the whole
+# file (tests count what they sent through /stats); a test that needs a
+# server of its own starts one.
+
+setup_file() {
+	load helper
+	printf 'sk-wr-secret-0042\n' > "$BATS_FILE_TMPDIR/key"
+	start_serve; export PLAIN=$SERVE_URL PLAIN_PID=$SERVE_PID
+	start_serve; export PLAIN2=$SERVE_URL PLAIN2_PID=$SERVE_PID
+	start_serve --latency 300; export SLOW=$SERVE_URL SLOW_PID=$SERVE_PID
+	start_serve --fail-500 1; export FAIL=$SERVE_URL FAIL_PID=$SERVE_PID
+	start_serve --key-file "$BATS_FILE_TMPDIR/key" --latency 100; export KEYED=$SERVE_URL KEYED_PID=$SERVE_PID
+	SERVE_PID=
+	# Nothing listens on port 1: connections are refused at once.
+	export DEAD=http://127.0.0.1:1/v1
+	wr-query -q -u "$PLAIN" "$FIX/query-requests.jsonl" > "$BATS_FILE_TMPDIR/ref"
+}
+
+teardown_file() {
+	local pid
+	for pid in "$PLAIN_PID" "$PLAIN2_PID" "$SLOW_PID" "$FAIL_PID" "$KEYED_PID"; do
+		[ -n "$pid" ] && kill -TERM "$pid" 2>/dev/null
+	done
+	wait 2>/dev/null || true
+}
+
+setup() {
+	load helper
+	REQ=$FIX/query-requests.jsonl
+	T=$BATS_TEST_TMPDIR
+	QUERY_PID=
+}
+
+teardown() {
+	if [ -n "$QUERY_PID" ]; then
+		kill -9 "$QUERY_PID" 2>/dev/null
+		wait "$QUERY_PID" 2>/dev/null
+	fi
+	stop_serve
+}
+
+# The parts of result lines that do not depend on the attempt: sorted by custom_id.
+digest() {
+	jq -c '[.custom_id, .response.status_code, .error, .entries, .response.body.choices[0].message.content]' "$@" | sort
+}
+
+# Result lines without the ids wr-serve draws per attempt, sorted.
+stable() {
+	jq -c 'del(.response.request_id, .response.body.id)' "$@" | sort
+}
+
+# A summary line with its elapsed time masked.
+mask_time() {
+	sed -E 's/; [0-9]+\.[0-9]+ s$/; T s/'
+}
+
+# Requests the server at base URL $1 has seen so far.
+seen() {
+	curl -s "${1%/v1}/stats" | jq .requests
+}
+
+EXPECTED='["417e56db6d5cbc6a",200,null,["ant","bee"],"ant;4\nbee;4"]
+["625b5489314874b9",200,null,["zebra","owl"],"zebra;4\nowl;4"]
+["aa66efd551a23471",200,null,["ice cream","xyzzyq"],"ice cream;5\nxyzzyq;1"]
+["c5a62931ca6b6d20",200,null,["cat","dog"],"cat;5\ndog;5"]
+["c694e0c66f1c8bc0",200,null,["emu","yak"],"emu;3\nyak;4"]
+["f2f11b6e38c50ab6",200,null,["fox","hen"],"fox;4\nhen;4"]'
+
+@test "every request gets one result line with its entries copied" {
+	run digest "$BATS_FILE_TMPDIR/ref"
+	assert_success
+	assert_output "$EXPECTED"
+	run jq -r 'select(.custom_id == "c5a62931ca6b6d20") | .id' "$BATS_FILE_TMPDIR/ref"
+	assert_output "wrq-$(printf '"c5a62931ca6b6d20"' | xxh64sum | cut -c1-16)"
+}
+
+@test "the answer body is embedded as the server sent it, on one line" {
+	run bash -c "head -n 1 '$REQ' | wr-query -q -u '$PLAIN' | jq -c '.response | [.status_code, .body.object, .body.choices[0].finish_reason, .body.usage.total_tokens]'"
+	assert_success
+	assert_output '[200,"chat.completion","stop",13]'
+}
+
+@test "requests are read from stdin and the summary counts them" {
+	run --separate-stderr bash -c "wr-query -u '$PLAIN' < '$REQ' > /dev/null"
+	assert_success
+	run mask_time <<< "$stderr"
+	assert_output "wr-query: 6 requests: 6 ok, 0 failed; 0 retries; 62 prompt and 21 completion tokens; T s"
+}
+
+@test "HTTP 500 answers are retried until they succeed" {
+	start_serve --fail-500 0.5 --log "$T/log"
+	run --separate-stderr wr-query -j 3 --retries 20 --backoff 0.01 -u "$SERVE_URL" "$REQ"
+	assert_success
+	diff <(stable "$BATS_FILE_TMPDIR/ref") <(printf '%s\n' "$output" | stable)
+	grep -q "fail-500" "$T/log"
+}
+
+@test "HTTP 429 answers are retried after Retry-After until they succeed" {
+	start_serve --fail-429 0.5 --retry-after 0 --log "$T/log"
+	run --separate-stderr wr-query -j 3 --retries 20 -u "$SERVE_URL" "$REQ"
+	assert_success
+	diff <(stable "$BATS_FILE_TMPDIR/ref") <(printf '%s\n' "$output" | stable)
+	grep -q "fail-429" "$T/log"
+}
+
+@test "an answer that is not JSON is retried until it succeeds" {
+	start_serve --garble 0.5 --log "$T/log"
+	run --separate-stderr wr-query -j 3 --retries 20 --backoff 0.01 -u "$SERVE_URL" "$REQ"
+	assert_success
+	diff <(stable "$BATS_FILE_TMPDIR/ref") <(printf '%s\n' "$output" | stable)
+	grep -q "garble" "$T/log"
+}
+
+@test "an answer cut short of its Content-Length is retried until it succeeds" {
+	start_serve --partial 0.5 --log "$T/log"
+	run --separate-stderr wr-query -j 3 --retries 20 --backoff 0.01 -u "$SERVE_URL" "$REQ"
+	assert_success
+	diff <(stable "$BATS_FILE_TMPDIR/ref") <(printf '%s\n' "$output" | stable)
+	grep -q "partial" "$T/log"
+}
+
+@test "a dropped connection is retried until it succeeds" {
+	start_serve --drop 0.5 --log "$T/log"
+	run --separate-stderr wr-query -j 3 --retries 20 --backoff 0.01 -u "$SERVE_URL" "$REQ"
+	assert_success
+	diff <(stable "$BATS_FILE_TMPDIR/ref") <(printf '%s\n' "$output" | stable)
+	grep -q "drop" "$T/log"
+}
+
+@test "a request that keeps failing gets an error line and exit status 1" {
+	before=$(seen "$FAIL")
+	run --separate-stderr bash -c "head -n 2 '$REQ' | wr-query -q --retries 2 --backoff 0.01 -u '$FAIL' > '$T/out'"
+	assert_failure 1
+	run bash -c "jq -c '[.custom_id, .response.status_code, .response.body.error.type, .error.code, .error.message == \"HTTP 500: \" + .response.body.error.message + \" (3 attempts)\", .entries]' '$T/out' | sort"
+	assert_output '["aa66efd551a23471",500,"server_error","http_error",true,["ice cream","xyzzyq"]]
+["c5a62931ca6b6d20",500,"server_error","http_error",true,["cat","dog"]]'
+	assert_equal "$(( $(seen "$FAIL") - before ))" 6
+}
+
+@test "an HTTP 400 answer is final at once" {
+	before=$(seen "$PLAIN")
+	run --separate-stderr bash -c "echo '{\"custom_id\":\"x\",\"body\":{\"model\":\"m\",\"messages\":[]},\"entries\":[\"a\"]}' | wr-query -u '$PLAIN' | jq -c '[.custom_id, .response.status_code, .error.code, (.error.message | endswith(\"(1 attempt)\")), .entries]'"
+	assert_success
+	assert_output '["x",400,"http_error",true,["a"]]'
+	assert_equal "$(( $(seen "$PLAIN") - before ))" 1
+}
+
+@test "an invalid request line yields a message and an error line, and the rest flows" {
+	run --separate-stderr bash -c "wr-query -q -u '$PLAIN' '$FIX/query-bad.jsonl' > '$T/out'"
+	assert_failure 1
+	[ "$stderr" = "wr-query: $FIX/query-bad.jsonl:2: invalid JSON
+wr-query: $FIX/query-bad.jsonl:3: no body" ]
+	run bash -c "jq -c '[.custom_id, .response.status_code, .error, .entries]' '$T/out' | sort"
+	assert_output '["aa66efd551a23471",200,null,["ice cream","xyzzyq"]]
+["broken1",null,{"code":"invalid_request","message":"request line 2: invalid JSON"},null]
+["c5a62931ca6b6d20",200,null,["cat","dog"]]
+["nobody",null,{"code":"invalid_request","message":"request line 3: no body"},["elk"]]'
+}
+
+@test "-o appends results to FILE and writes nothing on stdout" {
+	echo '{"earlier":"line","custom_id":"old","response":{"status_code":200,"body":{}},"error":null}' > "$T/res"
+	run wr-query -q -o "$T/res" -u "$PLAIN" "$REQ"
+	assert_success
+	assert_output ""
+	run digest <(tail -n +2 "$T/res")
+	assert_output "$EXPECTED"
+	run head -n 1 "$T/res"
+	assert_output '{"earlier":"line","custom_id":"old","response":{"status_code":200,"body":{}},"error":null}'
+}
+
+@test "-o skips requests that already succeeded in FILE and retries the failed ones" {
+	head -n 2 "$REQ" | wr-query -q --retries 0 -o "$T/res" -u "$FAIL" || true
+	head -n 3 "$REQ" | tail -n 1 | wr-query -q -o "$T/res" -u "$PLAIN"
+	before=$(seen "$PLAIN")
+	run --separate-stderr wr-query -o "$T/res" -u "$PLAIN" "$REQ"
+	assert_success
+	run mask_time <<< "$stderr"
+	assert_output "wr-query: 5 requests: 5 ok, 0 failed; 0 retries; 1 already done in $T/res; 52 prompt and 17 completion tokens; T s"
+	assert_equal "$(( $(seen "$PLAIN") - before ))" 5
+	run bash -c "jq -c 'select(.error == null)' '$T/res' | jq -c '[.custom_id, .response.status_code, .error, .entries, .response.body.choices[0].message.content]' | sort"
+	assert_output "$EXPECTED"
+}
+
+@test "a run killed mid-way resumes with exactly one success per custom_id" {
+	wr-query -q -j 2 -o "$T/res" -u "$SLOW" "$REQ" 3>&- &
+	QUERY_PID=$!
+	for _ in $(seq 200); do
+		[ "$(cat "$T/res" 2>/dev/null | wc -l)" -ge 2 ] && break
+		sleep 0.05
+	done
+	kill -9 "$QUERY_PID"
+	wait "$QUERY_PID" 2>/dev/null || true
+	QUERY_PID=
+	before=$(wc -l < "$T/res")
+	[ "$before" -ge 2 ] && [ "$before" -lt 6 ]
+	run --separate-stderr wr-query -j 4 -o "$T/res" -u "$SLOW" "$REQ"
+	assert_success
+	assert_output ""
+	[[ "$stderr" == *"; $before already done in $T/res;"* ]]
+	run bash -c "jq -r 'select(.error == null) | .custom_id' '$T/res' | sort"
+	assert_output "$(jq -r .custom_id "$REQ" | sort)"
+	run digest "$T/res"
+	assert_output "$EXPECTED"
+}
+
+@test "a torn last line left by a killed run is cut away with a warning" {
+	head -n 3 "$REQ" | wr-query -q -o "$T/res" -u "$PLAIN"
+	printf '{"id":"wrq-0123","custom_id":"f2f11b6e' >> "$T/res"
+	before=$(seen "$PLAIN")
+	run --separate-stderr wr-query -q -o "$T/res" -u "$PLAIN" "$REQ"
+	assert_success
+	[ "$stderr" = "wr-query: $T/res: removed a torn last line (38 bytes) left by an interrupted run" ]
+	run digest "$T/res"
+	assert_output "$EXPECTED"
+	assert_equal "$(( $(seen "$PLAIN") - before ))" 3
+}
+
+@test "a second run on the same -o FILE at once is refused" {
+	head -n 1 "$REQ" | wr-query -q -o "$T/res" -u "$SLOW" 3>&- &
+	QUERY_PID=$!
+	for _ in $(seq 100); do
+		[ -e "$T/res" ] && break
+		sleep 0.02
+	done
+	sleep 0.05
+	run --separate-stderr wr-query -q -o "$T/res" -u "$PLAIN" "$REQ"
+	assert_failure 2
+	[ "$stderr" = "wr-query: $T/res: another process is writing it" ]
+}
+
+@test "the key never shows in the command line, the output or -v messages" {
+	OPENAI_API_KEY=sk-wr-secret-0042 wr-query -v -j 2 -o "$T/res" -u "$KEYED" "$REQ" 2> "$T/err" 3>&- &
+	QUERY_PID=$!
+	for _ in $(seq 100); do
+		grep -q wr-query "/proc/$QUERY_PID/cmdline" 2>/dev/null && break
+		sleep 0.01
+	done
+	tr '\0' ' ' < "/proc/$QUERY_PID/cmdline" > "$T/cmdline"
+	wait "$QUERY_PID"
+	QUERY_PID=
+	grep -q -- "-o $T/res" "$T/cmdline"
+	run grep -c sk-wr-secret "$T/cmdline" "$T/res" "$T/err"
+	assert_output "$T/cmdline:0
+$T/res:0
+$T/err:0"
+	run digest "$T/res"
+	assert_output "$EXPECTED"
+	[ "$(grep -c 'HTTP 200' "$T/err")" -eq 6 ]
+}
+
+@test "--api-key-file reads the key from the first line of FILE" {
+	printf '  sk-wr-secret-0042  \nsecond line\n' > "$T/key"
+	run --separate-stderr bash -c "OPENAI_API_KEY=wrong wr-query -q -j 6 --api-key-file '$T/key' -u '$KEYED' '$REQ' | jq -r .response.status_code | sort -u"
+	assert_success
+	assert_output "200"
+}
+
+@test "HTTP 401 stops the whole run with one message" {
+	before=$(seen "$KEYED")
+	run --separate-stderr env OPENAI_API_KEY=sk-wrong wr-query -q -j 2 -u "$KEYED" "$REQ"
+	assert_failure 2
+	assert_output ""
+	[ "$stderr" = "wr-query: $KEYED/chat/completions: HTTP 401: the API key was refused (see \$OPENAI_API_KEY or --api-key-file); stopping" ]
+	assert_equal "$(( $(seen "$KEYED") - before ))" 2
+}
+
+@test "without a key no Authorization header is sent" {
+	run --separate-stderr wr-query -q -u "$KEYED" "$REQ"
+	assert_failure 2
+	[ "$stderr" = "wr-query: $KEYED/chat/completions: HTTP 401: the API key was refused (see \$OPENAI_API_KEY or --api-key-file); stopping" ]
+	run --separate-stderr wr-query -q -H 'Authorization: Bearer sk-wr-secret-0042' -u "$KEYED" "$REQ"
+	assert_success
+}
+
+@test "-u twice spreads the requests over both servers" {
+	a=$(seen "$PLAIN") b=$(seen "$PLAIN2")
+	run --separate-stderr wr-query -j 2 -u "$PLAIN" -u "$PLAIN2" "$REQ"
+	assert_success
+	run digest <<< "$output"
+	assert_output "$EXPECTED"
+	assert_equal "$(( $(seen "$PLAIN") - a )) $(( $(seen "$PLAIN2") - b ))" "3 3"
+}
+
+@test "a server that refuses connections gets fewer requests than a healthy one" {
+	before=$(seen "$PLAIN")
+	run --separate-stderr wr-query -v -j 2 --backoff 0.2 -u "$DEAD" -u "$PLAIN" "$REQ"
+	assert_success
+	run digest <<< "$output"
+	assert_output "$EXPECTED"
+	assert_equal "$(( $(seen "$PLAIN") - before ))" 6
+	assert_equal "$(grep -c '127.0.0.1:1/' <<< "$stderr")" 1
+	[[ "$stderr" == *"6 requests: 6 ok, 0 failed; 1 retry;"* ]]
+}
+
+@test "a connection that cannot be made is retried, then an error line" {
+	run --separate-stderr bash -c "head -n 1 '$REQ' | wr-query --retries 2 --backoff 0.01 -u '$DEAD' | jq -c '[.custom_id, .response, .error.code, (.error.message | endswith(\"(3 attempts)\"))]'"
+	assert_success
+	assert_output '["c5a62931ca6b6d20",null,"connection_error",true]'
+}
+
+@test "--rpm 60 lets one request start in the first second" {
+	before=$(seen "$PLAIN")
+	wr-query -q --rpm 60 -j 6 -u "$PLAIN" "$REQ" > /dev/null 3>&- &
+	QUERY_PID=$!
+	sleep 1
+	n=$(( $(seen "$PLAIN") - before ))
+	[ "$n" -ge 1 ] && [ "$n" -le 2 ]
+}
+
+@test "--tpm holds back requests whose estimated tokens exceed the budget" {
+	before=$(seen "$PLAIN")
+	wr-query -q --tpm 600 -j 6 -u "$PLAIN" "$REQ" > /dev/null 3>&- &
+	QUERY_PID=$!
+	sleep 1
+	assert_equal "$(( $(seen "$PLAIN") - before ))" 1
+}
+
+@test "--timeout bounds a whole attempt" {
+	run --separate-stderr bash -c "head -n 1 '$REQ' | wr-query --timeout 0.05 --retries 1 --backoff 0.01 -u '$SLOW' | jq -c '[.custom_id, .response, .error.code, (.error.message | endswith(\"(2 attempts)\"))]'"
+	assert_success
+	assert_output '["c5a62931ca6b6d20",null,"timeout",true]'
+}
+
+@test "--max-response rejects a larger answer with a clear error" {
+	run --separate-stderr bash -c "head -n 1 '$REQ' | wr-query --max-response 100 -u '$PLAIN' | jq -c '[.custom_id, .response, .error]'"
+	assert_success
+	assert_output '["c5a62931ca6b6d20",null,{"code":"response_too_large","message":"answer larger than 100 bytes (--max-response) (1 attempt)"}]'
+}
+
+@test "-v logs every attempt" {
+	run --separate-stderr bash -c "head -n 1 '$REQ' | wr-query -q -v --retries 1 --backoff 0 -u '$FAIL' > /dev/null"
+	assert_failure 1
+	run sed -E 's/[0-9]+\.[0-9]+ s/N s/g' <<< "$stderr"
+	assert_output "wr-query: \"c5a62931ca6b6d20\" attempt 1: $FAIL/chat/completions: HTTP 500 in N s; retry in N s
+wr-query: \"c5a62931ca6b6d20\" attempt 2: $FAIL/chat/completions: HTTP 500 in N s; giving up"
+}
+
+@test "a closed output pipe ends the run quietly" {
+	run --separate-stderr bash -c "wr-query -q -j 1 --api-key-file '$BATS_FILE_TMPDIR/key' -u '$KEYED' '$REQ' | head -n 1 > /dev/null; echo \"\${PIPESTATUS[0]}\""
+	assert_output "0"
+	assert_equal "$stderr" ""
+}
+
+@test "a write error on stdout exits 2" {
+	run --separate-stderr bash -c "wr-query -q -u '$PLAIN' '$REQ' > /dev/full"
+	assert_failure 2
+	assert_equal "$stderr" "wr-query: stdout: write error: No space left on device"
+}
+
+@test "an unreadable input file exits 2 before anything is sent" {
+	before=$(seen "$PLAIN")
+	run --separate-stderr wr-query -q -u "$PLAIN" "$REQ" "$T/missing"
+	assert_failure 2
+	assert_output ""
+	assert_equal "$stderr" "wr-query: $T/missing: No such file or directory"
+	assert_equal "$(( $(seen "$PLAIN") - before ))" 0
+}
+
+@test "--help prints the usage on stdout" {
+	run --separate-stderr wr-query --help
+	assert_success
+	assert_line --index 0 "usage: wr-query [-qv] [-H HEADER]... [-j N] [-o FILE] [-u URL]... [--api-key-file FILE]"
+	assert_equal "$stderr" ""
+}
+
+@test "--version prints the version" {
+	run wr-query --version
+	assert_success
+	assert_output --regexp '^wr-query \(wr\) [0-9]+\.[0-9]+\.[0-9]+$'
+}
+
+@test "a bad option prints the usage on stderr and exits 2" {
+	run --separate-stderr wr-query --bogus
+	assert_failure 2
+	assert_output ""
+	[[ "${stderr_lines[1]}" == "usage: wr-query "* ]]
+}
+
+@test "bad option values are named and exit 2" {
+	run --separate-stderr wr-query -j 0
+	assert_failure 2
+	assert_equal "$stderr" "wr-query: -j 0: too small (minimum 1)"
+	run --separate-stderr wr-query -u ftp://user:secret@example.org/v1
+	assert_failure 2
+	assert_equal "$stderr" "wr-query: -u ftp://***@example.org/v1: not an http:// or https:// URL"
+	run --separate-stderr wr-query -H 'no colon'
+	assert_failure 2
+	assert_equal "$stderr" "wr-query: -H no colon: expected 'Name: value'"
+	run --separate-stderr wr-query --timeout 0
+	assert_failure 2
+	assert_equal "$stderr" "wr-query: --timeout 0: must be above 0 and at most 10000000"
+}
