@@ -16,6 +16,7 @@ WR_CFLAGS = -std=c11 -Wall -Wextra -Werror $(SANFLAGS)
 LDLIBS_ALL = -lxxhash -lm
 LDLIBS_wr-query = -lcurl
 LDLIBS_wr-serve = -lmicrohttpd -lpthread
+LDLIBS_wr-parse = -lpthread
 
 PROGS = $(patsubst cmd/%.c,%,$(wildcard cmd/*.c))
 LIBSRC = $(wildcard lib/*.c)
