@@ -12,4 +12,9 @@
  */
 int wr_word_split(char *line, size_t len, char **entry, size_t *elen, char **score);
 
+/* 1 for the ASCII white space characters (space, TAB, CR, LF, VT, FF). */
+int wr_isspace(char c);
+/* Trim s[0..*n) of white space and NUL-terminate it (s[*n] must be writable); returns the new start. */
+char *wr_trim(char *s, size_t *n);
+
 #endif

@@ -12,6 +12,7 @@
 
 #include "common.h"
 #include "fold.h"
+#include "words.h"
 
 #define NONE UINT32_MAX
 /* Scores queued before the table is touched: their slots are prefetched meanwhile. */
@@ -70,33 +71,13 @@ struct wr_merge {
 	size_t nsorted;
 };
 
-static int
-space(char c)
-{
-	return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\v' || c == '\f';
-}
-
-/* Trim s[0..*n) and NUL-terminate it (s[*n] must be writable); returns the new start. */
-static char *
-trim(char *s, size_t *n)
-{
-	while (*n && space(*s)) {
-		s++;
-		(*n)--;
-	}
-	while (*n && space(s[*n - 1]))
-		(*n)--;
-	s[*n] = '\0';
-	return s;
-}
-
 enum wr_split
 wr_merge_split(char *line, size_t len, char **entry, size_t *elen, char **score)
 {
 	char *sep, *end = line + len, *send;
 	size_t i, n;
 
-	for (i = 0; i < len && space(line[i]); i++)
+	for (i = 0; i < len && wr_isspace(line[i]); i++)
 		;
 	if (i == len || line[i] == '#')
 		return WR_SPLIT_SKIP;
@@ -109,11 +90,11 @@ wr_merge_split(char *line, size_t len, char **entry, size_t *elen, char **score)
 	else
 		return WR_SPLIT_NOSCORE;
 	n = (size_t)(send - sep - 1);
-	*score = trim(sep + 1, &n);
+	*score = wr_trim(sep + 1, &n);
 	if (n == 0)
 		return WR_SPLIT_NOSCORE;
 	n = (size_t)(sep - line);
-	*entry = trim(line, &n);
+	*entry = wr_trim(line, &n);
 	*elen = n;
 	return n ? WR_SPLIT_OK : WR_SPLIT_NOENTRY;
 }

@@ -3,21 +3,20 @@
 
 #include <string.h>
 
-static int
-space(char c)
+int
+wr_isspace(char c)
 {
 	return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\v' || c == '\f';
 }
 
-/* Trim s[0..*n) in place; returns the new start. */
-static char *
-trim(char *s, size_t *n)
+char *
+wr_trim(char *s, size_t *n)
 {
-	while (*n && space(*s)) {
+	while (*n && wr_isspace(*s)) {
 		s++;
 		(*n)--;
 	}
-	while (*n && space(s[*n - 1]))
+	while (*n && wr_isspace(s[*n - 1]))
 		(*n)--;
 	s[*n] = '\0';
 	return s;
@@ -30,7 +29,7 @@ wr_word_split(char *line, size_t len, char **entry, size_t *elen, char **score)
 	char *s;
 
 	/* Leading white space is trimmed, but TAB still separates a score. */
-	while (len && line[len - 1] != '\t' && space(line[len - 1]))
+	while (len && line[len - 1] != '\t' && wr_isspace(line[len - 1]))
 		len--;
 	for (i = 0; i < len && (line[i] == ' ' || line[i] == '\r'); i++)
 		;
@@ -44,10 +43,10 @@ wr_word_split(char *line, size_t len, char **entry, size_t *elen, char **score)
 			break;
 	if (i < len) {
 		n = len - i - 1;
-		*score = trim(line + i + 1, &n);
+		*score = wr_trim(line + i + 1, &n);
 	}
 	n = i;
-	s = trim(line, &n);
+	s = wr_trim(line, &n);
 	if (n == 0)
 		return 2;
 	*entry = s;
