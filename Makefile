@@ -60,10 +60,20 @@ units: $(UNITS)
 deps:
 	@scripts/deps
 
-# The suite runs twice: on the plain build, then on an ASan+UBSan build.
+# The suite runs twice: on the plain build, then on an ASan+UBSan build;
+# the fuzz harnesses replay their corpora and run a few seconds each.
 check: deps all units
 	@$(MAKE) --no-print-directory O=build/san SAN=1 programs units
 	@scripts/run-tests build build/san
+
+fuzz: deps
+	@scripts/fuzz
+
+valgrind: deps all
+	@scripts/valgrind
+
+bench: deps all
+	@bench/all
 
 # Plain build only, for quick iterations.
 check-fast: all units
@@ -84,5 +94,5 @@ install: all
 clean:
 	rm -rf bin build
 
-.PHONY: all programs units deps check check-fast demo lint-man install clean
+.PHONY: all programs units deps check check-fast demo fuzz valgrind bench lint-man install clean
 .SECONDARY:

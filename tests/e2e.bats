@@ -95,3 +95,19 @@ pipeline() {
 	run bash -c "wr-parse -q '$BATS_TEST_TMPDIR/r.jsonl' | wr-merge -q -f dict"
 	assert_output "$EXPECTED"
 }
+
+@test "content filters and cut-off answers go to --missing and are rated on a second pass" {
+	start_serve --filter 0.3 --truncate 0.3 --seed 2
+	SERVE2_PID=$SERVE_PID SERVE2_URL=$SERVE_URL
+	start_serve
+	wr-batch -q -n 4 "$WORDS" | wr-prompt -q -m a | wr-query -q -u "$SERVE2_URL" -o "$BATS_TEST_TMPDIR/first.jsonl"
+	run --separate-stderr wr-parse --missing "$BATS_TEST_TMPDIR/missing" "$BATS_TEST_TMPDIR/first.jsonl"
+	assert_failure 1
+	echo "$output" > "$BATS_TEST_TMPDIR/a.tsv"
+	[ "$(wc -l < "$BATS_TEST_TMPDIR/a.tsv")" -lt 15 ]
+	[ "$(( $(wc -l < "$BATS_TEST_TMPDIR/a.tsv") + $(wc -l < "$BATS_TEST_TMPDIR/missing") ))" -eq 15 ]
+	wr-batch -q "$BATS_TEST_TMPDIR/missing" | wr-prompt -q -m b | wr-query -q -u "$SERVE_URL" -o "$BATS_TEST_TMPDIR/second.jsonl"
+	run bash -c "wr-parse -q '$BATS_TEST_TMPDIR/first.jsonl' '$BATS_TEST_TMPDIR/second.jsonl' | wr-merge -q -f dict"
+	assert_success
+	assert_output "$EXPECTED"
+}
