@@ -29,9 +29,10 @@ all: $(addprefix bin/,$(PROGS))
 
 # bin/ always holds the plain build; the programs are built in $(O) and copied.
 ifeq ($(O),build)
+# Copy then rename, so a program that is running (a benchmark) can be replaced.
 bin/%: $(B)/%
 	@mkdir -p bin
-	cp $< $@
+	cp $< $@.tmp && mv -f $@.tmp $@
 endif
 
 $(B)/%: $(O)/cmd/%.o $(O)/libwr.a

@@ -1,0 +1,124 @@
+#!/usr/bin/env bats
+# Every command shown in README.md (its ```sh blocks) and in the EXAMPLES of
+# wr(7) is taken from the document, as written, and run against wr-serve on
+# loopback, so the documentation cannot rot.  The extraction is mechanical;
+# only these rewrites are made before a block runs:
+#   http://127.0.0.1:8000/v1, :8001, :8002  ->  the URLs of three wr-serves
+#   vllm run-batch -i IN -o OUT ...          ->  wr-query -q IN > OUT
+# and blocks that call api.openai.com are checked for syntax only.
+# OPENAI_BASE_URL points at a fourth wr-serve.
+
+setup() {
+	load helper
+	cd "$BATS_TEST_TMPDIR"
+	cp "$FIX/e2e-words.txt" words.txt
+	ln -s "$TOP/examples" examples
+	EXPECTED=$(cat <<-EOF
+	AARDWOLF;25
+	ABACUS;75
+	BUCKETLIST;100
+	CAFE;100
+	CAT;100
+	DOG;100
+	ETUI;0
+	HOTDOG;100
+	ICECREAM;100
+	QWZXV;0
+	ROCKANDROLL;100
+	SMORGASBORD;75
+	XRAY;75
+	XYZZYQ;0
+	ZYMURGY;50
+	EOF
+	)
+}
+
+teardown() {
+	stop_serve
+	local p
+	for p in ${MORE_PIDS:-}; do kill -TERM "$p" 2>/dev/null; wait "$p" 2>/dev/null || true; done
+}
+
+# servers [wr-serve options for the default server]: the default server in
+# OPENAI_BASE_URL, and the ones the documents call :8000, :8001 and :8002.
+servers() {
+	local i
+	for i in 0 1 2; do
+		start_serve
+		MORE_PIDS="${MORE_PIDS:-} $SERVE_PID"
+		eval "URL_$i=\$SERVE_URL"
+	done
+	start_serve "$@"
+	export OPENAI_BASE_URL=$SERVE_URL
+}
+
+# readme_blocks: the ```sh blocks of README.md, each ended by a line "%%".
+readme_blocks() {
+	awk '/^```sh$/ { on = 1; next } on && /^```$/ { on = 0; print "%%"; next } on' "$TOP/README.md"
+}
+
+# man_blocks PAGE: the literal displays of the EXAMPLES section of PAGE.
+man_blocks() {
+	awk '/^\.Sh / { ex = ($2 == "EXAMPLES") } \
+	    ex && /^\.Bd -literal/ { on = 1; next } on && /^\.Ed/ { on = 0; print "%%"; next } \
+	    on { gsub(/\\e/, "\\"); gsub(/\\&/, ""); print }' "$1"
+}
+
+# run_blocks: run the blocks read from stdin one after the other in this
+# directory; print each block that does not exit 0, with its status.
+run_blocks() {
+	local block= line n=0 bad=0 st
+	while IFS= read -r line; do
+		if [ "$line" != %% ]; then block+=$line$'\n'; continue; fi
+		n=$((n + 1))
+		block=$(printf '%s' "$block" | sed \
+		    -e "s|http://127.0.0.1:8000/v1|$URL_0|g" \
+		    -e "s|http://127.0.0.1:8001/v1|$URL_1|g" \
+		    -e "s|http://127.0.0.1:8002/v1|$URL_2|g" \
+		    -e 's|^vllm run-batch -i \([^ ]*\) -o \([^ ]*\) .*|wr-query -q \1 > \2|')
+		case $block in
+		*api.openai.com*) bash -n -c "$block"; st=$? ;;
+		*) bash -c "$block" > "block.$n.out" 2> "block.$n.err"; st=$? ;;
+		esac
+		if [ "$st" -ne 0 ]; then
+			bad=1; printf 'block %d exited %d:\n%s\n' "$n" "$st" "$block"; cat "block.$n.err"
+		fi
+		block=
+	done
+	echo "$n blocks"
+	return "$bad"
+}
+
+@test "README.md has the blocks the test expects" {
+	run bash -c "$(declare -f readme_blocks); TOP='$TOP' readme_blocks | grep -c '^%%$'"
+	assert_output 4
+}
+
+@test "every command block of README.md runs against wr-serve" {
+	servers --refuse-entry xyzzyq
+	run run_blocks < <(readme_blocks)
+	assert_success
+	assert_output '4 blocks'
+	run cat scored.dict
+	assert_output "$(printf '%s\nNEWENTRY;100' "$EXPECTED" | LC_ALL=C sort)"
+	run cmp ensemble.dict scored.dict
+	assert_success
+	run cat refused-alone.txt
+	assert_output xyzzyq
+	run wc -l < refused.txt
+	assert_output 15
+}
+
+@test "every example of wr(7) runs against wr-serve" {
+	servers
+	run run_blocks < <(man_blocks "$TOP/man/wr.7")
+	assert_success
+	assert_output '10 blocks'
+	run cat scored.dict
+	assert_output "$EXPECTED"
+	run bash -c 'wr-merge -q ratings.tsv'
+	assert_output "$EXPECTED"
+	for f in part.*.jsonl results.jsonl upload.jsonl output.jsonl a.jsonl b.jsonl c.jsonl out/results.0.jsonl; do
+		[ -s "$f" ] || { echo "no $f"; false; }
+	done
+}

@@ -1,0 +1,234 @@
+#!/usr/bin/env bats
+# The recipes of examples/, run against wr-serve on loopback.
+
+setup() {
+	load helper
+	EX=$TOP/examples
+	cp "$FIX/e2e-words.txt" "$BATS_TEST_TMPDIR/words.txt"
+	cd "$BATS_TEST_TMPDIR"
+	EXPECTED='AARDWOLF;25
+ABACUS;75
+BUCKETLIST;100
+CAFE;100
+CAT;100
+DOG;100
+ETUI;0
+HOTDOG;100
+ICECREAM;100
+QWZXV;0
+ROCKANDROLL;100
+SMORGASBORD;75
+XRAY;75
+XYZZYQ;0
+ZYMURGY;50'
+}
+
+teardown() {
+	stop_serve
+	local p
+	for p in ${MORE_PIDS:-}; do kill -TERM "$p" 2>/dev/null; wait "$p" 2>/dev/null || true; done
+}
+
+# serve_more [options]: one more wr-serve; its URL in URL_N, PID in MORE_PIDS.
+serve_more() {
+	local pid=${SERVE_PID:-} url=${SERVE_URL:-}
+	start_serve "$@"
+	MORE_PIDS="${MORE_PIDS:-} $SERVE_PID" URL_N=$SERVE_URL
+	SERVE_PID=$pid SERVE_URL=$url
+}
+
+# requested LOG: the entries requested in a wr-serve log, sorted.
+requested() { cut -f 4 "$1" | tr '|' '\n' | sed '/^$/d' | LC_ALL=C sort; }
+
+dataset() {
+	make -s -C "$EX/dataset" WR_BIN="$WR_BIN" WORDS="$PWD/words.txt" OUT="$PWD/out" \
+		DICT="$PWD/scored.dict" MODEL=m SHARDS=3 -j 3 "$@"
+}
+
+@test "the dataset Makefile builds the scored list in shards" {
+	start_serve --log log
+	run dataset URL="$SERVE_URL"
+	assert_success
+	assert_output "$PWD/scored.dict: 15 entries, 0 missing"
+	run cat scored.dict
+	assert_output "$EXPECTED"
+	run bash -c 'ls out/results.*.jsonl | wc -l'
+	assert_output 3
+}
+
+@test "after an edit of the word list the dataset Makefile rates only the new entries" {
+	start_serve --log log
+	dataset URL="$SERVE_URL" 2>/dev/null
+	printf 'lobster\n# a comment\n  zzqx ;3\ncat\n' >> words.txt
+	: > log
+	run dataset URL="$SERVE_URL"
+	assert_success
+	assert_output "$PWD/scored.dict: 17 entries, 0 missing"
+	run requested log
+	assert_output $'lobster\nzzqx'
+	run grep -c -e '^LOBSTER;75$' -e '^ZZQX;0$' scored.dict
+	assert_output 2
+	: > log
+	run dataset URL="$SERVE_URL"
+	assert_success
+	run requested log
+	assert_output ''
+}
+
+@test "the dataset Makefile drops entries removed from the word list" {
+	start_serve
+	dataset URL="$SERVE_URL" 2>/dev/null
+	grep -v -e '^cat$' -e '^dog$' words.txt > w && mv w words.txt
+	run dataset URL="$SERVE_URL"
+	assert_success
+	assert_output "$PWD/scored.dict: 13 entries, 0 missing"
+	run grep -c -e '^CAT;' -e '^DOG;' scored.dict
+	assert_output 0
+}
+
+@test "the dataset Makefile wants a model" {
+	run make -s -C "$EX/dataset" WR_BIN="$WR_BIN" WORDS="$PWD/words.txt" OUT="$PWD/out" MODEL= WR_MODEL=
+	assert_failure
+	assert_output --partial 'set MODEL or WR_MODEL'
+}
+
+@test "make failover rates refused entries at the fallback and merges them" {
+	start_serve --refuse 0.5 --seed 11
+	serve_more --log log2
+	run dataset URL="$SERVE_URL" BATCH=2
+	assert_success
+	assert_output "$PWD/scored.dict: 9 entries, 6 missing"
+	refused=$(LC_ALL=C sort out/missing.txt)
+	run dataset URL="$SERVE_URL" BATCH=2 FALLBACK_URL="$URL_N" FALLBACK_MODEL=b failover
+	assert_success
+	assert_output "$PWD/scored.dict: 15 entries, 0 missing"
+	run cat scored.dict
+	assert_output "$EXPECTED"
+	run requested log2
+	assert_output "$refused"
+}
+
+@test "the xargs -P recipe rates split parts in parallel" {
+	start_serve --log log
+	run env MODEL=m OPENAI_BASE_URL="$SERVE_URL" "$EX/parallel/xargs.sh" words.txt 3
+	assert_success
+	assert_output "$EXPECTED"
+	run bash -c 'ls parts/*.jsonl | wc -l; wc -l < log'
+	assert_output $'3\n3'
+}
+
+@test "the GNU parallel --pipe recipe gives the same list" {
+	start_serve
+	run --separate-stderr env MODEL=m OPENAI_BASE_URL="$SERVE_URL" N=1 J=3 "$EX/parallel/parallel.sh" words.txt
+	assert_success
+	assert_output "$EXPECTED"
+}
+
+@test "the offline recipe splits upload files at 50,000 lines" {
+	run env MODEL=gpt-4o-mini SIZE=2 MAX_LINES=3 "$EX/offline/prepare.sh" words.txt
+	assert_success
+	assert_output $'upload.001.jsonl\nupload.002.jsonl\nupload.003.jsonl'
+	run bash -c 'wc -l < batches.txt; cat upload.* | wc -l; for f in upload.*; do echo $f $(wc -l < $f); done; grep -c '"entries":' upload.*'
+	assert_output - <<-EOF
+	8
+	8
+	upload.001.jsonl 3
+	upload.002.jsonl 3
+	upload.003.jsonl 2
+	upload.001.jsonl:0
+	upload.002.jsonl:0
+	upload.003.jsonl:0
+	EOF
+}
+
+@test "the offline recipe splits upload files at 200 MB, in whole lines" {
+	run env MODEL=gpt-4o-mini SIZE=2 MAX_BYTES=1500 "$EX/offline/prepare.sh" words.txt
+	assert_success
+	run bash -c 'for f in upload.*; do [ $(wc -c < $f) -le 1500 ] || echo big $f; done; cat upload.* | wc -l; wr-prompt -q --strict -m gpt-4o-mini batches.txt | cmp - <(cat upload.*) && echo same'
+	assert_output $'8\nsame'
+	run bash -c 'ls upload.* | wc -l'
+	refute_output 1
+}
+
+@test "the offline recipe reads the service's output back with the batch file" {
+	start_serve --refuse 0.3 --seed 3
+	env MODEL=gpt-4o-mini SIZE=2 MAX_LINES=3 "$EX/offline/prepare.sh" words.txt >/dev/null
+	# wr-query stands in for the OpenAI Batch API or vllm run_batch.
+	for f in upload.*; do wr-query -q -u "$SERVE_URL" "$f" > "output.${f#upload.}"; done
+	run grep -c '"entries":' output.001.jsonl
+	assert_output 0
+	run --separate-stderr "$EX/offline/read.sh" output.*.jsonl
+	assert_failure 1
+	local ratings=$output
+	run bash -c 'cat missing.txt | LC_ALL=C sort | tr "\n" " "; echo; cmp missing.txt refused.txt && echo same'
+	assert_output $'bucket list café x-ray xyzzyq \nsame'
+	run wr-merge -q -f dict <(printf '%s\n' "$ratings")
+	assert_output - <<-EOF
+	AARDWOLF;25
+	ABACUS;75
+	CAT;100
+	DOG;100
+	ETUI;0
+	HOTDOG;100
+	ICECREAM;100
+	QWZXV;0
+	ROCKANDROLL;100
+	SMORGASBORD;75
+	ZYMURGY;50
+	EOF
+}
+
+@test "the offline recipe reads OpenAI Batch API fixtures" {
+	cp "$FIX/parse-batches.txt" batches.txt
+	run --separate-stderr "$EX/offline/read.sh" "$FIX/parse-openai-batch.jsonl"
+	assert_equal "$output" "$(wr-parse -q -b "$FIX/parse-batches.txt" "$FIX/parse-openai-batch.jsonl" 2>/dev/null)"
+	[ -n "$output" ]
+}
+
+@test "the failover recipe rates refused entries with a second model and merges both" {
+	start_serve --refuse 0.5 --seed 11
+	serve_more --log log2
+	run --separate-stderr env MODEL=a URL="$SERVE_URL" FALLBACK_URL="$URL_N" FALLBACK_MODEL=b SIZE=2 \
+		"$EX/failover/failover.sh" words.txt
+	assert_success
+	assert_output "$EXPECTED"
+	run bash -c 'LC_ALL=C sort first-missing.txt | tr "\n" " "; wc -l < first.tsv; wc -l < missing.txt'
+	assert_output $'ETUI aardwolf café hot dog ice cream qwzxv rock and roll smörgåsbord xyzzyq zymurgy 5\n0'
+	run requested log2
+	assert_output "$(LC_ALL=C sort first-missing.txt)"
+}
+
+@test "refusal bisection pins a refused batch to the single entries that sink it" {
+	start_serve --refuse-entry xyzzyq --refuse-entry 'hot dog' --log log
+	wr-batch -q words.txt | wr-prompt -q -m a | wr-query -q -u "$SERVE_URL" -o first.jsonl
+	wr-parse -q -R refused.txt first.jsonl > ratings.tsv || [ $? -eq 1 ]
+	run wc -l < refused.txt
+	assert_output 15
+	run --separate-stderr "$EX/bisect/wr-bisect" -n 50 -m a -u "$SERVE_URL" -R alone.txt refused.txt
+	assert_success
+	printf '%s\n' "$output" >> ratings.tsv
+	assert_equal "$stderr" "wr-bisect: batches of 25: 15 entries sent, 15 refused
+wr-bisect: batches of 13: 15 entries sent, 13 refused
+wr-bisect: batches of 7: 13 entries sent, 13 refused
+wr-bisect: batches of 4: 13 entries sent, 4 refused
+wr-bisect: batches of 2: 4 entries sent, 4 refused
+wr-bisect: batches of 1: 4 entries sent, 2 refused"
+	run cat alone.txt
+	assert_output $'xyzzyq\nhot dog'
+	run cat bisect.d/missing.txt
+	assert_output ''
+	run wr-merge -q -f dict ratings.tsv
+	assert_output "$(printf '%s\n' "$EXPECTED" | grep -v -e '^XYZZYQ;' -e '^HOTDOG;')"
+}
+
+@test "an ensemble of three models is merged by the median" {
+	start_serve
+	serve_more --style mix --seed 2
+	u2=$URL_N
+	serve_more --refuse 0.5 --seed 11
+	run --separate-stderr "$EX/ensemble/ensemble.sh" words.txt "$SERVE_URL" a "$u2" b "$URL_N" c
+	assert_success
+	assert_output "$EXPECTED"
+	run bash -c 'wc -l < run.1.tsv; wc -l < run.2.tsv; [ $(wc -l < run.3.tsv) -lt 15 ] && echo fewer'
+	assert_output $'15\n15\nfewer'
+}
