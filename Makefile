@@ -2,7 +2,10 @@
 PREFIX ?= /usr/local
 BINDIR ?= $(PREFIX)/bin
 MANDIR ?= $(PREFIX)/share/man
+COMPDIR ?= $(PREFIX)/share/bash-completion/completions
 DESTDIR ?=
+# make deb: where the source is copied and the package built.
+DEBDIR ?= build/deb
 
 CC ?= cc
 CFLAGS ?= -O2 -g
@@ -86,14 +89,43 @@ demo: deps all
 lint-man:
 	mandoc -Tlint -W warning man/*.1 man/*.7
 
+# Programs, man pages, and one bash completion file with a link per program.
+MAN1 = $(wildcard man/*.1)
+MAN7 = $(wildcard man/*.7)
 install: all
-	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man7
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man7 $(DESTDIR)$(COMPDIR)
 	install -m 755 $(addprefix bin/,$(PROGS)) $(DESTDIR)$(BINDIR)
-	install -m 644 man/*.1 $(DESTDIR)$(MANDIR)/man1
-	install -m 644 man/*.7 $(DESTDIR)$(MANDIR)/man7
+	install -m 644 $(MAN1) $(DESTDIR)$(MANDIR)/man1
+	install -m 644 $(MAN7) $(DESTDIR)$(MANDIR)/man7
+	install -m 644 completions/wr $(DESTDIR)$(COMPDIR)/wr
+	for p in $(PROGS); do ln -sf wr $(DESTDIR)$(COMPDIR)/$$p || exit 1; done
+
+uninstall:
+	rm -f $(addprefix $(DESTDIR)$(BINDIR)/,$(PROGS))
+	rm -f $(addprefix $(DESTDIR)$(MANDIR)/man1/,$(notdir $(MAN1)))
+	rm -f $(addprefix $(DESTDIR)$(MANDIR)/man7/,$(notdir $(MAN7)))
+	rm -f $(DESTDIR)$(COMPDIR)/wr $(addprefix $(DESTDIR)$(COMPDIR)/,$(PROGS))
+
+# A Debian package, built by dpkg-buildpackage from a copy of the sources in
+# $(DEBDIR) (so it never touches build/ or bin/); as root, installs the
+# build dependencies first.
+DEBSRC = Makefile cmd lib include man completions debian
+DEBPKGS = build-essential dpkg-dev debhelper libcurl4-openssl-dev libjsmn-dev \
+	libmicrohttpd-dev libxxhash-dev
+deb:
+	@if [ "$$(id -u)" -eq 0 ] && ! { command -v dh && dpkg-checkbuilddeps; } >/dev/null 2>&1; then \
+	    export DEBIAN_FRONTEND=noninteractive; \
+	    { apt-get update -q && apt-get install -y -q --no-install-recommends $(DEBPKGS); } >&2; fi
+	@command -v dpkg-buildpackage >/dev/null && command -v dh >/dev/null || \
+	    { echo "make deb: needs: apt-get install $(DEBPKGS)" >&2; exit 1; }
+	rm -rf $(DEBDIR) && mkdir -p $(DEBDIR)/wr
+	cp -R $(DEBSRC) $(DEBDIR)/wr/
+	cd $(DEBDIR)/wr && env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL \
+	    dpkg-buildpackage -b -us -uc -J >../build.log 2>&1 || { tail -n 30 ../build.log >&2; exit 1; }
+	@ls $(DEBDIR)/*.deb
 
 clean:
 	rm -rf bin build
 
-.PHONY: all programs units deps check check-fast demo fuzz valgrind bench lint-man install clean
+.PHONY: all programs units deps check check-fast demo fuzz valgrind bench lint-man install uninstall deb clean
 .SECONDARY:
