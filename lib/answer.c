@@ -352,7 +352,9 @@ lookup(struct wr_answer *a, const char *name, size_t n)
 		table_build(a, &a->key, 1);
 		a->have_alt = 1;
 	}
-	if ((r = table_find(&a->fold, a->fbuf.s, casefold(name, n, &a->fbuf))) != NOT_FOUND)
+	/* casefold may move fbuf: take fbuf.s only after it returns. */
+	k = casefold(name, n, &a->fbuf);
+	if ((r = table_find(&a->fold, a->fbuf.s, k)) != NOT_FOUND)
 		return r;
 	n = wr_fold_key(name, n, &a->fbuf);
 	return n ? table_find(&a->key, a->fbuf.s, n) : NOT_FOUND;
@@ -384,7 +386,16 @@ report(struct wr_answer *a, enum wr_answer_problem what, const char *name, size_
 	vsnprintf(tail, sizeof tail, fmt, ap);
 	va_end(ap);
 	wr_buf_reset(&a->msg);
-	wr_buf_printf(&a->msg, "\"%.*s%s\": %s", (int)cut, name, cut < n ? "..." : "", tail);
+	wr_buf_addc(&a->msg, '"');
+	/* The name comes from the model: control characters are escaped to keep the message one line. */
+	for (size_t i = 0; i < cut; i++) {
+		unsigned char c = (unsigned char)name[i];
+		if (c < 0x20 || c == 0x7f)
+			wr_buf_printf(&a->msg, "\\x%02x", c);
+		else
+			wr_buf_addc(&a->msg, (char)c);
+	}
+	wr_buf_printf(&a->msg, "%s\": %s", cut < n ? "..." : "", tail);
 	a->report(a->report_arg, what, a->msg.s);
 }
 

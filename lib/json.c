@@ -22,6 +22,99 @@ wr_json_free(struct wr_json *j)
 	memset(j, 0, sizeof *j);
 }
 
+/*
+ * The punctuation between the values, which jsmn does not check: it takes
+ * [1,], {"a":1,}, [1]: and {"a":1}, for JSON.  One pass with an explicit
+ * stack, so that deep nesting costs no C stack.  String and primitive
+ * contents are left to jsmn and wr_json_check.
+ */
+static int
+syntax_ok(const char *s, size_t n)
+{
+	enum { VAL, VAL_OR_CLOSE, KEY, KEY_OR_CLOSE, COLON, NEXT, END } st = VAL;
+	struct wr_buf stack = {0};
+	size_t i = 0;
+	int ok = 0;
+	char c;
+
+	for (;;) {
+		while (i < n && (s[i] == ' ' || s[i] == '\t' || s[i] == '\n' || s[i] == '\r'))
+			i++;
+		if (i == n) {
+			ok = st == END;
+			break;
+		}
+		c = s[i];
+		if (st == END)
+			break;
+		if (st == COLON) {
+			if (c != ':')
+				break;
+			i++;
+			st = VAL;
+			continue;
+		}
+		if (st == NEXT) {
+			char top = stack.s[stack.len - 1];
+			if (c == ',') {
+				i++;
+				st = top == '[' ? VAL : KEY;
+				continue;
+			}
+			if (c != (top == '[' ? ']' : '}'))
+				break;
+			i++;
+			stack.len--;
+			st = stack.len ? NEXT : END;
+			continue;
+		}
+		if ((st == VAL_OR_CLOSE && c == ']') || (st == KEY_OR_CLOSE && c == '}')) {
+			i++;
+			stack.len--;
+			st = stack.len ? NEXT : END;
+			continue;
+		}
+		if (c == '"') {
+			/*
+			 * Strings are most of the bytes (a model's whole answer):
+			 * jump from quote to quote with memchr, and count the
+			 * backslashes before each to see whether it is escaped.
+			 */
+			size_t start = ++i, k, b;
+			const char *q;
+			for (;;) {
+				if (!(q = memchr(s + i, '"', n - i)))
+					break;
+				k = (size_t)(q - s);
+				for (b = 0; k - b > start && s[k - b - 1] == '\\'; b++)
+					;
+				i = k + 1;
+				if (b % 2 == 0)
+					break;
+			}
+			if (!q)
+				break;
+			st = st == KEY || st == KEY_OR_CLOSE ? COLON : stack.len ? NEXT : END;
+			continue;
+		}
+		if (st == KEY || st == KEY_OR_CLOSE)
+			break;
+		if (c == '[' || c == '{') {
+			wr_buf_addc(&stack, c);
+			i++;
+			st = c == '[' ? VAL_OR_CLOSE : KEY_OR_CLOSE;
+			continue;
+		}
+		if (strchr(",:]}", c))
+			break;
+		while (i < n && !strchr(" \t\n\r,:[]{}\"", s[i]))
+			i++;
+		st = stack.len ? NEXT : END;
+	}
+	wr_buf_free(&stack);
+	return ok;
+}
+
 int
 wr_json_parse(struct wr_json *j, const char *js, size_t len, const char **why)
 {
@@ -33,6 +126,11 @@ wr_json_parse(struct wr_json *j, const char *js, size_t len, const char **why)
 	j->n = 0;
 	if (len > (size_t)0x7fffffff) {
 		*why = "document too large";
+		return -1;
+	}
+	/* jsmn stops at a NUL and would take "1\0garbage" for the value 1. */
+	if (memchr(js, '\0', len)) {
+		*why = "invalid JSON";
 		return -1;
 	}
 	if (!j->tok) {
@@ -76,6 +174,10 @@ wr_json_parse(struct wr_json *j, const char *js, size_t len, const char **why)
 	/* jsmn accepts several values in a row; we want exactly one. */
 	if (wr_json_skip(j, 0) != r) {
 		*why = "more than one JSON value";
+		return -1;
+	}
+	if (!syntax_ok(js, len)) {
+		*why = "invalid JSON";
 		return -1;
 	}
 	return 0;

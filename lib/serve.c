@@ -207,7 +207,7 @@ wr_chat_parse(struct wr_chat *c, const char *body, size_t len, const char **why)
 	if ((t = wr_json_get(j, 0, "max_completion_tokens")) < 0 || wr_json_isnull(j, t))
 		t = wr_json_get(j, 0, "max_tokens");
 	if (t >= 0 && !wr_json_isnull(j, t)) {
-		if (wr_json_num(j, t, &v) || v < 1 || v != (double)(long)v) {
+		if (wr_json_num(j, t, &v) || v < 1 || v >= 0x1p62 || v != (double)(long)v) {
 			*why = "max_tokens must be a positive integer.";
 			return -1;
 		}

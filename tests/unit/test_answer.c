@@ -223,6 +223,14 @@ test_messages(struct wr_answer *a)
 	    "\"POLISH\": matches more than one requested entry\n"
 	    "\"Polish\": score 9 out of range 1:5\n"
 	    "\"polish\": score 2/10 is not on the scale 1:5\n") == 0, "messages: %s", msgs.s ? msgs.s : "(none)");
+
+	/* A name the model wrote with control characters in it stays on one line. */
+	text = "{\"x\\ny\": 4}";
+	wr_buf_reset(&msgs);
+	wr_answer_begin(a, e, len, 4);
+	wr_answer_parse(a, text, strlen(text), 0);
+	CHECK(msgs.s && strcmp(msgs.s, "\"x\\x0ay\": not requested\n") == 0,
+	    "control characters escaped: %s", msgs.s ? msgs.s : "(none)");
 }
 
 /*

@@ -104,11 +104,17 @@ test_valid(void)
 		{"{\"a\":[1,2,{\"b\":null}]}", 1}, {" [ ] ", 1},
 		{"", 0}, {"01", 0}, {"1.", 0}, {"tru", 0}, {"[1,", 0}, {"{\"a\"}", 0},
 		{"1 2", 0}, {"\"\\ud800\"", 0}, {"0x10", 0}, {"nul", 0}, {"{'a':1}", 0},
+		/* jsmn lets these through; wr_json_parse checks the punctuation itself */
+		{"[1,]", 0}, {"{\"a\":1,}", 0}, {"[1]:", 0}, {"{\"a\":1}:", 0}, {"[1] ,", 0},
+		{"\"\"]:", 0}, {"[,1]", 0}, {"{,\"a\":1}", 0}, {"[1:2]", 0}, {"{\"a\",1}", 0},
+		{"{\"a\":1 \"b\":2}", 0}, {"[1 2]", 0}, {"[[],[{}]]", 1}, {"{\"a\":\"]:,\"}", 1},
 	};
 	size_t i;
 
 	for (i = 0; i < sizeof v / sizeof *v; i++)
 		CHECK(wr_json_valid(v[i].s, strlen(v[i].s)) == v[i].ok, "valid(%s)", v[i].s);
+	/* jsmn stops at a NUL: what follows it must not be ignored */
+	CHECK(!wr_json_valid("{}\0x", 4), "valid with a NUL");
 }
 
 static void
