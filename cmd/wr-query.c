@@ -10,6 +10,8 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/file.h>
+#include <sys/prctl.h>
+#include <sys/epoll.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -82,6 +84,10 @@ static struct wr_map done_ids;
 static int ledger;
 
 static char **in_names;
+static int epfd = -1;
+static unsigned char *watched;  /* fds in the epoll set */
+static size_t n_watched;
+static double timer_due = -1;
 static int *in_fds, n_in, cur_in, reader_open, input_done, input_error, want_input;
 static struct wr_reader reader;
 
@@ -731,12 +737,68 @@ drain(void)
 	return n;
 }
 
+/*
+ * libcurl tells us which sockets to watch (on_socket) and when its next
+ * timeout is due (on_timer); one epoll set holds the sockets, so each wakeup
+ * costs the sockets that are ready, not every connection in flight.
+ */
+static int
+on_socket(CURL *e, curl_socket_t fd, int what, void *up, void *sp)
+{
+	struct epoll_event ev;
+	int op;
+
+	(void)e, (void)up, (void)sp;
+	if (fd < 0)
+		return 0;
+	if ((size_t)fd >= n_watched) {
+		size_t n = (size_t)fd + 64;
+		watched = wr_realloc(watched, n);
+		memset(watched + n_watched, 0, n - n_watched);
+		n_watched = n;
+	}
+	if (what == CURL_POLL_REMOVE) {
+		if (watched[fd])
+			epoll_ctl(epfd, EPOLL_CTL_DEL, fd, NULL); /* fails harmlessly if closed */
+		watched[fd] = 0;
+		return 0;
+	}
+	memset(&ev, 0, sizeof ev);
+	ev.events = (what & CURL_POLL_IN ? EPOLLIN : 0) | (what & CURL_POLL_OUT ? EPOLLOUT : 0);
+	ev.data.fd = fd;
+	op = watched[fd] ? EPOLL_CTL_MOD : EPOLL_CTL_ADD;
+	/* A closed fd leaves the set by itself; its number may come back as a new socket. */
+	if (epoll_ctl(epfd, op, fd, &ev) != 0 &&
+	    epoll_ctl(epfd, op == EPOLL_CTL_ADD ? EPOLL_CTL_MOD : EPOLL_CTL_ADD, fd, &ev) != 0)
+		return -1;
+	watched[fd] = 1;
+	return 0;
+}
+
+static int
+on_timer(CURLM *m, long ms, void *up)
+{
+	(void)m, (void)up;
+	timer_due = ms < 0 ? -1 : now_s() + (double)ms / 1000;
+	return 0;
+}
+
+static void
+act(curl_socket_t fd, int mask)
+{
+	int still;
+
+	if (curl_multi_socket_action(multi, fd, mask, &still) != CURLM_OK)
+		wr_die("libcurl: the transfer loop failed");
+}
+
 static void
 run(void)
 {
-	struct curl_waitfd wfd;
+	struct epoll_event evs[256];
+	struct pollfd pfd[2];
 	double now, next, wait;
-	int still, ms;
+	int i, n, ms, npfd;
 
 	for (;;) {
 		now = now_s();
@@ -746,20 +808,43 @@ run(void)
 		next = stopping == GOING ? schedule(now) : -1;
 		if (stopping != GOING || (input_done && n_free == jobs))
 			break;
-		if (curl_multi_perform(multi, &still) != CURLM_OK)
-			wr_die("libcurl: the transfer loop failed");
+		if (timer_due >= 0 && timer_due <= now_s()) {
+			timer_due = -1;
+			act(CURL_SOCKET_TIMEOUT, 0);
+		}
 		if (drain() > 0)
 			continue;
 		now = now_s();
 		wait = show_progress ? 0.25 : 5;
 		if (next >= 0 && next < wait)
 			wait = next;
-		ms = (int)(wait * 1000) + 1;
-		wfd.fd = reader_open ? reader.fd : -1;
-		wfd.events = CURL_WAIT_POLLIN;
-		wfd.revents = 0;
-		if (curl_multi_poll(multi, &wfd, want_input && reader_open ? 1 : 0, ms, NULL) != CURLM_OK)
-			wr_die("libcurl: poll failed");
+		if (timer_due >= 0 && timer_due - now < wait)
+			wait = timer_due > now ? timer_due - now : 0;
+		ms = wait > 0 ? (int)(wait * 1000) + 1 : 0;
+		pfd[0].fd = epfd;
+		pfd[0].events = POLLIN;
+		pfd[1].fd = reader_open ? reader.fd : -1;
+		pfd[1].events = POLLIN;
+		npfd = want_input && reader_open ? 2 : 1;
+		if (npfd == 2) {
+			if (poll(pfd, (nfds_t)npfd, ms) < 0) {
+				if (errno == EINTR)
+					continue;
+				wr_die("poll failed");
+			}
+			if (!(pfd[0].revents & POLLIN))
+				continue;
+			ms = 0;
+		}
+		if ((n = epoll_wait(epfd, evs, (int)(sizeof evs / sizeof evs[0]), ms)) < 0) {
+			if (errno == EINTR)
+				continue;
+			wr_die("epoll_wait failed");
+		}
+		for (i = 0; i < n; i++)
+			act(evs[i].data.fd, (evs[i].events & EPOLLIN ? CURL_CSELECT_IN : 0) |
+			    (evs[i].events & EPOLLOUT ? CURL_CSELECT_OUT : 0) |
+			    (evs[i].events & (EPOLLERR | EPOLLHUP) ? CURL_CSELECT_ERR : 0));
 	}
 }
 
@@ -813,12 +898,22 @@ add_key(void)
 	const char *src = key_file ? key_file : "$OPENAI_API_KEY";
 	size_t n;
 
-	if (key_file)
+	if (key_file) {
+		struct stat st;
+		/* Like ssh: a key others can read is no secret. */
+		if (stat(key_file, &st) == 0 && S_ISREG(st.st_mode) && (st.st_mode & (S_IRWXG | S_IRWXO)))
+			wr_warn("%s: key file is readable by others", key_file);
 		key = wr_slurp(key_file, 1 << 16, &n);
-	else if (getenv("OPENAI_API_KEY"))
+	} else if (getenv("OPENAI_API_KEY"))
 		key = wr_strdup(getenv("OPENAI_API_KEY"));
 	if (!key)
 		return;
+	/*
+	 * From here on the key is in memory: no core dump, no ptrace attach or
+	 * /proc/PID/mem, environ and maps for other processes of the same user.
+	 */
+	if (prctl(PR_SET_DUMPABLE, 0) != 0)
+		wr_warn("prctl PR_SET_DUMPABLE:");
 	k = key + strspn(key, " \t\r\n");
 	end = k + strcspn(k, "\n");
 	while (end > k && (end[-1] == ' ' || end[-1] == '\t' || end[-1] == '\r'))
@@ -985,6 +1080,10 @@ setup(void)
 	curl_multi_setopt(multi, CURLMOPT_PIPELINING, CURLPIPE_MULTIPLEX);
 	/* Keep a connection for every request in flight, to each server, between transfers. */
 	curl_multi_setopt(multi, CURLMOPT_MAXCONNECTS, (long)jobs * n_eps + 4);
+	if ((epfd = epoll_create1(EPOLL_CLOEXEC)) < 0)
+		wr_die("epoll_create1 failed");
+	curl_multi_setopt(multi, CURLMOPT_SOCKETFUNCTION, on_socket);
+	curl_multi_setopt(multi, CURLMOPT_TIMERFUNCTION, on_timer);
 
 	conf.timeout_ms = (long)(timeout_s * 1000);
 	conf.connect_timeout_ms = (long)(connect_timeout_s * 1000);
@@ -1027,6 +1126,8 @@ teardown(void)
 		wr_request_free(&r->rq);
 	}
 	curl_multi_cleanup(multi);
+	close(epfd);
+	free(watched);
 	curl_slist_free_all(headers);
 	curl_global_cleanup();
 	for (i = 0; i < n_eps; i++)

@@ -6,7 +6,7 @@
 
 setup_file() {
 	load helper
-	printf 'sk-wr-secret-0042\n' > "$BATS_FILE_TMPDIR/key"
+	(umask 077; printf 'sk-wr-secret-0042\n' > "$BATS_FILE_TMPDIR/key")
 	start_serve; export PLAIN=$SERVE_URL PLAIN_PID=$SERVE_PID
 	start_serve; export PLAIN2=$SERVE_URL PLAIN2_PID=$SERVE_PID
 	start_serve --latency 300; export SLOW=$SERVE_URL SLOW_PID=$SERVE_PID
@@ -251,7 +251,7 @@ $T/err:0"
 }
 
 @test "--api-key-file reads the key from the first line of FILE" {
-	printf '  sk-wr-secret-0042  \nsecond line\n' > "$T/key"
+	(umask 077; printf '  sk-wr-secret-0042  \nsecond line\n' > "$T/key")
 	run --separate-stderr bash -c "OPENAI_API_KEY=wrong wr-query -q -j 6 --api-key-file '$T/key' -u '$KEYED' '$REQ' | jq -r .response.status_code | sort -u"
 	assert_success
 	assert_output "200"
