@@ -70,43 +70,17 @@ read_input(struct input *in, int spelling)
 	struct wr_reader r;
 	enum wr_line_status st;
 	struct wr_merge_item it;
-	char *line, *entry, *score;
-	size_t len, elen, i;
+	char *entry;
+	size_t elen, i;
 	double v;
 
 	in->m = wr_merge_new(WR_MERGE_MEAN, spelling);
 	if (exact)
 		wr_merge_exact(in->m);
 	wr_reader_open(&r, in->path, LINE_MAX_BYTES);
-	while ((st = wr_reader_text(&r, &line, &len, &n_bad)) == WR_LINE_OK) {
+	while ((st = wr_scored_next(&r, in->lo, in->hi, &entry, &elen, &v, &n_bad)) == WR_LINE_OK) {
 		if (progress && (++n_lines & 0xfffff) == 0)
 			fprintf(stderr, "\r%s: %ld lines", wr_prog, n_lines);
-		len = wr_chomp_cr(line, len);
-		switch (wr_merge_split(line, len, &entry, &elen, &score)) {
-		case WR_SPLIT_OK:
-			break;
-		case WR_SPLIT_SKIP:
-			continue;
-		case WR_SPLIT_NOSCORE:
-			wr_warn_at(r.name, r.lineno, "no score, line skipped");
-			n_bad++;
-			continue;
-		case WR_SPLIT_NOENTRY:
-			wr_warn_at(r.name, r.lineno, "no entry, line skipped");
-			n_bad++;
-			continue;
-		}
-		if (wr_score_parse(score, &v) != 0) {
-			wr_warn_at(r.name, r.lineno, "score \"%s\" is not a number, line skipped", score);
-			n_bad++;
-			continue;
-		}
-		if (v < in->lo || v > in->hi) {
-			wr_warn_at(r.name, r.lineno, "score %s outside the scale %g:%g, line skipped",
-			    score, in->lo, in->hi);
-			n_bad++;
-			continue;
-		}
 		if (wr_merge_add(in->m, entry, elen, v, 0) != 0) {
 			wr_warn_at(r.name, r.lineno, "entry \"%s\" has no letters or digits, line skipped",
 			    entry);

@@ -93,41 +93,15 @@ read_input(const struct input *in)
 {
 	struct wr_reader r;
 	enum wr_line_status st;
-	char *line, *entry, *score;
-	size_t len, elen;
+	char *entry;
+	size_t elen;
 	double v, span = in->hi - in->lo, tspan = to_hi - to_lo;
 	int same = in->lo == to_lo && in->hi == to_hi;
 
 	wr_reader_open(&r, in->path, LINE_MAX_BYTES);
-	while ((st = wr_reader_text(&r, &line, &len, &n_bad)) == WR_LINE_OK) {
+	while ((st = wr_scored_next(&r, in->lo, in->hi, &entry, &elen, &v, &n_bad)) == WR_LINE_OK) {
 		if (progress && (++n_lines & 0xfffff) == 0)
 			fprintf(stderr, "\r%s: %ld lines", wr_prog, n_lines);
-		len = wr_chomp_cr(line, len);
-		switch (wr_merge_split(line, len, &entry, &elen, &score)) {
-		case WR_SPLIT_OK:
-			break;
-		case WR_SPLIT_SKIP:
-			continue;
-		case WR_SPLIT_NOSCORE:
-			wr_warn_at(r.name, r.lineno, "no score, line skipped");
-			n_bad++;
-			continue;
-		case WR_SPLIT_NOENTRY:
-			wr_warn_at(r.name, r.lineno, "no entry, line skipped");
-			n_bad++;
-			continue;
-		}
-		if (wr_score_parse(score, &v) != 0) {
-			wr_warn_at(r.name, r.lineno, "score \"%s\" is not a number, line skipped", score);
-			n_bad++;
-			continue;
-		}
-		if (v < in->lo || v > in->hi) {
-			wr_warn_at(r.name, r.lineno, "score %s outside the scale %g:%g, line skipped",
-			    score, in->lo, in->hi);
-			n_bad++;
-			continue;
-		}
 		/* Multiply first: 1:5 -> 0:100 maps 3.5 to exactly 62.5. */
 		if (!same)
 			v = to_lo + (v - in->lo) * tspan / span;

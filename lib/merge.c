@@ -12,6 +12,7 @@
 
 #include "common.h"
 #include "fold.h"
+#include "line.h"
 #include "words.h"
 
 #define NONE UINT32_MAX
@@ -97,6 +98,46 @@ wr_merge_split(char *line, size_t len, char **entry, size_t *elen, char **score)
 	*entry = wr_trim(line, &n);
 	*elen = n;
 	return n ? WR_SPLIT_OK : WR_SPLIT_NOENTRY;
+}
+
+enum wr_line_status
+wr_scored_next(struct wr_reader *r, double lo, double hi, char **entry, size_t *elen,
+    double *v, long *bad)
+{
+	enum wr_line_status st;
+	char *line, *score;
+	size_t len;
+
+	while ((st = wr_reader_text(r, &line, &len, bad)) == WR_LINE_OK) {
+		len = wr_chomp_cr(line, len);
+		switch (wr_merge_split(line, len, entry, elen, &score)) {
+		case WR_SPLIT_OK:
+			break;
+		case WR_SPLIT_SKIP:
+			continue;
+		case WR_SPLIT_NOSCORE:
+			wr_warn_at(r->name, r->lineno, "no score, line skipped");
+			(*bad)++;
+			continue;
+		case WR_SPLIT_NOENTRY:
+			wr_warn_at(r->name, r->lineno, "no entry, line skipped");
+			(*bad)++;
+			continue;
+		}
+		if (wr_score_parse(score, v) != 0) {
+			wr_warn_at(r->name, r->lineno, "score \"%s\" is not a number, line skipped", score);
+			(*bad)++;
+			continue;
+		}
+		if (*v < lo || *v > hi) {
+			wr_warn_at(r->name, r->lineno, "score %s outside the scale %g:%g, line skipped",
+			    score, lo, hi);
+			(*bad)++;
+			continue;
+		}
+		return WR_LINE_OK;
+	}
+	return st;
 }
 
 static const double pow10[] = {
