@@ -76,6 +76,10 @@ fuzz: deps
 valgrind: deps all
 	@scripts/valgrind
 
+# Large-scale faults and kills (not part of make check).
+soak: deps all
+	@scripts/soak
+
 bench: deps all
 	@bench/all
 
@@ -127,5 +131,5 @@ deb:
 clean:
 	rm -rf bin build
 
-.PHONY: all programs units deps check check-fast demo fuzz valgrind bench lint-man install uninstall deb clean
+.PHONY: all programs units deps check check-fast demo fuzz valgrind soak bench lint-man install uninstall deb clean
 .SECONDARY:
