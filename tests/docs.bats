@@ -1,7 +1,9 @@
 #!/usr/bin/env bats
-# Every command shown in README.md (its ```sh blocks) and in the EXAMPLES of
-# wr(7) is taken from the document, as written, and run against wr-serve on
-# loopback, so the documentation cannot rot.  The extraction is mechanical;
+# Every command shown in README.md (its ```sh blocks), in the EXAMPLES of
+# wr(7) and in the EXAMPLES of every program's page is taken from the
+# document, as written, and run against wr-serve on loopback, so the
+# documentation cannot rot (the programs' pages get the rewrites described
+# at run_man_blocks).  The extraction is mechanical;
 # only these rewrites are made before a block runs:
 #   http://127.0.0.1:8000/v1, :8001, :8002  ->  the URLs of three wr-serves
 #   vllm run-batch -i IN -o OUT ...          ->  wr-query -q IN > OUT
@@ -121,4 +123,59 @@ run_blocks() {
 	for f in part.*.jsonl results.jsonl upload.jsonl output.jsonl a.jsonl b.jsonl c.jsonl out/results.0.jsonl; do
 		[ -s "$f" ] || { echo "no $f"; false; }
 	done
+}
+
+# man_setup: the files the programs' EXAMPLES name, made the way a user would
+# make them (a first rating run against the default server) or from fixtures.
+man_setup() {
+	wr-batch -q words.txt > batches.txt
+	wr-prompt -q -m m batches.txt > requests.jsonl
+	wr-query -q -o results.jsonl requests.jsonl
+	wr-parse -q results.jsonl > ratings.tsv
+	wr-prompt -q --strict -m m batches.txt | wr-query -q > output.jsonl
+	: > errors.jsonl
+	cp ratings.tsv cheap.tsv; cp ratings.tsv good.tsv
+	cp ratings.tsv run1.tsv; cp ratings.tsv run2.tsv
+	cp "$FIX/merge-broda.txt" broda.txt
+	cp "$FIX/merge-stwl.dict" stwl.dict
+	cp "$FIX/merge-base.dict" MyEdits.dict
+	mkdir -p home/.config/wr && printf 'sk-docs\n' > home/.config/wr/key && chmod 600 home/.config/wr/key
+}
+
+# run_man_blocks PAGE: each EXAMPLES display of PAGE, in order, in this
+# directory; any http(s)://HOST[:PORT]/v1 becomes the default server, a key
+# file under ~ lives in ./home, and a block that starts wr-serve on a fixed
+# port (a sketch of a terminal session) is checked for syntax only.
+run_man_blocks() {
+	local block= line n=0 bad=0 st
+	while IFS= read -r line; do
+		if [ "$line" != %% ]; then block+=$line$'\n'; continue; fi
+		n=$((n + 1))
+		block=$(printf '%s' "$block" | sed -E \
+		    -e "s#https?://[A-Za-z0-9.:-]+/v1#$OPENAI_BASE_URL#g" \
+		    -e "s#~/#$PWD/home/#g" \
+		    -e 's#^vllm run-batch -i ([^ ]*) -o ([^ ]*) .*#wr-query -q \1 > \2#')
+		case $block in
+		*"wr-serve "*"-p 8080"*) bash -n -c "$block"; st=$? ;;
+		*) bash -c "$block" > "man.$n.out" 2> "man.$n.err" < /dev/null; st=$? ;;
+		esac
+		if [ "$st" -ne 0 ]; then
+			bad=1; printf 'block %d exited %d:\n%s\n' "$n" "$st" "$block"; cat "man.$n.err"
+		fi
+		block=
+	done
+	echo "$n blocks"
+	return "$bad"
+}
+
+@test "every example of every program's man page runs against wr-serve" {
+	servers
+	man_setup
+	local page out=
+	for page in "$TOP"/man/wr-*.1; do
+		run run_man_blocks < <(man_blocks "$page")
+		echo "# $(basename "$page"): ${output##*$'\n'}" >&3
+		[ "$status" -eq 0 ] || out+="$(basename "$page"): $output"$'\n'
+	done
+	[ -z "$out" ] || { printf '%s' "$out"; false; }
 }
