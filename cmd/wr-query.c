@@ -63,8 +63,10 @@ struct endpoint {
 static int jobs = 16, retries = 5, quiet, verbose;
 static double timeout_s = 600, connect_timeout_s = 30, backoff_base = 0.5;
 static long long max_response = 64LL << 20;
-static double rpm, tpm;
-static const char *key_file, *cacert, *out_path;
+static double rpm, tpm, rpd, latency_est = 3;
+static const char *key_file, *key_header, *cacert, *out_path;
+static struct wr_price price;
+static int have_price, plan;
 
 static struct endpoint *eps;
 static int n_eps, rr;
@@ -95,8 +97,9 @@ static int out_fd = STDOUT_FILENO;
 static const char *out_name = "stdout";
 static enum stop stopping;
 
-static unsigned long n_ok, n_failed, n_retries, n_skipped;
-static unsigned long long prompt_tokens, completion_tokens;
+static unsigned long n_ok, n_failed, n_retries, n_skipped, n_sent;
+static unsigned long long prompt_tokens, completion_tokens, cached_tokens;
+static int saw_cached, budget_out;
 static double t0, last_progress;
 static int show_progress, progress_shown;
 static uint64_t rnd_state;
@@ -106,8 +109,9 @@ usage(FILE *fp, int status)
 {
 	fprintf(fp,
 	    "usage: %s [-qv] [-H HEADER]... [-j N] [-o FILE] [-u URL]... [--api-key-file FILE]\n"
-	    "       [--backoff SEC] [--cacert FILE] [--connect-timeout SEC] [--max-response BYTES]\n"
-	    "       [--retries N] [--rpm N] [--timeout SEC] [--tpm N] [FILE...]\n"
+	    "       [--backoff SEC] [--cacert FILE] [--connect-timeout SEC] [--key-header NAME]\n"
+	    "       [--latency-estimate SEC] [--max-response BYTES] [--plan] [--price IN:OUT[:CACHED]]\n"
+	    "       [--retries N] [--rpd N] [--rpm N] [--timeout SEC] [--tpm N] [FILE...]\n"
 	    "  -H, --header HEADER       add 'Name: value' to every request; repeatable\n"
 	    "  -j, --jobs N              requests in flight (default 16)\n"
 	    "  -o, --output FILE         append results to FILE, not stdout; skip requests\n"
@@ -121,8 +125,16 @@ usage(FILE *fp, int status)
 	    "      --backoff SEC         first retry delay, doubled per retry up to 60 (default 0.5)\n"
 	    "      --cacert FILE         CA certificates to verify servers with\n"
 	    "      --connect-timeout SEC time to connect (default 30)\n"
+	    "      --key-header NAME     send the key as 'NAME: KEY', not 'Authorization: Bearer KEY'\n"
+	    "      --latency-estimate SEC\n"
+	    "                            seconds per request that --plan assumes (default 3)\n"
 	    "      --max-response BYTES  largest answer accepted (default 67108864)\n"
+	    "      --plan                send nothing: print requests, tokens, cost and time\n"
+	    "      --price IN:OUT[:CACHED]\n"
+	    "                            dollars per million prompt, completion (and cached\n"
+	    "                            prompt) tokens, for an estimated cost (default $WR_PRICE)\n"
 	    "      --retries N           retries after a failed attempt (default 5)\n"
+	    "      --rpd N               send at most N requests (a daily budget)\n"
 	    "      --rpm N               at most N requests per minute\n"
 	    "      --timeout SEC         time for a whole attempt (default 600)\n"
 	    "      --tpm N               at most about N tokens per minute\n"
@@ -388,6 +400,8 @@ fill_slots(double now)
 	struct req *r;
 
 	want_input = 0;
+	if (budget_out)
+		return;
 	for (k = 0; k < LINES_PER_TURN && n_free > 0 && stopping == GOING; k++) {
 		if ((got = next_line(&s, &len)) <= 0)
 			return;
@@ -489,6 +503,7 @@ start(struct req *r, int ep, double now)
 	r->started = now;
 	r->state = RUNNING;
 	n_running++;
+	n_sent++;
 	if (rpm > 0)
 		wr_bucket_take(&rpm_bucket, now, 1);
 	if (tpm > 0)
@@ -507,6 +522,10 @@ schedule(double now)
 		r = heap[0];
 		if (r->due > now)
 			return r->due - now;
+		if (rpd > 0 && (double)n_sent >= rpd) {
+			budget_out = 1;
+			return -1;
+		}
 		w = 0;
 		if (rpm > 0)
 			w = wr_bucket_wait(&rpm_bucket, now, 1);
@@ -572,12 +591,17 @@ provider_message(struct wr_buf *dst)
 static void
 success(struct req *r, const char *body, size_t blen, double now)
 {
-	double pt = 0, ct = 0, tt = -1;
+	double pt = 0, ct = 0, tt = -1, cached = -1;
 
 	wr_json_num(&json, wr_json_path(&json, 0, "usage", "prompt_tokens", NULL), &pt);
 	wr_json_num(&json, wr_json_path(&json, 0, "usage", "completion_tokens", NULL), &ct);
 	if (wr_json_num(&json, wr_json_path(&json, 0, "usage", "total_tokens", NULL), &tt) != 0)
 		tt = pt + ct > 0 ? pt + ct : -1;
+	if (wr_json_num(&json, wr_json_path(&json, 0, "usage", "prompt_tokens_details", "cached_tokens",
+	    NULL), &cached) == 0 && cached >= 0) {
+		saw_cached = 1;
+		cached_tokens += (unsigned long long)cached;
+	}
 	if (pt > 0)
 		prompt_tokens += (unsigned long long)pt;
 	if (ct > 0)
@@ -806,7 +830,7 @@ run(void)
 		if (stopping == GOING)
 			fill_slots(now);
 		next = stopping == GOING ? schedule(now) : -1;
-		if (stopping != GOING || (input_done && n_free == jobs))
+		if (stopping != GOING || (input_done && n_free == jobs) || (budget_out && n_running == 0))
 			break;
 		if (timer_due >= 0 && timer_due <= now_s()) {
 			timer_due = -1;
@@ -889,6 +913,42 @@ check_header(const char *h)
 			wr_die("-H %s: expected 'Name: value'", h);
 }
 
+/* A name fit for a header: no separators, spaces or controls. */
+static void
+check_header_name(const char *name, const char *opt)
+{
+	const char *p;
+
+	if (!*name)
+		wr_die("%s: empty header name", opt);
+	for (p = name; *p; p++)
+		if ((unsigned char)*p <= 0x20 || (unsigned char)*p >= 0x7f || strchr(":;\"(),/<>=?@[\\]{}", *p))
+			wr_die("%s %s: not a header name", opt, name);
+}
+
+/*
+ * A key given with -H is on the command line, where ps and the shell's
+ * history show it: refuse it, without printing it.
+ */
+static void
+refuse_key_headers(void)
+{
+	static const char *const keyed[] = {"Authorization", "Proxy-Authorization", "api-key", "x-api-key"};
+	const struct curl_slist *l;
+	size_t i, n;
+
+	for (l = headers; l; l = l->next) {
+		n = strcspn(l->data, ":;");
+		for (i = 0; i <= sizeof keyed / sizeof *keyed; i++) {
+			const char *name = i < sizeof keyed / sizeof *keyed ? keyed[i] : key_header;
+			if (name && strlen(name) == n && strncasecmp(l->data, name, n) == 0)
+				wr_die("-H %.*s: a key on the command line is visible to other users; "
+				    "give it in $OPENAI_API_KEY or --api-key-file (and --key-header NAME "
+				    "for a header other than Authorization)", (int)n, l->data);
+		}
+	}
+}
+
 /* The key: never from argv, never printed. */
 static void
 add_key(void)
@@ -928,12 +988,14 @@ add_key(void)
 	for (end = k; *end; end++)
 		if ((unsigned char)*end <= 0x20 || (unsigned char)*end >= 0x7f)
 			wr_die("%s: the key holds a character that cannot go in a header", src);
-	if (!have_header("Authorization")) {
+	if (key_header) {
+		wr_buf_adds(&hdr, key_header);
+		wr_buf_adds(&hdr, ": ");
+	} else
 		wr_buf_adds(&hdr, "Authorization: Bearer ");
-		wr_buf_adds(&hdr, k);
-		add_header(hdr.s);
-		explicit_bzero(hdr.s, hdr.len);
-	}
+	wr_buf_adds(&hdr, k);
+	add_header(hdr.s);
+	explicit_bzero(hdr.s, hdr.len);
 	explicit_bzero(key, strlen(key));
 	wr_buf_free(&hdr);
 	free(key);
@@ -982,17 +1044,41 @@ repair_torn(int fd, off_t size)
 	    (long long)(size - keep));
 }
 
+/* Remember every custom_id that already succeeded in the result lines of fd. */
+static void
+read_ledger(int fd)
+{
+	struct wr_reader r;
+	struct wr_buf id = {0};
+	enum wr_line_status ls;
+	char *s;
+	size_t len;
+	int k;
+
+	wr_reader_fd(&r, fd, out_path, LEDGER_LINE_MAX);
+	r.owned = 0;
+	while ((ls = wr_reader_next(&r, &s, &len)) != WR_LINE_EOF) {
+		if (ls == WR_LINE_ERR)
+			wr_die("%s: read error:", out_path);
+		if (ls != WR_LINE_OK)
+			continue;
+		wr_buf_reset(&id);
+		k = wr_result_succeeded(&json, s, len, &id);
+		if (k < 0 && !blank(s, len))
+			wr_warn_at(out_path, r.lineno, "not a result line, ignored");
+		if (k > 0)
+			wr_map_put(&done_ids, id.s ? id.s : "", id.len, 0, NULL);
+	}
+	wr_reader_close(&r);
+	wr_buf_free(&id);
+}
+
 /* -o FILE: append there, and remember every custom_id that already succeeded. */
 static void
 open_output(void)
 {
-	struct wr_reader r;
-	struct wr_buf id = {0};
 	struct stat st;
-	enum wr_line_status ls;
-	char *s;
-	size_t len;
-	int fd, k;
+	int fd;
 
 	fd = open(out_path, O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC, 0666);
 	if (fd < 0)
@@ -1015,21 +1101,7 @@ open_output(void)
 	repair_torn(fd, st.st_size);
 	if (lseek(fd, 0, SEEK_SET) != 0)
 		wr_die("%s:", out_path);
-	wr_reader_fd(&r, fd, out_path, LEDGER_LINE_MAX);
-	while ((ls = wr_reader_next(&r, &s, &len)) != WR_LINE_EOF) {
-		if (ls == WR_LINE_ERR)
-			wr_die("%s: read error:", out_path);
-		if (ls != WR_LINE_OK)
-			continue;
-		wr_buf_reset(&id);
-		k = wr_result_succeeded(&json, s, len, &id);
-		if (k < 0 && !blank(s, len))
-			wr_warn_at(out_path, r.lineno, "not a result line, ignored");
-		if (k > 0)
-			wr_map_put(&done_ids, id.s ? id.s : "", id.len, 0, NULL);
-	}
-	wr_reader_close(&r);
-	wr_buf_free(&id);
+	read_ledger(fd);
 }
 
 static void
@@ -1052,6 +1124,171 @@ open_inputs(int argc, char **argv)
 		else if ((in_fds[i] = open(argv[i], O_RDONLY | O_CLOEXEC)) < 0)
 			wr_die("%s:", argv[i]);
 	}
+}
+
+/* ---- --plan ---- */
+
+#define BATCH_MAX_LINES 50000
+#define BATCH_MAX_BYTES 200000000LL
+
+static const char *const limit_name[WR_LIMIT_N] = {"concurrency", "rpm", "tpm", "rpd"};
+
+/* "(16 in flight, 3 s each)" and the like, for the limit k of p. */
+static void
+limit_desc(struct wr_buf *b, const struct wr_plan *p, enum wr_limit k)
+{
+	switch (k) {
+	case WR_LIMIT_JOBS:
+		wr_buf_printf(b, "%d in flight, ", jobs);
+		wr_duration_format(b, p->latency);
+		wr_buf_adds(b, " each");
+		break;
+	case WR_LIMIT_RPM:
+		wr_buf_printf(b, "%.15g requests per minute", p->rpm);
+		break;
+	case WR_LIMIT_TPM:
+		wr_buf_printf(b, "%.15g tokens per minute", p->tpm);
+		break;
+	default:
+		wr_buf_printf(b, "%.15g requests per day", p->rpd);
+		break;
+	}
+}
+
+static void
+plan_line(const struct wr_plan *p, enum wr_limit k, const char *lead, double t, int days)
+{
+	wr_buf_reset(&out);
+	wr_buf_printf(&out, "%s%s (", lead, limit_name[k]);
+	limit_desc(&out, p, k);
+	wr_buf_adds(&out, "): ");
+	if (days)
+		wr_buf_printf(&out, "%.0f day%s", t, t == 1 ? "" : "s");
+	else
+		wr_duration_format(&out, t);
+	wr_buf_addc(&out, '\n');
+	fputs(out.s, stdout);
+}
+
+/*
+ * Read every request, send nothing: count requests and estimated tokens,
+ * and say what they cost and how long they take under the limits.
+ */
+static int
+run_plan(void)
+{
+	struct wr_request rq = {0};
+	struct wr_reader r;
+	struct wr_plan p = {0};
+	struct stat st;
+	unsigned long long prompt = 0, completion = 0;
+	unsigned long bad = 0, skipped = 0, lines;
+	long long bytes, pb;
+	enum wr_line_status ls;
+	const char *why;
+	double max;
+	char *s;
+	size_t len;
+	int i, fd, t, body, status = WR_EXIT_OK;
+
+	if (out_path) {
+		if ((fd = open(out_path, O_RDONLY | O_CLOEXEC)) >= 0) {
+			ledger = 1;
+			wr_map_init(&done_ids);
+			read_ledger(fd);
+			close(fd);
+		} else if (errno != ENOENT)
+			wr_die("%s:", out_path);
+	}
+	for (i = 0; i < n_in; i++) {
+		wr_reader_fd(&r, in_fds[i], in_names[i], LINE_MAX_BYTES);
+		r.owned = in_fds[i] != STDIN_FILENO;
+		lines = 0;
+		bytes = 0;
+		while ((ls = wr_reader_next(&r, &s, &len)) != WR_LINE_EOF) {
+			if (ls == WR_LINE_ERR)
+				wr_die("%s: read error:", in_names[i]);
+			if (ls == WR_LINE_LONG) {
+				wr_warn_at(in_names[i], r.lineno, "line longer than 16 MiB");
+				bad++;
+				lines++;
+				continue;
+			}
+			bytes += (long long)len + 1;
+			len = wr_chomp_cr(s, len);
+			if (blank(s, len))
+				continue;
+			lines++;
+			if (wr_request_parse(&json, s, len, &rq, &why) != 0) {
+				wr_warn_at(in_names[i], r.lineno, "%s", why);
+				bad++;
+				continue;
+			}
+			if (ledger && wr_map_get(&done_ids, rq.id.s ? rq.id.s : "", rq.id.len)) {
+				skipped++;
+				continue;
+			}
+			/* wr_request_parse took a valid line apart: look into it again. */
+			if (wr_json_parse(&json, s, len, &why) != 0)
+				continue;
+			body = wr_json_get(&json, 0, "body");
+			if ((pb = wr_prompt_bytes(&json, body)) < 0)
+				pb = (long long)rq.body_len;
+			prompt += (unsigned long long)(pb + 3) / 4;
+			t = wr_json_get(&json, body, "max_completion_tokens");
+			if (t < 0)
+				t = wr_json_get(&json, body, "max_tokens");
+			if (t < 0 || wr_json_num(&json, t, &max) != 0 || max < 0 || max > 1e9) {
+				t = wr_json_get(&json, 0, "entries");
+				max = 4.0 * (t >= 0 && json.tok[t].type == JSMN_ARRAY ? json.tok[t].size : 0) + 8;
+			}
+			completion += (unsigned long long)max;
+			p.requests++;
+		}
+		if (fstat(r.fd, &st) == 0 && S_ISREG(st.st_mode))
+			bytes = (long long)st.st_size;
+		wr_reader_close(&r);
+		if (lines > BATCH_MAX_LINES)
+			printf("%s: %lu requests, over the OpenAI Batch limit of %d per file\n", in_names[i],
+			    lines, BATCH_MAX_LINES);
+		if (bytes > BATCH_MAX_BYTES)
+			printf("%s: %lld bytes, over the OpenAI Batch limit of %lld per file\n", in_names[i],
+			    bytes, BATCH_MAX_BYTES);
+	}
+	n_in = 0;
+	wr_request_free(&rq);
+
+	printf("requests: %.0f\n", p.requests);
+	if (bad)
+		printf("invalid lines: %lu (not counted)\n", bad);
+	if (ledger)
+		printf("already done in %s: %lu\n", out_path, skipped);
+	printf("prompt tokens: %llu (estimated)\n", prompt);
+	printf("completion tokens: %llu (max_tokens, else estimated)\n", completion);
+	if (have_price) {
+		wr_buf_reset(&out);
+		wr_buf_adds(&out, "est. cost: ");
+		wr_cost_format(&out, wr_price_cost(&price, (double)prompt, 0, (double)completion));
+		puts(out.s);
+	}
+	p.tokens = (double)(prompt + completion);
+	p.jobs = jobs;
+	p.latency = latency_est;
+	p.rpm = rpm;
+	p.tpm = tpm;
+	p.rpd = rpd;
+	wr_plan_time(&p);
+	plan_line(&p, WR_LIMIT_JOBS, "", p.alone[WR_LIMIT_JOBS], 0);
+	if (rpm > 0)
+		plan_line(&p, WR_LIMIT_RPM, "", p.alone[WR_LIMIT_RPM], 0);
+	if (tpm > 0)
+		plan_line(&p, WR_LIMIT_TPM, "", p.alone[WR_LIMIT_TPM], 0);
+	if (rpd > 0)
+		plan_line(&p, WR_LIMIT_RPD, "", p.alone[WR_LIMIT_RPD], 1);
+	plan_line(&p, p.binding, "binding limit: ", p.total, p.binding == WR_LIMIT_RPD);
+	if (bad)
+		status = WR_EXIT_FAIL;
+	return status;
 }
 
 static void
@@ -1159,8 +1396,8 @@ positive(const char *s, const char *opt)
 int
 main(int argc, char **argv)
 {
-	enum { O_KEYFILE = 256, O_BACKOFF, O_CACERT, O_CONNTO, O_MAXRESP, O_RETRIES, O_RPM,
-		O_TIMEOUT, O_TPM, O_VERSION };
+	enum { O_KEYFILE = 256, O_BACKOFF, O_CACERT, O_CONNTO, O_KEYHDR, O_LATENCY, O_MAXRESP, O_PLAN,
+		O_PRICE, O_RETRIES, O_RPD, O_RPM, O_TIMEOUT, O_TPM, O_VERSION };
 	static const struct option longopts[] = {
 		{"api-key-file", required_argument, NULL, O_KEYFILE},
 		{"backoff", required_argument, NULL, O_BACKOFF},
@@ -1169,10 +1406,15 @@ main(int argc, char **argv)
 		{"header", required_argument, NULL, 'H'},
 		{"help", no_argument, NULL, 'h'},
 		{"jobs", required_argument, NULL, 'j'},
+		{"key-header", required_argument, NULL, O_KEYHDR},
+		{"latency-estimate", required_argument, NULL, O_LATENCY},
 		{"max-response", required_argument, NULL, O_MAXRESP},
 		{"output", required_argument, NULL, 'o'},
+		{"plan", no_argument, NULL, O_PLAN},
+		{"price", required_argument, NULL, O_PRICE},
 		{"quiet", no_argument, NULL, 'q'},
 		{"retries", required_argument, NULL, O_RETRIES},
+		{"rpd", required_argument, NULL, O_RPD},
 		{"rpm", required_argument, NULL, O_RPM},
 		{"timeout", required_argument, NULL, O_TIMEOUT},
 		{"tpm", required_argument, NULL, O_TPM},
@@ -1224,6 +1466,25 @@ main(int argc, char **argv)
 		case O_CONNTO:
 			connect_timeout_s = positive(optarg, "--connect-timeout");
 			break;
+		case O_KEYHDR:
+			check_header_name(optarg, "--key-header");
+			key_header = optarg;
+			break;
+		case O_LATENCY:
+			latency_est = positive(optarg, "--latency-estimate");
+			break;
+		case O_PLAN:
+			plan = 1;
+			break;
+		case O_PRICE:
+			if (wr_price_parse(optarg, &price) != 0)
+				wr_die("--price %s: expected IN:OUT or IN:OUT:CACHED, dollars per million tokens",
+				    optarg);
+			have_price = 1;
+			break;
+		case O_RPD:
+			rpd = (double)wr_strtonum(optarg, 1, 1000000000, "--rpd");
+			break;
 		case O_MAXRESP:
 			max_response = wr_strtonum(optarg, 1, 1LL << 40, "--max-response");
 			break;
@@ -1247,12 +1508,33 @@ main(int argc, char **argv)
 	}
 	argc -= optind;
 	argv += optind;
+	refuse_key_headers();
+	if (!have_price && (env = getenv("WR_PRICE")) && *env) {
+		if (wr_price_parse(env, &price) != 0)
+			wr_die("WR_PRICE=%s: expected IN:OUT or IN:OUT:CACHED, dollars per million tokens", env);
+		have_price = 1;
+	}
 	if (n_eps == 0)
 		add_endpoint((env = getenv("OPENAI_BASE_URL")) && *env ? env : "https://api.openai.com/v1");
 	if (cacert && access(cacert, R_OK) != 0)
 		wr_die("%s:", cacert);
 
 	open_inputs(argc, argv);
+	if (plan) {
+		status = run_plan();
+		free(in_fds);
+		curl_slist_free_all(headers);
+		for (c = 0; c < n_eps; c++)
+			wr_buf_free(&eps[c].shown);
+		free(eps);
+		if (ledger)
+			wr_map_free(&done_ids);
+		wr_json_free(&json);
+		wr_buf_free(&out);
+		if (wr_fshut(stdout, "stdout"))
+			status = WR_EXIT_USAGE;
+		return status;
+	}
 	setup();
 	if (out_path)
 		open_output();
@@ -1267,10 +1549,22 @@ main(int argc, char **argv)
 			fprintf(stderr, "; %lu already done in %s", n_skipped, out_path);
 		if (stopping != GOING && n_running + n_heap > 0)
 			fprintf(stderr, "; %d not answered", n_running + n_heap);
-		fprintf(stderr, "; %llu prompt and %llu completion tokens; %.2f s\n", prompt_tokens,
-		    completion_tokens, now_s() - t0);
+		if (budget_out && (n_heap > 0 || !input_done))
+			fprintf(stderr, "; --rpd %.0f reached, the rest not sent", rpd);
+		fprintf(stderr, "; %llu prompt", prompt_tokens);
+		if (saw_cached)
+			fprintf(stderr, " (%llu cached, %.0f%%)", cached_tokens,
+			    prompt_tokens ? 100.0 * (double)cached_tokens / (double)prompt_tokens : 0.0);
+		fprintf(stderr, " and %llu completion tokens", completion_tokens);
+		if (have_price) {
+			wr_buf_reset(&msg);
+			wr_cost_format(&msg, wr_price_cost(&price, (double)prompt_tokens, (double)cached_tokens,
+			    (double)completion_tokens));
+			fprintf(stderr, "; est. cost %s", msg.s);
+		}
+		fprintf(stderr, "; %.2f s\n", now_s() - t0);
 	}
-	status = n_failed ? WR_EXIT_FAIL : WR_EXIT_OK;
+	status = n_failed || (budget_out && (n_heap > 0 || !input_done)) ? WR_EXIT_FAIL : WR_EXIT_OK;
 	if (stopping == STOP_FATAL || input_error)
 		status = WR_EXIT_USAGE;
 	teardown();

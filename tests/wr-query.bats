@@ -30,10 +30,28 @@ setup() {
 	load helper
 	REQ=$FIX/query-requests.jsonl
 	T=$BATS_TEST_TMPDIR
-	QUERY_PID=
+	QUERY_PID= USAGE_PID=
+}
+
+# start_usage: tests/servers/usage.py (fixed usage with cached tokens, echoes the key headers); sets USAGE_URL.
+start_usage() {
+	local tries=0
+	python3 "$TOP/tests/servers/usage.py" > "$T/usage.port" 3>&- &
+	USAGE_PID=$!
+	until grep -q '^[0-9][0-9]*$' "$T/usage.port" 2>/dev/null; do
+		kill -0 "$USAGE_PID" 2>/dev/null || { echo "usage.py did not start" >&2; return 1; }
+		tries=$((tries + 1))
+		[ "$tries" -lt 500 ] || { echo "usage.py printed no port" >&2; return 1; }
+		sleep 0.02
+	done
+	USAGE_URL=http://127.0.0.1:$(head -n 1 "$T/usage.port")/v1
 }
 
 teardown() {
+	if [ -n "$USAGE_PID" ]; then
+		kill -TERM "$USAGE_PID" 2>/dev/null
+		wait "$USAGE_PID" 2>/dev/null
+	fi
 	if [ -n "$QUERY_PID" ]; then
 		kill -9 "$QUERY_PID" 2>/dev/null
 		wait "$QUERY_PID" 2>/dev/null
@@ -270,7 +288,7 @@ $T/err:0"
 	run --separate-stderr wr-query -q -u "$KEYED" "$REQ"
 	assert_failure 2
 	[ "$stderr" = "wr-query: $KEYED/chat/completions: HTTP 401: the API key was refused (see \$OPENAI_API_KEY or --api-key-file); stopping" ]
-	run --separate-stderr wr-query -q -H 'Authorization: Bearer sk-wr-secret-0042' -u "$KEYED" "$REQ"
+	run --separate-stderr env OPENAI_API_KEY=sk-wr-secret-0042 wr-query -q -u "$KEYED" "$REQ"
 	assert_success
 }
 
@@ -391,4 +409,191 @@ wr-query: \"c5a62931ca6b6d20\" attempt 2: $FAIL/chat/completions: HTTP 500 in N 
 	run --separate-stderr wr-query --timeout 0
 	assert_failure 2
 	assert_equal "$stderr" "wr-query: --timeout 0: must be above 0 and at most 10000000"
+}
+
+# ---- cost, plan, keys ----
+
+@test "--price turns the summary's tokens into an estimated cost" {
+	run --separate-stderr bash -c "wr-query --price 1000:2000 -u '$PLAIN' '$REQ' > /dev/null"
+	assert_success
+	run mask_time <<< "$stderr"
+	assert_output "wr-query: 6 requests: 6 ok, 0 failed; 0 retries; 62 prompt and 21 completion tokens; est. cost \$0.1040; T s"
+}
+
+@test "WR_PRICE gives the prices when --price does not" {
+	run --separate-stderr bash -c "WR_PRICE=1000:2000 wr-query -u '$PLAIN' '$REQ' > /dev/null"
+	assert_success
+	run mask_time <<< "$stderr"
+	assert_output "wr-query: 6 requests: 6 ok, 0 failed; 0 retries; 62 prompt and 21 completion tokens; est. cost \$0.1040; T s"
+	run --separate-stderr bash -c "WR_PRICE=1:1 wr-query --price 1000:2000 -u '$PLAIN' '$REQ' > /dev/null"
+	run mask_time <<< "$stderr"
+	assert_output "wr-query: 6 requests: 6 ok, 0 failed; 0 retries; 62 prompt and 21 completion tokens; est. cost \$0.1040; T s"
+}
+
+@test "cached prompt tokens are shown and priced at the third price" {
+	start_usage
+	run --separate-stderr bash -c "head -n 2 '$REQ' | wr-query --price 1000:2000:500 -u '$USAGE_URL' > /dev/null"
+	assert_success
+	run mask_time <<< "$stderr"
+	assert_output "wr-query: 2 requests: 2 ok, 0 failed; 0 retries; 200 prompt (80 cached, 40%) and 20 completion tokens; est. cost \$0.2000; T s"
+}
+
+@test "without a cached price cached tokens cost as prompt tokens" {
+	start_usage
+	run --separate-stderr bash -c "head -n 2 '$REQ' | wr-query --price 1000:2000 -u '$USAGE_URL' > /dev/null"
+	assert_success
+	run mask_time <<< "$stderr"
+	assert_output "wr-query: 2 requests: 2 ok, 0 failed; 0 retries; 200 prompt (80 cached, 40%) and 20 completion tokens; est. cost \$0.2400; T s"
+}
+
+@test "a bad price is a usage error" {
+	run --separate-stderr wr-query --price 2.5
+	assert_failure 2
+	assert_equal "$stderr" "wr-query: --price 2.5: expected IN:OUT or IN:OUT:CACHED, dollars per million tokens"
+	run --separate-stderr env WR_PRICE=1:-2 wr-query /dev/null
+	assert_failure 2
+	assert_equal "$stderr" "wr-query: WR_PRICE=1:-2: expected IN:OUT or IN:OUT:CACHED, dollars per million tokens"
+}
+
+@test "--plan counts requests and tokens and sends nothing" {
+	before=$(seen "$PLAIN")
+	run --separate-stderr wr-query --plan -u "$PLAIN" "$REQ"
+	assert_success
+	assert_output - <<'EOF'
+requests: 6
+prompt tokens: 62 (estimated)
+completion tokens: 96 (max_tokens, else estimated)
+concurrency (16 in flight, 3.0 s each): 3.0 s
+binding limit: concurrency (16 in flight, 3.0 s each): 3.0 s
+EOF
+	assert_equal "$stderr" ""
+	assert_equal "$(( $(seen "$PLAIN") - before ))" 0
+}
+
+@test "--plan reads stdin, takes max_tokens and prices the job" {
+	run --separate-stderr bash -c "sed 's/\"model\"/\"max_tokens\":100,&/' '$REQ' | wr-query --plan --price 1000:2000"
+	assert_success
+	assert_output - <<'EOF'
+requests: 6
+prompt tokens: 62 (estimated)
+completion tokens: 600 (max_tokens, else estimated)
+est. cost: $1.2620
+concurrency (16 in flight, 3.0 s each): 3.0 s
+binding limit: concurrency (16 in flight, 3.0 s each): 3.0 s
+EOF
+}
+
+@test "--plan says which of -j, --rpm and --tpm binds" {
+	run wr-query --plan -j 2 --latency-estimate 10 --rpm 12 --tpm 600 "$REQ"
+	assert_success
+	assert_output - <<'EOF'
+requests: 6
+prompt tokens: 62 (estimated)
+completion tokens: 96 (max_tokens, else estimated)
+concurrency (2 in flight, 10 s each): 30 s
+rpm (12 requests per minute): 30 s
+tpm (600 tokens per minute): 16 s
+binding limit: concurrency (2 in flight, 10 s each): 30 s
+EOF
+	run wr-query --plan --rpm 6 --tpm 600 "$REQ"
+	assert_line "binding limit: rpm (6 requests per minute): 60 s"
+	run wr-query --plan --rpm 600 --tpm 60 "$REQ"
+	assert_line "binding limit: tpm (60 tokens per minute): 3 min"
+}
+
+@test "--plan says when the daily request budget binds" {
+	run wr-query --plan --rpd 4 "$REQ"
+	assert_success
+	assert_output - <<'EOF'
+requests: 6
+prompt tokens: 62 (estimated)
+completion tokens: 96 (max_tokens, else estimated)
+concurrency (16 in flight, 3.0 s each): 3.0 s
+rpd (4 requests per day): 2 days
+binding limit: rpd (4 requests per day): 2 days
+EOF
+	run wr-query --plan --rpd 6 "$REQ"
+	assert_line "rpd (6 requests per day): 1 day"
+	assert_line "binding limit: concurrency (16 in flight, 3.0 s each): 3.0 s"
+}
+
+@test "--plan counts only what -o FILE has not done yet" {
+	head -n 2 "$BATS_FILE_TMPDIR/ref" > "$T/res"
+	run wr-query --plan -o "$T/res" "$REQ"
+	assert_success
+	assert_line --index 0 "requests: 4"
+	assert_line --index 1 "already done in $T/res: 2"
+	run wr-query --plan -o "$T/none" "$REQ"
+	assert_line --index 0 "requests: 6"
+	[ ! -e "$T/none" ]
+}
+
+@test "--plan warns about bad lines, leaves them out and exits 1" {
+	{ head -n 1 "$REQ"; echo 'not json'; } > "$T/in"
+	run --separate-stderr wr-query --plan "$T/in"
+	assert_failure 1
+	assert_line --index 0 "requests: 1"
+	assert_line --index 1 "invalid lines: 1 (not counted)"
+	[[ "$stderr" == "wr-query: $T/in:2: "* ]]
+}
+
+@test "--plan says when a file is over the OpenAI Batch line limit" {
+	awk '{ for (i = 0; i < 8334; i++) print }' "$REQ" > "$T/big"
+	run wr-query --plan "$T/big"
+	assert_success
+	assert_line --index 0 "$T/big: 50004 requests, over the OpenAI Batch limit of 50000 per file"
+	assert_line --index 1 "requests: 50004"
+}
+
+@test "--rpd stops sending after N requests and exits 1" {
+	run --separate-stderr wr-query -j 1 --rpd 4 -u "$PLAIN" "$REQ"
+	assert_failure 1
+	assert_equal "${#lines[@]}" 4
+	run mask_time <<< "$stderr"
+	assert_output --regexp '^wr-query: 4 requests: 4 ok, 0 failed; 0 retries; --rpd 4 reached, the rest not sent; [0-9]+ prompt and [0-9]+ completion tokens; T s$'
+}
+
+@test "--rpd that covers every request changes nothing" {
+	run --separate-stderr wr-query -j 1 --rpd 6 -u "$PLAIN" "$REQ"
+	assert_success
+	run mask_time <<< "$stderr"
+	assert_output "wr-query: 6 requests: 6 ok, 0 failed; 0 retries; 62 prompt and 21 completion tokens; T s"
+}
+
+@test "--rpd with -o lets a later run send the rest" {
+	run --separate-stderr wr-query -q -j 1 --rpd 4 -o "$T/res" -u "$PLAIN" "$REQ"
+	assert_failure 1
+	run --separate-stderr wr-query -q --rpd 4 -o "$T/res" -u "$PLAIN" "$REQ"
+	assert_success
+	run digest "$T/res"
+	assert_output "$EXPECTED"
+}
+
+@test "a key header on the command line is refused" {
+	for h in 'Authorization: Bearer sk-x' 'authorization:sk-x' 'api-key: sk-x' 'X-Api-Key: sk-x' 'Proxy-Authorization: Basic x'; do
+		run --separate-stderr wr-query -H "$h" -u "$PLAIN" "$REQ"
+		assert_failure 2
+		assert_output ""
+		assert_equal "$stderr" "wr-query: -H ${h%%:*}: a key on the command line is visible to other users; give it in \$OPENAI_API_KEY or --api-key-file (and --key-header NAME for a header other than Authorization)"
+	done
+}
+
+@test "--key-header sends the key from the environment under another name" {
+	start_usage
+	run --separate-stderr bash -c "head -n 1 '$REQ' | OPENAI_API_KEY=sk-wr-1 wr-query -q --key-header x-api-key -u '$USAGE_URL' | jq -r '.response.body.choices[0].message.content'"
+	assert_success
+	assert_output "authorization=-;api-key=-;x-api-key=sk-wr-1"
+	run --separate-stderr bash -c "head -n 1 '$REQ' | wr-query -q --key-header api-key --api-key-file '$BATS_FILE_TMPDIR/key' -u '$USAGE_URL' | jq -r '.response.body.choices[0].message.content'"
+	assert_output "authorization=-;api-key=sk-wr-secret-0042;x-api-key=-"
+	run --separate-stderr bash -c "head -n 1 '$REQ' | OPENAI_API_KEY=sk-wr-1 wr-query -q -u '$USAGE_URL' | jq -r '.response.body.choices[0].message.content'"
+	assert_output "authorization=Bearer sk-wr-1;api-key=-;x-api-key=-"
+}
+
+@test "-H with the --key-header name is refused too, and a bad name is a usage error" {
+	run --separate-stderr wr-query --key-header X-Goog-Api-Key -H 'x-goog-api-key: k' "$REQ"
+	assert_failure 2
+	assert_equal "$stderr" "wr-query: -H x-goog-api-key: a key on the command line is visible to other users; give it in \$OPENAI_API_KEY or --api-key-file (and --key-header NAME for a header other than Authorization)"
+	run --separate-stderr wr-query --key-header 'api key'
+	assert_failure 2
+	assert_equal "$stderr" "wr-query: --key-header api key: not a header name"
 }

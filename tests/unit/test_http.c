@@ -355,6 +355,98 @@ test_check(void)
 	wr_json_free(&j);
 }
 
+static void
+test_price(void)
+{
+	static const struct { const char *s; double in, out, cached; } ok[] = {
+		{"2.5:10", 2.5, 10, -1}, {"0:0", 0, 0, -1}, {"1.25:10:0.125", 1.25, 10, 0.125},
+	};
+	static const char *const bad[] = {"", "2.5", "2.5:", ":10", "1:2:", "1:2:3:4", "-1:2", "1:x",
+		"1e3:2", " 1:2", "1:2 "};
+	struct wr_price p;
+	struct wr_buf b = {0};
+	size_t i;
+
+	for (i = 0; i < sizeof ok / sizeof *ok; i++)
+		CHECK(wr_price_parse(ok[i].s, &p) == 0 && p.in == ok[i].in && p.out == ok[i].out &&
+		    p.cached == ok[i].cached, "price %s", ok[i].s);
+	for (i = 0; i < sizeof bad / sizeof *bad; i++)
+		CHECK(wr_price_parse(bad[i], &p) == -1, "price '%s' accepted", bad[i]);
+	wr_price_parse("1000:2000:500", &p);
+	CHECK(fabs(wr_price_cost(&p, 200, 80, 20) - 0.2) < 1e-12, "cost with cached");
+	CHECK(fabs(wr_price_cost(&p, 10, 50, 0) - 0.005) < 1e-12, "cached above prompt is capped");
+	wr_price_parse("1000:2000", &p);
+	CHECK(fabs(wr_price_cost(&p, 200, 80, 20) - 0.24) < 1e-12, "cached at the prompt price");
+	wr_cost_format(&b, 0.01234);
+	CHECK(strcmp(b.s, "$0.0123") == 0, "%s", b.s);
+	wr_buf_reset(&b);
+	wr_cost_format(&b, 1234.567);
+	CHECK(strcmp(b.s, "$1234.57") == 0, "%s", b.s);
+	wr_buf_free(&b);
+}
+
+static void
+test_plan(void)
+{
+	static const struct { double sec; const char *want; } d[] = {
+		{0, "0.0 s"}, {2.54, "2.5 s"}, {42, "42 s"}, {119, "119 s"}, {120, "2 min"},
+		{3599, "60 min"}, {7200, "2.0 h"}, {172799, "48.0 h"}, {172800, "2.0 days"},
+	};
+	struct wr_plan p = {0};
+	struct wr_buf b = {0};
+	size_t i;
+
+	for (i = 0; i < sizeof d / sizeof *d; i++) {
+		wr_buf_reset(&b);
+		wr_duration_format(&b, d[i].sec);
+		CHECK(strcmp(b.s, d[i].want) == 0, "%g: %s", d[i].sec, b.s);
+	}
+	wr_buf_free(&b);
+	p.requests = 100, p.tokens = 10000, p.jobs = 16, p.latency = 3;
+	wr_plan_time(&p);
+	CHECK(p.binding == WR_LIMIT_JOBS && p.total == 21, "jobs: %d %g", p.binding, p.total);
+	p.rpm = 60;
+	wr_plan_time(&p);
+	CHECK(p.binding == WR_LIMIT_RPM && p.total == 100, "rpm: %d %g", p.binding, p.total);
+	p.tpm = 1000;
+	wr_plan_time(&p);
+	CHECK(p.binding == WR_LIMIT_TPM && p.total == 600, "tpm: %d %g", p.binding, p.total);
+	p.rpd = 30;
+	wr_plan_time(&p);
+	CHECK(p.binding == WR_LIMIT_RPD && p.total == 4 && p.alone[WR_LIMIT_RPD] == 4, "rpd: %d %g",
+	    p.binding, p.total);
+	p.rpd = 100;
+	wr_plan_time(&p);
+	CHECK(p.binding == WR_LIMIT_TPM && p.alone[WR_LIMIT_RPD] == 1, "rpd within a day: %d", p.binding);
+	/* The others take more than a day per daily budget: the budget never binds. */
+	p.rpd = 30, p.rpm = 0.01, p.tpm = 0;
+	wr_plan_time(&p);
+	CHECK(p.binding == WR_LIMIT_RPM, "slow rpm: %d", p.binding);
+}
+
+static void
+test_prompt_bytes(void)
+{
+	static const struct { const char *body; long long want; } v[] = {
+		{"{\"messages\":[{\"role\":\"user\",\"content\":\"abc\\ndef\"}]}", 7},
+		{"{\"messages\":[{\"content\":\"ab\"},{\"content\":[{\"type\":\"text\",\"text\":\"\\u00e9\"},{\"x\":1}]},{\"content\":null}]}", 4},
+		{"{\"prompt\":\"hello\"}", 5},
+		{"{\"input\":\"hi\"}", 2},
+		{"{\"model\":\"m\"}", -1},
+		{"[1]", -1},
+	};
+	struct wr_json j;
+	const char *why;
+	size_t i;
+
+	wr_json_init(&j);
+	for (i = 0; i < sizeof v / sizeof *v; i++) {
+		CHECK(wr_json_parse(&j, v[i].body, strlen(v[i].body), &why) == 0, "parse %s", v[i].body);
+		CHECK(wr_prompt_bytes(&j, 0) == v[i].want, "%s: %lld", v[i].body, wr_prompt_bytes(&j, 0));
+	}
+	wr_json_free(&j);
+}
+
 int
 main(void)
 {
@@ -368,5 +460,8 @@ main(void)
 	test_bucket();
 	test_request();
 	test_result();
+	test_price();
+	test_plan();
+	test_prompt_bytes();
 	return unit_done();
 }
