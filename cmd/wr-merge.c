@@ -66,23 +66,14 @@ add_input(const char *path, int base, int scaled, double lo, double hi)
 static int
 out_flush(void)
 {
-	size_t off = 0;
-	ssize_t n;
-
-	while (off < out.len) {
-		n = write(STDOUT_FILENO, out.s + off, out.len - off);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			if (errno == EPIPE) {
-				/* The reader is gone (SIGPIPE ignored): stop quietly. */
-				reader_gone = 1;
-				return -1;
-			}
-			wr_warn("stdout: write error:");
-			exit(WR_EXIT_USAGE);
+	if (wr_write_lines(STDOUT_FILENO, out.s, out.len) != 0) {
+		if (errno == EPIPE) {
+			/* The reader is gone (SIGPIPE ignored): stop quietly. */
+			reader_gone = 1;
+			return -1;
 		}
-		off += (size_t)n;
+		wr_warn("stdout: write error:");
+		exit(WR_EXIT_USAGE);
 	}
 	wr_buf_reset(&out);
 	return 0;

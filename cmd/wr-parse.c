@@ -126,20 +126,11 @@ usage(FILE *fp, int status)
 static void
 write_all(const struct out *o, const char *s, size_t n)
 {
-	ssize_t k;
-
-	while (n > 0) {
-		k = write(o->fd, s, n);
-		if (k < 0 && errno == EINTR)
-			continue;
-		if (k < 0) {
-			/* The reader went away (| head): stop without a word. */
-			if (errno == EPIPE)
-				exit(WR_EXIT_USAGE);
-			wr_die("%s: write error:", o->name);
-		}
-		s += k;
-		n -= (size_t)k;
+	if (wr_write_lines(o->fd, s, n) != 0) {
+		/* The reader went away (| head): stop without a word. */
+		if (errno == EPIPE)
+			exit(WR_EXIT_USAGE);
+		wr_die("%s: write error:", o->name);
 	}
 }
 

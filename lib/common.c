@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -325,4 +326,33 @@ wr_slurp(const char *path, size_t max, size_t *len)
 	if (len)
 		*len = b.len;
 	return b.s;
+}
+
+int
+wr_write_lines(int fd, const char *s, size_t n)
+{
+	const char *nl;
+	size_t len;
+	ssize_t k;
+
+	while (n > 0) {
+		len = n;
+		if (len > PIPE_BUF) {
+			if ((nl = memrchr(s, '\n', PIPE_BUF)) == NULL)
+				nl = memchr(s + PIPE_BUF, '\n', n - PIPE_BUF);
+			if (nl != NULL)
+				len = (size_t)(nl - s) + 1;
+		}
+		while (len > 0) {
+			k = write(fd, s, len);
+			if (k < 0 && errno == EINTR)
+				continue;
+			if (k < 0)
+				return -1;
+			s += k;
+			n -= (size_t)k;
+			len -= (size_t)k;
+		}
+	}
+	return 0;
 }
