@@ -66,10 +66,19 @@ FILE *wr_open(const char *path);
 void wr_stdout_lines(void);
 /* Flush and check stream; return 0, or print the error and return -1. */
 int wr_fshut(FILE *fp, const char *name);
-/* Write s[0..n) to fd in write(2) calls of at most PIPE_BUF bytes that end at
- * line ends (a longer line goes whole), so a killed writer leaves no half line
- * in a pipe. 0 ok, -1 with errno set. */
+/*
+ * Write s[0..n) to fd. To a pipe or socket, in write(2) calls of at most
+ * PIPE_BUF bytes that end at line ends (a longer line goes whole), which POSIX
+ * makes atomic, so a killed writer leaves no half line in a pipe; to a file,
+ * in one call. 0 ok, -1 with errno set.
+ */
 int wr_write_lines(int fd, const char *s, size_t n);
+/*
+ * Write b (whole lines) to fd with wr_write_lines and empty it. Returns 0, or
+ * -1 when the reader has gone (EPIPE, SIGPIPE ignored); any other write error
+ * is reported with name and exits 2.
+ */
+int wr_flush_lines(int fd, struct wr_buf *b, const char *name);
 /* Print "prog (wr) VERSION" and exit 0. */
 _Noreturn void wr_print_version(void);
 /* True when the environment asks for progress (stderr is a terminal). */

@@ -10,6 +10,8 @@
  * in batch order. Same entries, same ID, on any machine.
  */
 uint64_t wr_batch_id(const char *const *entries, const size_t *lens, size_t n);
+/* The same ID from the entries already laid out as "entry\n" back to back. */
+uint64_t wr_batch_id_lines(const char *s, size_t n);
 /* Write the 16 lowercase hex digits of id and a NUL into out. */
 void wr_id_hex(uint64_t id, char out[17]);
 

@@ -66,6 +66,8 @@ int wr_json_str(const struct wr_json *j, int i, struct wr_buf *out);
 int wr_json_unescape(const char *s, size_t n, struct wr_buf *out);
 /* Append s[0..n) as a quoted JSON string ("\u00XX" for controls, "\\", "\""). */
 void wr_json_escape(struct wr_buf *out, const char *s, size_t n);
+/* The same without the quotes: what goes between them. */
+void wr_json_escape_in(struct wr_buf *out, const char *s, size_t n);
 void wr_json_escapes(struct wr_buf *out, const char *s);
 
 #endif

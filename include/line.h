@@ -21,6 +21,13 @@ struct wr_reader {
 	char *buf;          /* read buffer */
 	size_t cap, start, end;
 	int eof;
+	/*
+	 * Called before each read(2), which may wait for input: a stage that
+	 * buffers its output writes what it holds here, so the next stage of a
+	 * pipe never waits on lines this one has already made.
+	 */
+	void (*before_read)(void *arg);
+	void *arg;
 };
 
 /* Open path ("-" or NULL is stdin) with a line limit; exits 2 if unreadable. */
@@ -45,6 +52,22 @@ void wr_reader_close(struct wr_reader *r);
 int wr_reader_ready(const struct wr_reader *r);
 int wr_reader_fill(struct wr_reader *r);
 
+/*
+ * Bulk reading for hot loops: every complete line already buffered, as one
+ * run of bytes that ends in '\n' (*s; returns its length; the bytes live
+ * until the next read), taken from the buffer. Returns 0 when no complete
+ * line is buffered: then wr_reader_next or wr_reader_text reads more and
+ * deals with long, torn and last lines. The caller counts the lines it takes
+ * in r->lineno and checks each (wr_reader_check).
+ */
+size_t wr_reader_take(struct wr_reader *r, char **s);
+/*
+ * Check a line as wr_reader_text does: at most r->max bytes, no NUL, valid
+ * UTF-8. Otherwise report it at r->lineno, count it in *bad and return 0.
+ */
+int wr_reader_check(const struct wr_reader *r, const char *s, size_t len, long *bad);
+/* True when s[0..n) is ASCII with no NUL (so valid UTF-8 and text). */
+int wr_ascii_text(const char *s, size_t n);
 /* Remove one trailing CR; returns the new length. */
 size_t wr_chomp_cr(char *s, size_t len);
 

@@ -11,6 +11,18 @@
  * placeholder (a pointer into tmpl, length *badlen) in *bad.
  */
 int wr_tmpl_check(const char *tmpl, const char **bad, size_t *badlen);
+/* A template cut at its placeholders. */
+enum wr_tmpl_kind { WR_TMPL_TEXT, WR_TMPL_ENTRIES, WR_TMPL_COUNT, WR_TMPL_ID };
+struct wr_tmpl_part {
+	enum wr_tmpl_kind kind;
+	const char *s;      /* TEXT: the text, a pointer into the template */
+	size_t len;
+};
+/*
+ * Cut a checked template (wr_tmpl_check) into at most max parts, in order;
+ * returns how many there are (more than max: only max were stored).
+ */
+size_t wr_tmpl_parts(const char *tmpl, struct wr_tmpl_part *parts, size_t max);
 /* Append tmpl rendered for one batch to out. */
 void wr_tmpl_render(struct wr_buf *out, const char *tmpl, const char *id,
     const char *const *entries, const size_t *lens, size_t n);

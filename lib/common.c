@@ -334,10 +334,13 @@ wr_write_lines(int fd, const char *s, size_t n)
 	const char *nl;
 	size_t len;
 	ssize_t k;
+	struct stat st;
+	int pieces = n > PIPE_BUF &&
+	    (fstat(fd, &st) != 0 || S_ISFIFO(st.st_mode) || S_ISSOCK(st.st_mode));
 
 	while (n > 0) {
 		len = n;
-		if (len > PIPE_BUF) {
+		if (pieces && len > PIPE_BUF) {
 			if ((nl = memrchr(s, '\n', PIPE_BUF)) == NULL)
 				nl = memchr(s + PIPE_BUF, '\n', n - PIPE_BUF);
 			if (nl != NULL)
@@ -354,5 +357,17 @@ wr_write_lines(int fd, const char *s, size_t n)
 			len -= (size_t)k;
 		}
 	}
+	return 0;
+}
+
+int
+wr_flush_lines(int fd, struct wr_buf *b, const char *name)
+{
+	if (wr_write_lines(fd, b->s, b->len) != 0) {
+		if (errno == EPIPE)
+			return -1;
+		wr_die("%s: write error:", name);
+	}
+	wr_buf_reset(b);
 	return 0;
 }

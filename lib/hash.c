@@ -23,6 +23,12 @@ wr_batch_id(const char *const *entries, const size_t *lens, size_t n)
 	return XXH64_digest(&st);
 }
 
+uint64_t
+wr_batch_id_lines(const char *s, size_t n)
+{
+	return XXH64(s, n, 0);
+}
+
 void
 wr_id_hex(uint64_t id, char out[17])
 {

@@ -424,13 +424,12 @@ wr_json_unescape(const char *s, size_t n, struct wr_buf *out)
 }
 
 void
-wr_json_escape(struct wr_buf *out, const char *s, size_t n)
+wr_json_escape_in(struct wr_buf *out, const char *s, size_t n)
 {
 	static const char hex[] = "0123456789abcdef";
 	size_t i, run = 0;
 
-	wr_buf_grow(out, n + 2);
-	wr_buf_addc(out, '"');
+	wr_buf_grow(out, n);
 	for (i = 0; i < n; i++) {
 		unsigned char c = (unsigned char)s[i];
 		if (c >= 0x20 && c != '"' && c != '\\')
@@ -452,6 +451,14 @@ wr_json_escape(struct wr_buf *out, const char *s, size_t n)
 		}
 	}
 	wr_buf_add(out, s + run, n - run);
+}
+
+void
+wr_json_escape(struct wr_buf *out, const char *s, size_t n)
+{
+	wr_buf_grow(out, n + 2);
+	wr_buf_addc(out, '"');
+	wr_json_escape_in(out, s, n);
 	wr_buf_addc(out, '"');
 }
 

@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -64,6 +65,8 @@ fill(struct wr_reader *r)
 		r->buf = wr_realloc(r->buf, want + 1);
 		r->cap = want;
 	}
+	if (r->before_read)
+		r->before_read(r->arg);
 	do
 		n = read(r->fd, r->buf + r->end, r->cap - r->end);
 	while (n < 0 && errno == EINTR);
@@ -140,12 +143,63 @@ wr_reader_next(struct wr_reader *r, char **s, size_t *len)
 	}
 }
 
+int
+wr_ascii_text(const char *s, size_t n)
+{
+	const uint64_t ones = UINT64_C(0x0101010101010101), high = UINT64_C(0x8080808080808080);
+	uint64_t acc = 0, x;
+	size_t i = 0;
+
+	/* Eight bytes at a time: any byte with its top bit set, or zero. */
+	for (; i + 8 <= n; i += 8) {
+		memcpy(&x, s + i, 8);
+		acc |= x | ((x - ones) & ~x);
+	}
+	for (; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+		acc |= c == 0 ? 0x80 : c;
+	}
+	return (acc & high) == 0;
+}
+
 size_t
 wr_chomp_cr(char *s, size_t len)
 {
 	if (len && s[len - 1] == '\r')
 		s[--len] = '\0';
 	return len;
+}
+
+int
+wr_reader_check(const struct wr_reader *r, const char *s, size_t len, long *bad)
+{
+	if (len <= r->max && wr_ascii_text(s, len))
+		return 1;
+	if (len > r->max)
+		wr_warn_at(r->name, r->lineno, "line longer than %zu bytes, skipped", r->max);
+	else if (memchr(s, '\0', len))
+		wr_warn_at(r->name, r->lineno, "line holds a NUL byte, skipped");
+	else if (!wr_utf8_valid(s, len))
+		wr_warn_at(r->name, r->lineno, "invalid UTF-8, line skipped");
+	else
+		return 1;
+	if (bad)
+		(*bad)++;
+	return 0;
+}
+
+size_t
+wr_reader_take(struct wr_reader *r, char **s)
+{
+	char *base = r->buf + r->start, *nl;
+	size_t n;
+
+	if (r->end == r->start || (nl = memrchr(base, '\n', r->end - r->start)) == NULL)
+		return 0;
+	n = (size_t)(nl - base) + 1;
+	r->start += n;
+	*s = base;
+	return n;
 }
 
 enum wr_line_status
@@ -156,15 +210,9 @@ wr_reader_text(struct wr_reader *r, char **s, size_t *len, long *bad)
 
 		switch (st) {
 		case WR_LINE_OK:
-			if (memchr(*s, '\0', *len)) {
-				wr_warn_at(r->name, r->lineno, "line holds a NUL byte, skipped");
-				break;
-			}
-			if (!wr_utf8_valid(*s, *len)) {
-				wr_warn_at(r->name, r->lineno, "invalid UTF-8, line skipped");
-				break;
-			}
-			return st;
+			if (wr_reader_check(r, *s, *len, bad))
+				return st;
+			continue;
 		case WR_LINE_LONG:
 			wr_warn_at(r->name, r->lineno, "line longer than %zu bytes, skipped", r->max);
 			break;

@@ -72,3 +72,28 @@ wr_tmpl_render(struct wr_buf *out, const char *tmpl, const char *id,
 	}
 	wr_buf_adds(out, p);
 }
+
+size_t
+wr_tmpl_parts(const char *tmpl, struct wr_tmpl_part *parts, size_t max)
+{
+	static const enum wr_tmpl_kind kinds[] = {WR_TMPL_ENTRIES, WR_TMPL_COUNT, WR_TMPL_ID};
+	const char *p = tmpl, *q;
+	size_t n = 0, len;
+	int k;
+
+	for (;;) {
+		q = strstr(p, "{{");
+		while (q && (k = placeholder(q, &len)) < 0)
+			q = strstr(q + 2, "{{");
+		if (!q)
+			break;
+		if (q > p && n++ < max)
+			parts[n - 1] = (struct wr_tmpl_part){WR_TMPL_TEXT, p, (size_t)(q - p)};
+		if (n++ < max)
+			parts[n - 1] = (struct wr_tmpl_part){kinds[k], NULL, 0};
+		p = q + len;
+	}
+	if (*p && n++ < max)
+		parts[n - 1] = (struct wr_tmpl_part){WR_TMPL_TEXT, p, strlen(p)};
+	return n;
+}

@@ -84,6 +84,20 @@ test_tmpl(void)
 	CHECK(wr_tmpl_check("a {{entries}} {{count}} {{id}}", &bad, &badlen) == 0, "check ok");
 	CHECK(wr_tmpl_check("a {{entry}} b", &bad, &badlen) == -1 && badlen == 9, "check bad");
 	wr_buf_free(&b);
+
+	{
+		struct wr_tmpl_part p[8];
+		const char *t = "Rate {{count}} ({{id}}):\n{{entries}}{{entries}}";
+		size_t n = wr_tmpl_parts(t, p, 8);
+		CHECK(n == 7, "parts: %zu", n);
+		CHECK(p[0].kind == WR_TMPL_TEXT && p[0].len == 5 && memcmp(p[0].s, "Rate ", 5) == 0, "text first");
+		CHECK(p[1].kind == WR_TMPL_COUNT && p[2].kind == WR_TMPL_TEXT && p[2].len == 2 &&
+		    p[3].kind == WR_TMPL_ID && p[4].kind == WR_TMPL_TEXT && p[4].len == 3 &&
+		    p[5].kind == WR_TMPL_ENTRIES && p[6].kind == WR_TMPL_ENTRIES, "kinds in order");
+		CHECK(wr_tmpl_parts("{{entries}}", p, 8) == 1 && p[0].kind == WR_TMPL_ENTRIES, "a bare placeholder");
+		CHECK(wr_tmpl_parts("plain", p, 8) == 1 && p[0].len == 5, "no placeholder");
+		CHECK(wr_tmpl_parts("a{{id}}b{{id}}c", p, 2) == 5, "more parts than room are counted");
+	}
 }
 
 static void
@@ -139,6 +153,33 @@ test_reader(void)
 	CHECK(wr_reader_next(&r, &s, &len) == WR_LINE_EOF, "eof");
 	wr_reader_close(&r);
 	close(fds[0]);
+
+	/* Bulk: the whole lines buffered at once, then one careful line that reads more. */
+	data = "ab\ncd\nef";
+	if (pipe(fds))
+		abort();
+	if (write(fds[1], data, strlen(data)) < 0)
+		abort();
+	close(fds[1]);
+	wr_reader_fd(&r, fds[0], "pipe", 8);
+	CHECK(wr_reader_take(&r, &s) == 0, "nothing buffered yet");
+	CHECK(wr_reader_next(&r, &s, &len) == WR_LINE_OK && strcmp(s, "ab") == 0, "first line read");
+	CHECK(wr_reader_take(&r, &s) == 3 && memcmp(s, "cd\n", 3) == 0, "the rest of the whole lines");
+	CHECK(wr_reader_take(&r, &s) == 0, "a torn line is not taken");
+	CHECK(wr_reader_next(&r, &s, &len) == WR_LINE_OK && strcmp(s, "ef") == 0 && r.partial, "torn line read");
+	wr_reader_close(&r);
+	close(fds[0]);
+
+	wr_reader_fd(&r, -1, "list", 4);
+	r.lineno = 7;
+	CHECK(wr_reader_check(&r, "abcd", 4, NULL), "ASCII is text");
+	CHECK(wr_reader_check(&r, "caf\xc3\xa9", 5, NULL) == 0, "too long");
+	CHECK(wr_reader_check(&r, "\xc3\xa9", 2, NULL), "UTF-8 is text");
+	CHECK(wr_reader_check(&r, "a\0b", 3, NULL) == 0, "a NUL is not");
+	CHECK(wr_reader_check(&r, "\xff", 1, NULL) == 0, "invalid UTF-8 is not");
+	CHECK(wr_ascii_text("abcdefghijklmnopq", 17) && !wr_ascii_text("abcdefgh\0", 9) &&
+	    !wr_ascii_text("abcdefg\x80", 8), "eight at a time");
+	wr_reader_close(&r);
 }
 
 int
