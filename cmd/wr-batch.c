@@ -1,23 +1,43 @@
 /* wr-batch: word lists in, batches of entries with stable IDs out. */
 #include <getopt.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "common.h"
 #include "hash.h"
 #include "line.h"
+#include "set.h"
 #include "words.h"
 
 #define LINE_MAX_BYTES 1024
+/*
+ * Entries are queued where they lie in the reader's buffer and looked up
+ * together (see set.h) before the buffer is read into again; output is
+ * written when OUT_FLUSH bytes are held, and before each read of input,
+ * which may wait.
+ */
+#define OUT_FLUSH 65536
 
 static size_t per_batch = 50;
 static int quiet;
-static struct wr_map seen, skip;
+static struct wr_set seen, skip;
 static long n_entries, n_batches, n_dups, n_skipped, n_bad;
+static unsigned char *verdict;
+static size_t verdict_cap;
 
-/* The batch being filled: entries are copies owned by the map arena. */
-static const char **cur;
-static size_t *curlen, ncur;
+/* The batch being filled: room for the ID and a TAB, then "entry\n" for each entry. */
+static struct wr_buf cur;
+static size_t ncur, *sep;         /* sep: where each entry's LF is */
+#define HEAD 17
+
+static struct wr_buf out;
+static int reader_gone;
+
+/* Bytes that send a line down the slow path: controls, ';', DEL, non-ASCII. */
+static unsigned char special[256];
 
 _Noreturn static void
 usage(FILE *fp, int status)
@@ -33,22 +53,102 @@ usage(FILE *fp, int status)
 }
 
 static void
+out_flush(void)
+{
+	if (!reader_gone && out.len && wr_flush_lines(STDOUT_FILENO, &out, "stdout") != 0)
+		reader_gone = 1;  /* | head: the rest is not wanted */
+	wr_buf_reset(&out);
+}
+
+/*
+ * The entries, each followed by a LF, are exactly the bytes the batch ID
+ * hashes; the line is the ID, a TAB, then the same bytes with each LF but
+ * the last turned into a TAB.
+ */
+static void
 flush_batch(void)
 {
-	char id[17];
-	size_t i;
+	const char *b = cur.s + HEAD;
+	size_t n = cur.len - HEAD, i;
 
 	if (!ncur)
 		return;
-	wr_id_hex(wr_batch_id(cur, curlen, ncur), id);
-	fputs(id, stdout);
-	for (i = 0; i < ncur; i++) {
-		putchar('\t');
-		fwrite(cur[i], 1, curlen[i], stdout);
-	}
-	putchar('\n');
+	wr_id_hex(wr_batch_id_lines(b, n), cur.s);
+	cur.s[16] = '\t';
+	for (i = 0; i + 1 < ncur; i++)
+		cur.s[sep[i]] = '\t';
+	wr_buf_add(&out, cur.s, cur.len);
+	cur.len = HEAD;
 	n_batches++;
 	ncur = 0;
+	if (out.len >= OUT_FLUSH)
+		out_flush();
+}
+
+/* Decide the queued entries: excluded, duplicates, or new (into the batch). */
+static void
+settle(void)
+{
+	size_t n, i;
+
+	if (seen.nq > verdict_cap) {
+		verdict_cap = seen.nq * 2;
+		verdict = wr_realloc(verdict, verdict_cap);
+	}
+	n = wr_set_resolve(&seen, &skip, verdict);
+
+	for (i = 0; i < n; i++) {
+		switch (verdict[i]) {
+		case WR_SET_EXCLUDED:
+			n_skipped++;
+			break;
+		case WR_SET_SEEN:
+			n_dups++;
+			break;
+		default: {
+			size_t len;
+			const char *e = wr_set_queued(&seen, i, &len);
+			wr_buf_grow(&cur, len + 1);
+			memcpy(cur.s + cur.len, e, len);
+			cur.len += len;
+			sep[ncur] = cur.len;
+			cur.s[cur.len++] = '\n';
+			n_entries++;
+			if (++ncur == per_batch)
+				flush_batch();
+		}
+		}
+	}
+}
+
+static void
+add_entry(const char *entry, size_t len)
+{
+	wr_set_queue(&seen, entry, len);
+}
+
+/* Before input may block: write what is made. */
+static void
+before_read(void *arg)
+{
+	(void)arg;
+	out_flush();
+}
+
+static void
+add_skip(const char *entry, size_t len)
+{
+	wr_set_queue(&skip, entry, len);
+}
+
+/* Decide what is queued: called before the reader's buffer is read into again. */
+static void
+settled(void (*fn)(const char *, size_t))
+{
+	if (fn == add_entry)
+		settle();
+	else
+		wr_set_resolve(&skip, NULL, NULL);
 }
 
 /* A usable entry: no control characters (TAB and ';' were split off already). */
@@ -63,66 +163,104 @@ entry_ok(const char *s, size_t n)
 	return 1;
 }
 
+/* A checked line that is not a bare entry: split off a score, trim, skip comments. */
+static void
+split_line(const struct wr_reader *r, char *line, size_t len, void (*fn)(const char *, size_t))
+{
+	char *entry, *score;
+	size_t elen;
+
+	switch (wr_word_split(line, len, &entry, &elen, &score)) {
+	case 1:
+		return;
+	case 2:
+		wr_warn_at(r->name, r->lineno, "score with no entry, line skipped");
+		n_bad++;
+		return;
+	}
+	if (!entry_ok(entry, elen)) {
+		wr_warn_at(r->name, r->lineno, "control character in entry, line skipped");
+		n_bad++;
+		return;
+	}
+	fn(entry, elen);
+}
+
+/*
+ * The hot loop, over every complete line buffered: one pass per line finds
+ * its end and whether it is a bare entry (printable ASCII, no ';', no space
+ * at either end, no '#' first), which is most lines; the rest go through the
+ * full checks and split.
+ */
+static void
+scan(struct wr_reader *r, char *p, size_t n, void (*fn)(const char *, size_t))
+{
+	char *end = p + n;
+
+	while (p < end) {
+		const unsigned char *q = (const unsigned char *)p;
+		unsigned odd = 0;
+		size_t len;
+
+		while (*q != '\n')
+			odd |= special[*q++];
+		len = (size_t)((const char *)q - p);
+		r->lineno++;
+		if (!odd && len && len <= LINE_MAX_BYTES && *p != ' ' && *p != '#' && p[len - 1] != ' ')
+			fn(p, len);
+		else if (wr_reader_check(r, p, len, &n_bad))
+			split_line(r, p, len, fn);
+		p += len + 1;
+	}
+}
+
+/*
+ * A list in a regular file says how big it is: make room for its entries at
+ * once (an entry and its newline average 8 to 12 bytes in the SCOWL lists;
+ * guessing low only means the table grows later).
+ */
+static void
+reserve(struct wr_set *set, int fd)
+{
+	struct stat st;
+
+	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0)
+		wr_set_reserve(set, set->count + (size_t)st.st_size / 12, set->keys.len + (size_t)st.st_size);
+}
+
 /* Read one word list; call fn for each good entry. */
 static void
-read_list(const char *path, void (*fn)(const char *, size_t, struct wr_reader *))
+read_list(const char *path, void (*fn)(const char *, size_t))
 {
 	struct wr_reader r;
-	char *line, *entry, *score;
-	size_t len, elen;
-	enum wr_line_status st;
+	char *line;
+	size_t len;
+	enum wr_line_status st = WR_LINE_OK;
 
 	wr_reader_open(&r, path, LINE_MAX_BYTES);
-	while ((st = wr_reader_text(&r, &line, &len, &n_bad)) == WR_LINE_OK) {
-		switch (wr_word_split(line, len, &entry, &elen, &score)) {
-		case 1:
-			continue;
-		case 2:
-			wr_warn_at(r.name, r.lineno, "score with no entry, line skipped");
-			n_bad++;
-			continue;
-		}
-		if (!entry_ok(entry, elen)) {
-			wr_warn_at(r.name, r.lineno, "control character in entry, line skipped");
-			n_bad++;
+	if (fn == add_entry) {
+		r.before_read = before_read;
+		reserve(&seen, r.fd);
+	} else
+		reserve(&skip, r.fd);
+	while (!reader_gone) {
+		if ((len = wr_reader_take(&r, &line)) != 0) {
+			scan(&r, line, len, fn);
 			continue;
 		}
-		fn(entry, elen, &r);
+		/* No whole line buffered: read one the careful way (it reads more). */
+		settled(fn);
+		if ((st = wr_reader_text(&r, &line, &len, &n_bad)) != WR_LINE_OK)
+			break;
+		if (wr_reader_check(&r, line, len, &n_bad))
+			split_line(&r, line, len, fn);
 	}
-	if (st == WR_LINE_ERR)
+	settled(fn);
+	if (!reader_gone && st == WR_LINE_ERR) {
+		out_flush();
 		exit(WR_EXIT_USAGE);
+	}
 	wr_reader_close(&r);
-}
-
-static void
-add_skip(const char *entry, size_t len, struct wr_reader *r)
-{
-	(void)r;
-	wr_map_put(&skip, entry, len, 0, NULL);
-}
-
-static void
-add_entry(const char *entry, size_t len, struct wr_reader *r)
-{
-	int added;
-
-	(void)r;
-	if (wr_map_get(&skip, entry, len)) {
-		n_skipped++;
-		return;
-	}
-	wr_map_put(&seen, entry, len, 0, &added);
-	if (!added) {
-		n_dups++;
-		return;
-	}
-	/* The map's copy of the entry lives as long as the map: the batch borrows it. */
-	cur[ncur] = wr_map_key(&seen, entry, len);
-	curlen[ncur] = len;
-	ncur++;
-	n_entries++;
-	if (ncur == per_batch)
-		flush_batch();
 }
 
 int
@@ -139,8 +277,10 @@ main(int argc, char **argv)
 	int c, i;
 
 	wr_setprog(argv[0]);
-	wr_map_init(&seen);
-	wr_map_init(&skip);
+	wr_set_init(&seen);
+	wr_set_init(&skip);
+	for (c = 0; c < 256; c++)
+		special[c] = c < 0x20 || c == ';' || c >= 0x7f;
 	while ((c = getopt_long(argc, argv, "hn:qx:", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'h':
@@ -163,23 +303,25 @@ main(int argc, char **argv)
 	argc -= optind;
 	argv += optind;
 
-	wr_stdout_lines();
-	cur = wr_malloc(per_batch * sizeof *cur);
-	curlen = wr_malloc(per_batch * sizeof *curlen);
+	sep = wr_malloc(per_batch * sizeof *sep);
+	wr_buf_grow(&cur, HEAD);
+	cur.len = HEAD;
 	if (argc == 0)
 		read_list("-", add_entry);
-	for (i = 0; i < argc; i++)
+	for (i = 0; i < argc && !reader_gone; i++)
 		read_list(argv[i], add_entry);
+	settle();
 	flush_batch();
+	out_flush();
 
 	if (!quiet)
 		fprintf(stderr, "%s: %ld entries in %ld batches; %ld duplicates, %ld excluded, %ld bad lines\n",
 		    wr_prog, n_entries, n_batches, n_dups, n_skipped, n_bad);
-	free(cur);
-	free(curlen);
-	wr_map_free(&seen);
-	wr_map_free(&skip);
-	if (wr_fshut(stdout, "stdout"))
-		return WR_EXIT_USAGE;
+	free(verdict);
+	free(sep);
+	wr_set_free(&seen);
+	wr_set_free(&skip);
+	wr_buf_free(&out);
+	wr_buf_free(&cur);
 	return n_bad ? WR_EXIT_FAIL : WR_EXIT_OK;
 }

@@ -96,3 +96,60 @@ wr-batch: -:4: control character in entry, line skipped" ]
 	run bash -c "seq 1 100000 | wr-batch -q -n 1 | head -n 1 | cut -f2; echo \"\${PIPESTATUS[1]}\""
 	assert_output "$(printf '1\n141')"
 }
+
+@test "a long list is de-duplicated across reads and files exactly as awk does" {
+	# 200,000 lines (well over one 64 KiB read) with repeats near and far, some
+	# lines on the slow path (spaces to trim, scores, CRLF, comments); the batches'
+	# entries in order must be awk's first-seen order of the trimmed entries.
+	awk 'BEGIN { for (i = 0; i < 200000; i++) {
+		k = (i * 7919) % 90000
+		if (i % 97 == 0) printf " w%d ;3\n", k
+		else if (i % 89 == 0) printf "w%d\r\n", k
+		else if (i % 83 == 0) printf "# note %d\n", i
+		else printf "w%d\n", k } }' > "$BATS_TEST_TMPDIR/big"
+	head -n 70000 "$BATS_TEST_TMPDIR/big" > "$BATS_TEST_TMPDIR/one"
+	tail -n +70001 "$BATS_TEST_TMPDIR/big" > "$BATS_TEST_TMPDIR/two"
+	sed -e 's/\r$//' -e 's/;.*//' -e 's/^ *//' -e 's/ *$//' -e '/^#/d' "$BATS_TEST_TMPDIR/big" |
+		awk '!seen[$0]++' > "$BATS_TEST_TMPDIR/want"
+	run --separate-stderr bash -c "wr-batch -n 7 '$BATS_TEST_TMPDIR/one' - < '$BATS_TEST_TMPDIR/two' | cut -f2- | tr '\t' '\n'"
+	assert_success
+	[ "$output" = "$(cat "$BATS_TEST_TMPDIR/want")" ]
+	n=$(wc -l < "$BATS_TEST_TMPDIR/want")
+	c=$(grep -c '^#' "$BATS_TEST_TMPDIR/big")
+	[ "$stderr" = "wr-batch: $n entries in $(( (n + 6) / 7 )) batches; $((200000 - c - n)) duplicates, 0 excluded, 0 bad lines" ]
+}
+
+@test "bad lines deep in a long input are reported with their line numbers" {
+	{ seq 1 99999; printf 'bad\377\n'; seq 100001 149999; printf 'x\001y\n'; printf 'tail'; } > "$BATS_TEST_TMPDIR/list"
+	run --separate-stderr bash -c "wr-batch -n 100000 '$BATS_TEST_TMPDIR/list' | awk -F'\t' '{ print NF - 1, \$2, \$NF }'"
+	assert_success
+	assert_output "$(printf '100000 1 100001\n49999 100002 tail')"
+	[ "$stderr" = "wr-batch: $BATS_TEST_TMPDIR/list:100000: invalid UTF-8, line skipped
+wr-batch: $BATS_TEST_TMPDIR/list:150000: control character in entry, line skipped
+wr-batch: 149999 entries in 2 batches; 0 duplicates, 0 excluded, 2 bad lines" ]
+}
+
+@test "a large exclusion list and duplicates of excluded entries" {
+	seq 1 2 300000 > "$BATS_TEST_TMPDIR/done"
+	run --separate-stderr bash -c "{ seq 1 300000; seq 1 300000; } | wr-batch -n 1000 -x '$BATS_TEST_TMPDIR/done' | cut -f2- | tr '\t' '\n'"
+	assert_success
+	[ "$output" = "$(seq 2 2 300000)" ]
+	[ "$stderr" = "wr-batch: 150000 entries in 150 batches; 150000 duplicates, 300000 excluded, 0 bad lines" ]
+}
+
+@test "a batch is written as soon as it is full, while input is still open" {
+	# The writer holds the pipe open until the first batch has come out: if
+	# wr-batch kept it until end of input, read would time out.
+	mkfifo "$BATS_TEST_TMPDIR/in" "$BATS_TEST_TMPDIR/out"
+	wr-batch -q -n 3 < "$BATS_TEST_TMPDIR/in" > "$BATS_TEST_TMPDIR/out" &
+	pid=$!
+	exec {w}> "$BATS_TEST_TMPDIR/in" {r}< "$BATS_TEST_TMPDIR/out"
+	printf 'a\nb\nc\nd\n' >&"$w"
+	IFS= read -r -t 10 line <&"$r"
+	exec {w}>&-
+	IFS= read -r -t 10 last <&"$r"
+	exec {r}<&-
+	wait "$pid"
+	[ "$line" = "$(printf '%s\ta\tb\tc' "$(printf 'a\nb\nc\n' | xxh64sum | cut -c1-16)")" ]
+	[ "$last" = "$(printf '%s\td' "$(printf 'd\n' | xxh64sum | cut -c1-16)")" ]
+}
