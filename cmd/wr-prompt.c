@@ -2,6 +2,7 @@
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "common.h"
 #include "json.h"
@@ -12,6 +13,8 @@
 #define LINE_MAX_BYTES (1u << 20)
 #define FILE_MAX_BYTES (1u << 20)
 #define MAX_ENTRIES 100000
+/* Output is written when this much is held, and before each read of input. */
+#define OUT_FLUSH 65536
 
 /*
  * The instructions live in the system message and never change between
@@ -112,15 +115,183 @@ hexid(const char *s, size_t n)
 	return 1;
 }
 
+/*
+ * Every request line is the same text around the batch: head, ID, mid, the
+ * user message (the template's text, escaped once here, around the batch's
+ * escaped entries), tail, then the "entries" array. Only the batch's parts
+ * are escaped per request.
+ */
+#define MAX_PARTS 64
+static struct wr_buf head_after_id;     /* ","method":...,"content":" of the user message */
+static struct wr_buf tail;              /* "}]<-o fields>} */
+static struct wr_tmpl_part parts[MAX_PARTS];
+static struct wr_buf part_text[MAX_PARTS];  /* TEXT parts, escaped */
+static size_t nparts;
+
+static struct wr_buf out;
+static int reader_gone;
+
+static void
+compile(void)
+{
+	size_t i;
+
+	wr_buf_adds(&head_after_id, "\",\"method\":\"POST\",\"url\":\"/v1/chat/completions\",\"body\":{\"model\":");
+	wr_json_escapes(&head_after_id, model);
+	wr_buf_adds(&head_after_id, ",\"messages\":[");
+	if (sysjson.len) {
+		wr_buf_adds(&head_after_id, "{\"role\":\"system\",\"content\":");
+		wr_buf_add(&head_after_id, sysjson.s, sysjson.len);
+		wr_buf_adds(&head_after_id, "},");
+	}
+	wr_buf_adds(&head_after_id, "{\"role\":\"user\",\"content\":\"");
+	wr_buf_adds(&tail, "\"}]");
+	if (extra.len)
+		wr_buf_add(&tail, extra.s, extra.len);
+	wr_buf_addc(&tail, '}');
+	nparts = wr_tmpl_parts(template, parts, MAX_PARTS);
+	if (nparts > MAX_PARTS)
+		wr_die("template has more than %d parts", MAX_PARTS);
+	for (i = 0; i < nparts; i++)
+		if (parts[i].kind == WR_TMPL_TEXT)
+			wr_json_escape_in(&part_text[i], parts[i].s, parts[i].len);
+}
+
+static void
+out_flush(void)
+{
+	if (!reader_gone && out.len && wr_flush_lines(STDOUT_FILENO, &out, "stdout") != 0)
+		reader_gone = 1;  /* | head: the rest is not wanted */
+	wr_buf_reset(&out);
+}
+
+static void
+before_read(void *arg)
+{
+	(void)arg;
+	out_flush();
+}
+
+/* Bytes JSON wants escaped in a string (TAB aside: it separates entries here). */
+static unsigned char escaped[256];
+
+/*
+ * The batch's entries as they go between quotes: the bytes of the line itself
+ * when nothing in it needs escaping (most batches), else escaped copies.
+ * Entry i is s[off[i] .. off[i] + len[i]).
+ */
+struct escd {
+	const char *s;
+	size_t *off, *len;
+};
+
+static void
+escape_entries(struct escd *e, const char *line, size_t len, const char *const *ent, const size_t *elen, size_t n)
+{
+	static struct wr_buf esc;
+	static size_t *off, *lens, cap;
+	unsigned bad = 0;
+	size_t i;
+
+	if (n > cap) {
+		cap = n;
+		off = wr_realloc(off, n * sizeof *off);
+		lens = wr_realloc(lens, n * sizeof *lens);
+	}
+	e->off = off;
+	e->len = lens;
+	for (i = 0; i < len; i++)
+		bad |= escaped[(unsigned char)line[i]];
+	if (!bad) {
+		e->s = line;
+		for (i = 0; i < n; i++) {
+			off[i] = (size_t)(ent[i] - line);
+			lens[i] = elen[i];
+		}
+		return;
+	}
+	wr_buf_reset(&esc);
+	for (i = 0; i < n; i++) {
+		off[i] = esc.len;
+		wr_json_escape_in(&esc, ent[i], elen[i]);
+		lens[i] = esc.len - off[i];
+	}
+	e->s = esc.s;
+}
+
+/* Append the escaped entries to out, sep between them, each in quotes if quote. */
+static void
+add_entries(const struct escd *e, size_t n, const char *sep, size_t seplen, int quote)
+{
+	size_t i, total = 0;
+
+	for (i = 0; i < n; i++)
+		total += e->len[i];
+	wr_buf_grow(&out, total + n * (seplen + 2));
+	for (i = 0; i < n; i++) {
+		if (i) {
+			memcpy(out.s + out.len, sep, seplen);
+			out.len += seplen;
+		}
+		if (quote)
+			out.s[out.len++] = '"';
+		memcpy(out.s + out.len, e->s + e->off[i], e->len[i]);
+		out.len += e->len[i];
+		if (quote)
+			out.s[out.len++] = '"';
+	}
+	out.s[out.len] = '\0';
+}
+
+/* Append one request line for the batch id with n entries to out. */
+static void
+request(const char *id, const char *line, size_t len, const char *const *ent, const size_t *elen, size_t n)
+{
+	struct escd e;
+	char num[24];
+	size_t k;
+
+	escape_entries(&e, line, len, ent, elen, n);
+	wr_buf_add(&out, "{\"custom_id\":\"", 14);
+	wr_buf_add(&out, id, 16);
+	wr_buf_add(&out, head_after_id.s, head_after_id.len);
+	for (k = 0; k < nparts; k++) {
+		switch (parts[k].kind) {
+		case WR_TMPL_TEXT:
+			wr_buf_add(&out, part_text[k].s, part_text[k].len);
+			break;
+		case WR_TMPL_ENTRIES:
+			/* One per line: the line breaks are escaped too. */
+			add_entries(&e, n, "\\n", 2, 0);
+			break;
+		case WR_TMPL_COUNT:
+			wr_buf_add(&out, num, (size_t)snprintf(num, sizeof num, "%zu", n));
+			break;
+		case WR_TMPL_ID:
+			wr_buf_add(&out, id, 16);
+			break;
+		}
+	}
+	wr_buf_add(&out, tail.s, tail.len);
+	if (!strict) {
+		wr_buf_add(&out, ",\"entries\":[", 12);
+		add_entries(&e, n, ",", 1, 1);
+		wr_buf_addc(&out, ']');
+	}
+	wr_buf_add(&out, "}\n", 2);
+	n_requests++;
+	if (out.len >= OUT_FLUSH)
+		out_flush();
+}
+
 static void
 prompt(const char *path)
 {
 	static const char **ent;
 	static size_t *elen;
-	static struct wr_buf out, user;
 	struct wr_reader r;
-	char *line, *p, *tab, *end;
-	size_t len, n, i;
+	char *line, *p, *tab, *tab0, *end;
+	size_t len, n;
 	enum wr_line_status st;
 
 	if (!ent) {
@@ -128,7 +299,8 @@ prompt(const char *path)
 		elen = wr_malloc(MAX_ENTRIES * sizeof *elen);
 	}
 	wr_reader_open(&r, path, LINE_MAX_BYTES);
-	while ((st = wr_reader_text(&r, &line, &len, &n_bad)) == WR_LINE_OK) {
+	r.before_read = before_read;
+	while (!reader_gone && (st = wr_reader_text(&r, &line, &len, &n_bad)) == WR_LINE_OK) {
 		len = wr_chomp_cr(line, len);
 		if (len == 0)
 			continue;
@@ -138,7 +310,7 @@ prompt(const char *path)
 			n_bad++;
 			continue;
 		}
-		*tab = '\0';
+		tab0 = tab;
 		end = line + len;
 		n = 0;
 		for (p = tab + 1; p <= end && n < MAX_ENTRIES; p = tab + 1) {
@@ -156,40 +328,12 @@ prompt(const char *path)
 			n_bad++;
 			continue;
 		}
-		wr_buf_reset(&user);
-		wr_tmpl_render(&user, template, line, ent, elen, n);
-		wr_buf_reset(&out);
-		wr_buf_adds(&out, "{\"custom_id\":\"");
-		wr_buf_adds(&out, line);
-		wr_buf_adds(&out, "\",\"method\":\"POST\",\"url\":\"/v1/chat/completions\",\"body\":{\"model\":");
-		wr_json_escapes(&out, model);
-		wr_buf_adds(&out, ",\"messages\":[");
-		if (sysjson.len) {
-			wr_buf_adds(&out, "{\"role\":\"system\",\"content\":");
-			wr_buf_add(&out, sysjson.s, sysjson.len);
-			wr_buf_adds(&out, "},");
-		}
-		wr_buf_adds(&out, "{\"role\":\"user\",\"content\":");
-		wr_json_escape(&out, user.s, user.len);
-		wr_buf_adds(&out, "}]");
-		if (extra.len)
-			wr_buf_add(&out, extra.s, extra.len);
-		wr_buf_addc(&out, '}');
-		if (!strict) {
-			wr_buf_adds(&out, ",\"entries\":[");
-			for (i = 0; i < n; i++) {
-				if (i)
-					wr_buf_addc(&out, ',');
-				wr_json_escape(&out, ent[i], elen[i]);
-			}
-			wr_buf_addc(&out, ']');
-		}
-		wr_buf_adds(&out, "}\n");
-		fwrite(out.s, 1, out.len, stdout);
-		n_requests++;
+		request(line, tab0 + 1, (size_t)(end - tab0 - 1), ent, elen, n);
 	}
-	if (st == WR_LINE_ERR)
+	if (!reader_gone && st == WR_LINE_ERR) {
+		out_flush();
 		exit(WR_EXIT_USAGE);
+	}
 	wr_reader_close(&r);
 }
 
@@ -257,18 +401,25 @@ main(int argc, char **argv)
 	if (*system_msg)
 		wr_json_escapes(&sysjson, system_msg);
 
-	wr_stdout_lines();
+	compile();
+	for (c = 0; c < 0x20; c++)
+		escaped[c] = c != '\t';
+	escaped['"'] = escaped['\\'] = 1;
 	if (argc == 0)
 		prompt("-");
-	for (i = 0; i < argc; i++)
+	for (i = 0; i < argc && !reader_gone; i++)
 		prompt(argv[i]);
+	out_flush();
 	if (!quiet)
 		fprintf(stderr, "%s: %ld requests, %ld bad lines\n", wr_prog, n_requests, n_bad);
 	free(system_msg);
 	free(template);
 	wr_buf_free(&extra);
 	wr_buf_free(&sysjson);
-	if (wr_fshut(stdout, "stdout"))
-		return WR_EXIT_USAGE;
+	wr_buf_free(&head_after_id);
+	wr_buf_free(&tail);
+	wr_buf_free(&out);
+	for (i = 0; i < (int)nparts; i++)
+		wr_buf_free(&part_text[i]);
 	return n_bad ? WR_EXIT_FAIL : WR_EXIT_OK;
 }

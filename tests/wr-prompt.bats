@@ -109,3 +109,35 @@ wr-prompt: 1 requests, 2 bad lines" ]
 	assert_failure 2
 	assert_output "wr-prompt: stdout: write error: No space left on device"
 }
+
+@test "a request is written as soon as its batch is read, while input is still open" {
+	mkfifo "$BATS_TEST_TMPDIR/in" "$BATS_TEST_TMPDIR/out"
+	wr-prompt -q -m m < "$BATS_TEST_TMPDIR/in" > "$BATS_TEST_TMPDIR/out" &
+	pid=$!
+	exec {w}> "$BATS_TEST_TMPDIR/in" {r}< "$BATS_TEST_TMPDIR/out"
+	printf '0123456789abcdef\tcat\tdog\n' >&"$w"
+	IFS= read -r -t 10 line <&"$r"
+	exec {w}>&-
+	IFS= read -r -t 10 last <&"$r" || true
+	exec {r}<&-
+	wait "$pid"
+	[ "$(jq -c '[.custom_id, .entries]' <<< "$line")" = '["0123456789abcdef",["cat","dog"]]' ]
+	[ -z "$last" ]
+}
+
+@test "many batches, some needing escapes, give one valid request each in order" {
+	# Every third batch holds a quote and a backslash; every line has an empty field.
+	awk 'BEGIN { for (i = 0; i < 30000; i++)
+		if (i % 3) printf "%016x\tw%d\t\tv%d\n", i, i, i
+		else printf "%016x\tw%d\tq\"%d\t\tx\\%d\n", i, i, i, i }' > "$BATS_TEST_TMPDIR/b"
+	wr-prompt -q -m m "$BATS_TEST_TMPDIR/b" |
+		jq -r '[.custom_id] + .entries + ["|"] + (.body.messages[1].content | split("\n") | .[2:]) | join("\t")' \
+		> "$BATS_TEST_TMPDIR/got"
+	awk -F'\t' -v OFS='\t' '{ s = $1; for (i = 2; i <= NF; i++) if ($i != "") s = s OFS $i
+		t = ""; for (i = 2; i <= NF; i++) if ($i != "") t = t OFS $i
+		print s OFS "|" t }' "$BATS_TEST_TMPDIR/b" > "$BATS_TEST_TMPDIR/want"
+	run diff "$BATS_TEST_TMPDIR/want" "$BATS_TEST_TMPDIR/got"
+	assert_success
+	run sed -n '1p' "$BATS_TEST_TMPDIR/got"
+	assert_output "$(printf '0000000000000000\tw0\tq"0\tx\\0\t|\tw0\tq"0\tx\\0' | sed -n 1p)"
+}
