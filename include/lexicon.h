@@ -31,6 +31,11 @@ void wr_lexicon_load(struct wr_lexicon *lx, const char *dir);
 void wr_lexicon_add(struct wr_lexicon *lx, const char *word, size_t len, int size);
 void wr_lexicon_free(struct wr_lexicon *lx);
 /*
+ * Start fetching the table slot of entry as a single word: call it for every
+ * entry of a request before scoring them, so the cache misses overlap.
+ */
+void wr_lexicon_prefetch(const struct wr_lexicon *lx, const char *entry, size_t len);
+/*
  * SCOWL size of an entry, 0 when unknown. Case-insensitive (ASCII). An entry
  * of several words (split at spaces and hyphens) takes the size of its
  * rarest word, and is unknown if any word is.

@@ -294,6 +294,20 @@ word_size(const struct wr_lexicon *lx, const char *s, size_t n)
 	return slot->len ? slot->size : 0;
 }
 
+void
+wr_lexicon_prefetch(const struct wr_lexicon *lx, const char *entry, size_t len)
+{
+	char key[WORD_MAX];
+	uint64_t h;
+
+	if (len == 0 || len > WORD_MAX || !lx->cap)
+		return;
+	memcpy(key, entry, len);
+	fold(key, len);
+	h = XXH3_64bits(key, len);
+	__builtin_prefetch(&lx->slots[(size_t)h & (lx->cap - 1)]);
+}
+
 int
 wr_lexicon_size(const struct wr_lexicon *lx, const char *entry, size_t len)
 {

@@ -312,6 +312,8 @@ rate(struct scratch *s, const struct wr_chat *c, enum wr_fault f, uint64_t h, co
 		s->scores = wr_realloc(s->scores, s->nscores * sizeof *s->scores);
 	}
 	for (i = 0; i < c->n; i++)
+		wr_lexicon_prefetch(conf->lex, c->entries[i], c->lens[i]);
+	for (i = 0; i < c->n; i++)
 		s->scores[i] = wr_lexicon_score(conf->lex, c->entries[i], c->lens[i]);
 	snprintf(cid, sizeof cid, "chatcmpl-%s", id);
 	wr_buf_reset(&s->out);
