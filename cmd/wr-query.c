@@ -29,6 +29,13 @@
 #define BACKOFF_CAP 60.0
 #define BIG_BUF (1u << 20)                /* larger per-request buffers are freed after use */
 #define LINES_PER_TURN 4096               /* input lines taken between two looks at the network */
+/*
+ * Transfers started between two looks at the network. With -j 1024, starting
+ * all at once had libcurl open every connection before sending anything, so
+ * the server sat idle, then took every request in one burst; starting them 32
+ * at a time sends the first requests at once and spreads the bursts.
+ */
+#define STARTS_PER_TURN 32
 
 enum state { FREE, WAITING, RUNNING };
 enum stop { GOING, STOP_QUIET, STOP_FATAL };
@@ -87,7 +94,16 @@ static int ledger;
 
 static char **in_names;
 static int epfd = -1;
-static unsigned char *watched;  /* fds in the epoll set */
+/*
+ * Per fd, what the epoll set holds: W_IN and W_OUT as registered, W_REG when
+ * registered at all, W_STALE when libcurl no longer watches it. A socket
+ * libcurl stops watching stays registered until it reports something (then
+ * it leaves): a kept-alive connection is dropped and taken again for every
+ * request, so each request costs one epoll_ctl (MOD) instead of two (DEL,
+ * then ADD).
+ */
+enum { W_IN = 1, W_OUT = 2, W_REG = 4, W_STALE = 8 };
+static unsigned char *watched;
 static size_t n_watched;
 static double timer_due = -1;
 static int *in_fds, n_in, cur_in, reader_open, input_done, input_error, want_input;
@@ -477,13 +493,17 @@ pick_endpoint(double now, int avoid, double *wait)
 	return -1;
 }
 
+static int on_close(void *clientp, curl_socket_t fd);
+
 static void
 start(struct req *r, int ep, double now)
 {
 	CURL *h;
 
-	if (!r->easy)
+	if (!r->easy) {
 		r->easy = wr_http_easy(&conf, r, r->errbuf);
+		curl_easy_setopt(r->easy, CURLOPT_CLOSESOCKETFUNCTION, on_close);
+	}
 	h = r->easy;
 	wr_buf_reset(&r->url);
 	wr_http_join(&r->url, eps[ep].base, r->rq.path.s, r->rq.path.len);
@@ -516,9 +536,11 @@ schedule(double now)
 {
 	struct req *r;
 	double w;
-	int ep;
+	int ep, started = 0;
 
 	while (n_heap > 0) {
+		if (started == STARTS_PER_TURN)
+			return 0;
 		r = heap[0];
 		if (r->due > now)
 			return r->due - now;
@@ -540,6 +562,7 @@ schedule(double now)
 			return w;
 		heap_pop();
 		start(r, ep, now);
+		started++;
 	}
 	return -1;
 }
@@ -770,7 +793,7 @@ static int
 on_socket(CURL *e, curl_socket_t fd, int what, void *up, void *sp)
 {
 	struct epoll_event ev;
-	int op;
+	int op, want;
 
 	(void)e, (void)up, (void)sp;
 	if (fd < 0)
@@ -782,20 +805,27 @@ on_socket(CURL *e, curl_socket_t fd, int what, void *up, void *sp)
 		n_watched = n;
 	}
 	if (what == CURL_POLL_REMOVE) {
-		if (watched[fd])
-			epoll_ctl(epfd, EPOLL_CTL_DEL, fd, NULL); /* fails harmlessly if closed */
-		watched[fd] = 0;
+		if (watched[fd] & W_REG)
+			watched[fd] |= W_STALE;
 		return 0;
 	}
+	want = (what & CURL_POLL_IN ? W_IN : 0) | (what & CURL_POLL_OUT ? W_OUT : 0);
+	/*
+	 * Asked again for what it holds: nothing to do. Not so for a stale entry,
+	 * whose socket may have been closed behind our back (a resolver's socket
+	 * is not closed through on_close): MOD checks, and ADD follows if need be.
+	 */
+	if (watched[fd] == (W_REG | want))
+		return 0;
 	memset(&ev, 0, sizeof ev);
-	ev.events = (what & CURL_POLL_IN ? EPOLLIN : 0) | (what & CURL_POLL_OUT ? EPOLLOUT : 0);
+	ev.events = (want & W_IN ? EPOLLIN : 0) | (want & W_OUT ? EPOLLOUT : 0);
 	ev.data.fd = fd;
-	op = watched[fd] ? EPOLL_CTL_MOD : EPOLL_CTL_ADD;
+	op = watched[fd] & W_REG ? EPOLL_CTL_MOD : EPOLL_CTL_ADD;
 	/* A closed fd leaves the set by itself; its number may come back as a new socket. */
 	if (epoll_ctl(epfd, op, fd, &ev) != 0 &&
 	    epoll_ctl(epfd, op == EPOLL_CTL_ADD ? EPOLL_CTL_MOD : EPOLL_CTL_ADD, fd, &ev) != 0)
 		return -1;
-	watched[fd] = 1;
+	watched[fd] = (unsigned char)(W_REG | want);
 	return 0;
 }
 
@@ -814,6 +844,29 @@ act(curl_socket_t fd, int mask)
 
 	if (curl_multi_socket_action(multi, fd, mask, &still) != CURLM_OK)
 		wr_die("libcurl: the transfer loop failed");
+}
+
+/* libcurl closes a socket: the set forgets it with the close; so must watched. */
+static int
+on_close(void *clientp, curl_socket_t fd)
+{
+	(void)clientp;
+	if (fd >= 0 && (size_t)fd < n_watched)
+		watched[fd] = 0;
+	return close(fd);
+}
+
+/* An event on fd: hand it to libcurl, or drop the fd from the set if libcurl let it go. */
+static void
+event(int fd, uint32_t events)
+{
+	if ((size_t)fd < n_watched && (watched[fd] & W_STALE)) {
+		epoll_ctl(epfd, EPOLL_CTL_DEL, fd, NULL);
+		watched[fd] = 0;
+		return;
+	}
+	act(fd, (events & EPOLLIN ? CURL_CSELECT_IN : 0) | (events & EPOLLOUT ? CURL_CSELECT_OUT : 0) |
+	    (events & (EPOLLERR | EPOLLHUP) ? CURL_CSELECT_ERR : 0));
 }
 
 static void
@@ -866,9 +919,7 @@ run(void)
 			wr_die("epoll_wait failed");
 		}
 		for (i = 0; i < n; i++)
-			act(evs[i].data.fd, (evs[i].events & EPOLLIN ? CURL_CSELECT_IN : 0) |
-			    (evs[i].events & EPOLLOUT ? CURL_CSELECT_OUT : 0) |
-			    (evs[i].events & (EPOLLERR | EPOLLHUP) ? CURL_CSELECT_ERR : 0));
+			event(evs[i].data.fd, evs[i].events);
 	}
 }
 
