@@ -15,11 +15,9 @@
 #define LINE_MAX_BYTES 1024
 /*
  * Entries are queued where they lie in the reader's buffer and looked up
- * together (see set.h) before the buffer is read into again; output is
- * written when OUT_FLUSH bytes are held, and before each read of input,
- * which may wait.
+ * together (see set.h) before the buffer is read into again; output is a
+ * struct wr_out (written in 64 KiB, and before each read that may wait).
  */
-#define OUT_FLUSH 65536
 
 static size_t per_batch = 50;
 static int quiet;
@@ -33,8 +31,7 @@ static struct wr_buf cur;
 static size_t ncur, *sep;         /* sep: where each entry's LF is */
 #define HEAD 17
 
-static struct wr_buf out;
-static int reader_gone;
+static struct wr_out out = {.fd = STDOUT_FILENO, .name = "stdout"};
 
 /* Bytes that send a line down the slow path: controls, ';', DEL, non-ASCII. */
 static unsigned char special[256];
@@ -50,14 +47,6 @@ usage(FILE *fp, int status)
 	    "  -h, --help         this help\n"
 	    "      --version      print the version\n", wr_prog);
 	exit(status);
-}
-
-static void
-out_flush(void)
-{
-	if (!reader_gone && out.len && wr_flush_lines(STDOUT_FILENO, &out, "stdout") != 0)
-		reader_gone = 1;  /* | head: the rest is not wanted */
-	wr_buf_reset(&out);
 }
 
 /*
@@ -77,12 +66,11 @@ flush_batch(void)
 	cur.s[16] = '\t';
 	for (i = 0; i + 1 < ncur; i++)
 		cur.s[sep[i]] = '\t';
-	wr_buf_add(&out, cur.s, cur.len);
+	wr_buf_add(&out.b, cur.s, cur.len);
 	cur.len = HEAD;
 	n_batches++;
 	ncur = 0;
-	if (out.len >= OUT_FLUSH)
-		out_flush();
+	wr_out_done(&out);
 }
 
 /* Decide the queued entries: excluded, duplicates, or new (into the batch). */
@@ -125,14 +113,6 @@ static void
 add_entry(const char *entry, size_t len)
 {
 	wr_set_queue(&seen, entry, len);
-}
-
-/* Before input may block: write what is made. */
-static void
-before_read(void *arg)
-{
-	(void)arg;
-	out_flush();
 }
 
 static void
@@ -239,11 +219,12 @@ read_list(const char *path, void (*fn)(const char *, size_t))
 
 	wr_reader_open(&r, path, LINE_MAX_BYTES);
 	if (fn == add_entry) {
-		r.before_read = before_read;
+		r.before_read = wr_out_before_read;
+		r.arg = &out;
 		reserve(&seen, r.fd);
 	} else
 		reserve(&skip, r.fd);
-	while (!reader_gone) {
+	while (!out.gone) {
 		if ((len = wr_reader_take(&r, &line)) != 0) {
 			scan(&r, line, len, fn);
 			continue;
@@ -256,8 +237,8 @@ read_list(const char *path, void (*fn)(const char *, size_t))
 			split_line(&r, line, len, fn);
 	}
 	settled(fn);
-	if (!reader_gone && st == WR_LINE_ERR) {
-		out_flush();
+	if (!out.gone && st == WR_LINE_ERR) {
+		wr_out_flush(&out);
 		exit(WR_EXIT_USAGE);
 	}
 	wr_reader_close(&r);
@@ -308,11 +289,11 @@ main(int argc, char **argv)
 	cur.len = HEAD;
 	if (argc == 0)
 		read_list("-", add_entry);
-	for (i = 0; i < argc && !reader_gone; i++)
+	for (i = 0; i < argc && !out.gone; i++)
 		read_list(argv[i], add_entry);
 	settle();
 	flush_batch();
-	out_flush();
+	wr_out_flush(&out);
 
 	if (!quiet)
 		fprintf(stderr, "%s: %ld entries in %ld batches; %ld duplicates, %ld excluded, %ld bad lines\n",
@@ -321,7 +302,7 @@ main(int argc, char **argv)
 	free(sep);
 	wr_set_free(&seen);
 	wr_set_free(&skip);
-	wr_buf_free(&out);
+	wr_buf_free(&out.b);
 	wr_buf_free(&cur);
 	return n_bad ? WR_EXIT_FAIL : WR_EXIT_OK;
 }

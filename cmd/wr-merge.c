@@ -10,7 +10,6 @@
 #include "merge.h"
 
 #define LINE_MAX_BYTES 4096
-#define OUT_CHUNK 65536
 
 struct input {
 	const char *path;
@@ -22,9 +21,9 @@ struct input {
 static struct input *inputs;
 static size_t ninputs;
 static double to_lo = 0, to_hi = 100, min_score;
-static int decimals, tsv, quiet, has_min, progress, reader_gone, exact;
+static int decimals, tsv, quiet, has_min, progress, exact;
 static struct wr_merge *merge;
-static struct wr_buf out;
+static struct wr_out out = {.fd = STDOUT_FILENO, .name = "stdout"};
 static long n_scores, n_bad, n_lines;
 static size_t n_written, n_below;
 
@@ -60,23 +59,6 @@ add_input(const char *path, int base, int scaled, double lo, double hi)
 	inputs[ninputs].lo = lo;
 	inputs[ninputs].hi = hi;
 	ninputs++;
-}
-
-/* Write what is collected: every write(2) ends at a line end. 0 ok, -1 stop. */
-static int
-out_flush(void)
-{
-	if (wr_write_lines(STDOUT_FILENO, out.s, out.len) != 0) {
-		if (errno == EPIPE) {
-			/* The reader is gone (SIGPIPE ignored): stop quietly. */
-			reader_gone = 1;
-			return -1;
-		}
-		wr_warn("stdout: write error:");
-		exit(WR_EXIT_USAGE);
-	}
-	wr_buf_reset(&out);
-	return 0;
 }
 
 static void
@@ -127,19 +109,20 @@ write_list(void)
 		if (k < 0 || (size_t)k >= sizeof num)
 			wr_die("score %g: cannot format", it.score);
 		if (tsv) {
-			wr_buf_add(&out, it.entry, it.entrylen);
-			wr_buf_addc(&out, '\t');
+			wr_buf_add(&out.b, it.entry, it.entrylen);
+			wr_buf_addc(&out.b, '\t');
 		} else {
-			wr_buf_add(&out, it.key, it.keylen);
-			wr_buf_addc(&out, ';');
+			wr_buf_add(&out.b, it.key, it.keylen);
+			wr_buf_addc(&out.b, ';');
 		}
-		wr_buf_add(&out, num, (size_t)k);
-		wr_buf_addc(&out, '\n');
+		wr_buf_add(&out.b, num, (size_t)k);
+		wr_buf_addc(&out.b, '\n');
 		n_written++;
-		if (out.len >= OUT_CHUNK && out_flush() != 0)
-			return;
+		wr_out_done(&out);
+		if (out.gone)
+			return;  /* the reader is gone (SIGPIPE ignored): stop quietly */
 	}
-	out_flush();
+	wr_out_flush(&out);
 }
 
 int
@@ -242,11 +225,11 @@ main(int argc, char **argv)
 
 	if (progress && n_lines >= 0x100000)
 		fputs("\r\033[K", stderr);
-	if (!quiet && !reader_gone)
+	if (!quiet && !out.gone)
 		fprintf(stderr, "%s: %zu entries written, %zu below the minimum; %ld scores read, %ld bad lines\n",
 		    wr_prog, n_written, n_below, n_scores, n_bad);
 	wr_merge_free(merge);
-	wr_buf_free(&out);
+	wr_buf_free(&out.b);
 	free(inputs);
 	if (wr_fshut(stdout, "stdout"))
 		return WR_EXIT_USAGE;

@@ -13,8 +13,6 @@
 #define LINE_MAX_BYTES (1u << 20)
 #define FILE_MAX_BYTES (1u << 20)
 #define MAX_ENTRIES 100000
-/* Output is written when this much is held, and before each read of input. */
-#define OUT_FLUSH 65536
 
 /*
  * The instructions live in the system message and never change between
@@ -128,8 +126,7 @@ static struct wr_tmpl_part parts[MAX_PARTS];
 static struct wr_buf part_text[MAX_PARTS];  /* TEXT parts, escaped */
 static size_t nparts;
 
-static struct wr_buf out;
-static int reader_gone;
+static struct wr_out out = {.fd = STDOUT_FILENO, .name = "stdout"};
 
 static void
 compile(void)
@@ -155,21 +152,6 @@ compile(void)
 	for (i = 0; i < nparts; i++)
 		if (parts[i].kind == WR_TMPL_TEXT)
 			wr_json_escape_in(&part_text[i], parts[i].s, parts[i].len);
-}
-
-static void
-out_flush(void)
-{
-	if (!reader_gone && out.len && wr_flush_lines(STDOUT_FILENO, &out, "stdout") != 0)
-		reader_gone = 1;  /* | head: the rest is not wanted */
-	wr_buf_reset(&out);
-}
-
-static void
-before_read(void *arg)
-{
-	(void)arg;
-	out_flush();
 }
 
 /* Bytes JSON wants escaped in a string (TAB aside: it separates entries here). */
@@ -227,20 +209,20 @@ add_entries(const struct escd *e, size_t n, const char *sep, size_t seplen, int 
 
 	for (i = 0; i < n; i++)
 		total += e->len[i];
-	wr_buf_grow(&out, total + n * (seplen + 2));
+	wr_buf_grow(&out.b, total + n * (seplen + 2));
 	for (i = 0; i < n; i++) {
 		if (i) {
-			memcpy(out.s + out.len, sep, seplen);
-			out.len += seplen;
+			memcpy(out.b.s + out.b.len, sep, seplen);
+			out.b.len += seplen;
 		}
 		if (quote)
-			out.s[out.len++] = '"';
-		memcpy(out.s + out.len, e->s + e->off[i], e->len[i]);
-		out.len += e->len[i];
+			out.b.s[out.b.len++] = '"';
+		memcpy(out.b.s + out.b.len, e->s + e->off[i], e->len[i]);
+		out.b.len += e->len[i];
 		if (quote)
-			out.s[out.len++] = '"';
+			out.b.s[out.b.len++] = '"';
 	}
-	out.s[out.len] = '\0';
+	out.b.s[out.b.len] = '\0';
 }
 
 /* Append one request line for the batch id with n entries to out. */
@@ -252,36 +234,35 @@ request(const char *id, const char *line, size_t len, const char *const *ent, co
 	size_t k;
 
 	escape_entries(&e, line, len, ent, elen, n);
-	wr_buf_add(&out, "{\"custom_id\":\"", 14);
-	wr_buf_add(&out, id, 16);
-	wr_buf_add(&out, head_after_id.s, head_after_id.len);
+	wr_buf_add(&out.b, "{\"custom_id\":\"", 14);
+	wr_buf_add(&out.b, id, 16);
+	wr_buf_add(&out.b, head_after_id.s, head_after_id.len);
 	for (k = 0; k < nparts; k++) {
 		switch (parts[k].kind) {
 		case WR_TMPL_TEXT:
-			wr_buf_add(&out, part_text[k].s, part_text[k].len);
+			wr_buf_add(&out.b, part_text[k].s, part_text[k].len);
 			break;
 		case WR_TMPL_ENTRIES:
 			/* One per line: the line breaks are escaped too. */
 			add_entries(&e, n, "\\n", 2, 0);
 			break;
 		case WR_TMPL_COUNT:
-			wr_buf_add(&out, num, (size_t)snprintf(num, sizeof num, "%zu", n));
+			wr_buf_add(&out.b, num, (size_t)snprintf(num, sizeof num, "%zu", n));
 			break;
 		case WR_TMPL_ID:
-			wr_buf_add(&out, id, 16);
+			wr_buf_add(&out.b, id, 16);
 			break;
 		}
 	}
-	wr_buf_add(&out, tail.s, tail.len);
+	wr_buf_add(&out.b, tail.s, tail.len);
 	if (!strict) {
-		wr_buf_add(&out, ",\"entries\":[", 12);
+		wr_buf_add(&out.b, ",\"entries\":[", 12);
 		add_entries(&e, n, ",", 1, 1);
-		wr_buf_addc(&out, ']');
+		wr_buf_addc(&out.b, ']');
 	}
-	wr_buf_add(&out, "}\n", 2);
+	wr_buf_add(&out.b, "}\n", 2);
 	n_requests++;
-	if (out.len >= OUT_FLUSH)
-		out_flush();
+	wr_out_done(&out);
 }
 
 static void
@@ -299,8 +280,9 @@ prompt(const char *path)
 		elen = wr_malloc(MAX_ENTRIES * sizeof *elen);
 	}
 	wr_reader_open(&r, path, LINE_MAX_BYTES);
-	r.before_read = before_read;
-	while (!reader_gone && (st = wr_reader_text(&r, &line, &len, &n_bad)) == WR_LINE_OK) {
+	r.before_read = wr_out_before_read;
+	r.arg = &out;
+	while (!out.gone && (st = wr_reader_text(&r, &line, &len, &n_bad)) == WR_LINE_OK) {
 		len = wr_chomp_cr(line, len);
 		if (len == 0)
 			continue;
@@ -330,8 +312,8 @@ prompt(const char *path)
 		}
 		request(line, tab0 + 1, (size_t)(end - tab0 - 1), ent, elen, n);
 	}
-	if (!reader_gone && st == WR_LINE_ERR) {
-		out_flush();
+	if (!out.gone && st == WR_LINE_ERR) {
+		wr_out_flush(&out);
 		exit(WR_EXIT_USAGE);
 	}
 	wr_reader_close(&r);
@@ -407,9 +389,9 @@ main(int argc, char **argv)
 	escaped['"'] = escaped['\\'] = 1;
 	if (argc == 0)
 		prompt("-");
-	for (i = 0; i < argc && !reader_gone; i++)
+	for (i = 0; i < argc && !out.gone; i++)
 		prompt(argv[i]);
-	out_flush();
+	wr_out_flush(&out);
 	if (!quiet)
 		fprintf(stderr, "%s: %ld requests, %ld bad lines\n", wr_prog, n_requests, n_bad);
 	free(system_msg);
@@ -418,7 +400,7 @@ main(int argc, char **argv)
 	wr_buf_free(&sysjson);
 	wr_buf_free(&head_after_id);
 	wr_buf_free(&tail);
-	wr_buf_free(&out);
+	wr_buf_free(&out.b);
 	for (i = 0; i < (int)nparts; i++)
 		wr_buf_free(&part_text[i]);
 	return n_bad ? WR_EXIT_FAIL : WR_EXIT_OK;

@@ -74,11 +74,24 @@ int wr_fshut(FILE *fp, const char *name);
  */
 int wr_write_lines(int fd, const char *s, size_t n);
 /*
- * Write b (whole lines) to fd with wr_write_lines and empty it. Returns 0, or
- * -1 when the reader has gone (EPIPE, SIGPIPE ignored); any other write error
- * is reported with name and exits 2.
+ * Buffered output of whole lines: a stage adds lines to b, calls wr_out_done
+ * after each line or record (it writes once WR_OUT_HOLD bytes are held), and
+ * sets wr_out_before_read as its reader's before_read hook, so that what it
+ * has made goes out before it may wait for input. Writes go through
+ * wr_write_lines. When the reader of the output has gone (EPIPE, SIGPIPE
+ * ignored), gone is set and the rest is dropped quietly; any other write
+ * error is reported with name and exits 2.
  */
-int wr_flush_lines(int fd, struct wr_buf *b, const char *name);
+#define WR_OUT_HOLD 65536
+struct wr_out {
+	int fd;
+	const char *name;
+	struct wr_buf b;
+	int gone;
+};
+void wr_out_flush(struct wr_out *o);
+void wr_out_done(struct wr_out *o);
+void wr_out_before_read(void *o);
 /* Print "prog (wr) VERSION" and exit 0. */
 _Noreturn void wr_print_version(void);
 /* True when the environment asks for progress (stderr is a terminal). */

@@ -360,14 +360,26 @@ wr_write_lines(int fd, const char *s, size_t n)
 	return 0;
 }
 
-int
-wr_flush_lines(int fd, struct wr_buf *b, const char *name)
+void
+wr_out_flush(struct wr_out *o)
 {
-	if (wr_write_lines(fd, b->s, b->len) != 0) {
-		if (errno == EPIPE)
-			return -1;
-		wr_die("%s: write error:", name);
+	if (!o->gone && o->b.len && wr_write_lines(o->fd, o->b.s, o->b.len) != 0) {
+		if (errno != EPIPE)
+			wr_die("%s: write error:", o->name);
+		o->gone = 1;
 	}
-	wr_buf_reset(b);
-	return 0;
+	wr_buf_reset(&o->b);
+}
+
+void
+wr_out_done(struct wr_out *o)
+{
+	if (o->b.len >= WR_OUT_HOLD)
+		wr_out_flush(o);
+}
+
+void
+wr_out_before_read(void *o)
+{
+	wr_out_flush(o);
 }

@@ -131,6 +131,18 @@ test_words(void)
 	}
 }
 
+/* A reader on a pipe that holds data and is then closed. */
+static void
+reader_on(struct wr_reader *r, int fds[2], const char *data, size_t max)
+{
+	if (pipe(fds))
+		abort();
+	if (write(fds[1], data, strlen(data)) < 0)
+		abort();
+	close(fds[1]);
+	wr_reader_fd(r, fds[0], "pipe", max);
+}
+
 static void
 test_reader(void)
 {
@@ -138,14 +150,8 @@ test_reader(void)
 	struct wr_reader r;
 	char *s;
 	size_t len;
-	const char *data = "one\r\ntoo-long-line\nthree\nlast";
 
-	if (pipe(fds))
-		abort();
-	if (write(fds[1], data, strlen(data)) < 0)
-		abort();
-	close(fds[1]);
-	wr_reader_fd(&r, fds[0], "pipe", 8);
+	reader_on(&r, fds, "one\r\ntoo-long-line\nthree\nlast", 8);
 	CHECK(wr_reader_next(&r, &s, &len) == WR_LINE_OK && len == 4 && wr_chomp_cr(s, len) == 3, "one");
 	CHECK(wr_reader_next(&r, &s, &len) == WR_LINE_LONG && r.lineno == 2, "long line skipped");
 	CHECK(wr_reader_next(&r, &s, &len) == WR_LINE_OK && strcmp(s, "three") == 0 && r.lineno == 3, "three");
@@ -155,13 +161,7 @@ test_reader(void)
 	close(fds[0]);
 
 	/* Bulk: the whole lines buffered at once, then one careful line that reads more. */
-	data = "ab\ncd\nef";
-	if (pipe(fds))
-		abort();
-	if (write(fds[1], data, strlen(data)) < 0)
-		abort();
-	close(fds[1]);
-	wr_reader_fd(&r, fds[0], "pipe", 8);
+	reader_on(&r, fds, "ab\ncd\nef", 8);
 	CHECK(wr_reader_take(&r, &s) == 0, "nothing buffered yet");
 	CHECK(wr_reader_next(&r, &s, &len) == WR_LINE_OK && strcmp(s, "ab") == 0, "first line read");
 	CHECK(wr_reader_take(&r, &s) == 3 && memcmp(s, "cd\n", 3) == 0, "the rest of the whole lines");
