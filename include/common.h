@@ -67,10 +67,12 @@ void wr_stdout_lines(void);
 /* Flush and check stream; return 0, or print the error and return -1. */
 int wr_fshut(FILE *fp, const char *name);
 /*
- * Write s[0..n) to fd. To a pipe or socket, in write(2) calls of at most
- * PIPE_BUF bytes that end at line ends (a longer line goes whole), which POSIX
- * makes atomic, so a killed writer leaves no half line in a pipe; to a file,
- * in one call. 0 ok, -1 with errno set.
+ * Write s[0..n) to fd in write(2) calls of at most PIPE_BUF bytes that end at
+ * line ends (a longer line goes whole), so a killed writer leaves no half
+ * line: POSIX makes such writes atomic on a pipe, and a file takes them a
+ * page or two at a time (one large write to a file can be cut at any page
+ * by SIGKILL; tests/faults.bats kills writers to check). 0 ok, -1 with errno
+ * set.
  */
 int wr_write_lines(int fd, const char *s, size_t n);
 /*

@@ -334,13 +334,10 @@ wr_write_lines(int fd, const char *s, size_t n)
 	const char *nl;
 	size_t len;
 	ssize_t k;
-	struct stat st;
-	int pieces = n > PIPE_BUF &&
-	    (fstat(fd, &st) != 0 || S_ISFIFO(st.st_mode) || S_ISSOCK(st.st_mode));
 
 	while (n > 0) {
 		len = n;
-		if (pieces && len > PIPE_BUF) {
+		if (len > PIPE_BUF) {
 			if ((nl = memrchr(s, '\n', PIPE_BUF)) == NULL)
 				nl = memchr(s + PIPE_BUF, '\n', n - PIPE_BUF);
 			if (nl != NULL)
