@@ -119,11 +119,10 @@ hexid(const char *s, size_t n)
  * escaped entries), tail, then the "entries" array. Only the batch's parts
  * are escaped per request.
  */
-#define MAX_PARTS 64
 static struct wr_buf head_after_id;     /* ","method":...,"content":" of the user message */
 static struct wr_buf tail;              /* "}]<-o fields>} */
-static struct wr_tmpl_part parts[MAX_PARTS];
-static struct wr_buf part_text[MAX_PARTS];  /* TEXT parts, escaped */
+static struct wr_tmpl_part *parts;
+static struct wr_buf *part_text;            /* TEXT parts, escaped */
 static size_t nparts;
 
 static struct wr_out out = {.fd = STDOUT_FILENO, .name = "stdout"};
@@ -146,9 +145,10 @@ compile(void)
 	if (extra.len)
 		wr_buf_add(&tail, extra.s, extra.len);
 	wr_buf_addc(&tail, '}');
-	nparts = wr_tmpl_parts(template, parts, MAX_PARTS);
-	if (nparts > MAX_PARTS)
-		wr_die("template has more than %d parts", MAX_PARTS);
+	nparts = wr_tmpl_parts(template, NULL, 0);
+	parts = wr_malloc((nparts ? nparts : 1) * sizeof *parts);
+	part_text = wr_calloc(nparts ? nparts : 1, sizeof *part_text);
+	wr_tmpl_parts(template, parts, nparts);
 	for (i = 0; i < nparts; i++)
 		if (parts[i].kind == WR_TMPL_TEXT)
 			wr_json_escape_in(&part_text[i], parts[i].s, parts[i].len);
@@ -403,5 +403,7 @@ main(int argc, char **argv)
 	wr_buf_free(&out.b);
 	for (i = 0; i < (int)nparts; i++)
 		wr_buf_free(&part_text[i]);
+	free(parts);
+	free(part_text);
 	return n_bad ? WR_EXIT_FAIL : WR_EXIT_OK;
 }

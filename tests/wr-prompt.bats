@@ -141,3 +141,11 @@ wr-prompt: 1 requests, 2 bad lines" ]
 	run sed -n '1p' "$BATS_TEST_TMPDIR/got"
 	assert_output "$(printf '0000000000000000\tw0\tq"0\tx\\0\t|\tw0\tq"0\tx\\0' | sed -n 1p)"
 }
+
+@test "a template may hold any number of placeholders" {
+	for i in $(seq 200); do printf '{{count}}{{id}}|'; done > "$BATS_TEST_TMPDIR/t"
+	printf '{{entries}}' >> "$BATS_TEST_TMPDIR/t"
+	run bash -c "printf '0123456789abcdef\tcat\tdog\n' | wr-prompt -q -m m -t '$BATS_TEST_TMPDIR/t' | jq -r '.body.messages[1].content'"
+	assert_success
+	assert_output "$(for i in $(seq 200); do printf '20123456789abcdef|'; done; printf 'cat\ndog')"
+}
