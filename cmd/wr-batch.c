@@ -123,7 +123,7 @@ add_skip(const char *entry, size_t len)
 
 /* Decide what is queued: called before the reader's buffer is read into again. */
 static void
-settled(void (*fn)(const char *, size_t))
+decide_queued(void (*fn)(const char *, size_t))
 {
 	if (fn == add_entry)
 		settle();
@@ -230,13 +230,13 @@ read_list(const char *path, void (*fn)(const char *, size_t))
 			continue;
 		}
 		/* No whole line buffered: read one the careful way (it reads more). */
-		settled(fn);
+		decide_queued(fn);
 		if ((st = wr_reader_text(&r, &line, &len, &n_bad)) != WR_LINE_OK)
 			break;
 		if (wr_reader_check(&r, line, len, &n_bad))
 			split_line(&r, line, len, fn);
 	}
-	settled(fn);
+	decide_queued(fn);
 	if (!out.gone && st == WR_LINE_ERR) {
 		wr_out_flush(&out);
 		exit(WR_EXIT_USAGE);
