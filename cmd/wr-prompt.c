@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include "common.h"
+#include "hash.h"
 #include "json.h"
 #include "line.h"
 #include "tmpl.h"
@@ -265,6 +266,16 @@ request(const char *id, const char *line, size_t len, const char *const *ent, co
 	wr_out_done(&out);
 }
 
+/* Is id the batch ID of these entries (wr-batch's XXH64)? */
+static int
+id_matches(const char *id, const char *const *ent, const size_t *elen, size_t n)
+{
+	char hex[17];
+
+	wr_id_hex(wr_batch_id(ent, elen, n), hex);
+	return memcmp(hex, id, 16) == 0;
+}
+
 static void
 prompt(const char *path)
 {
@@ -307,6 +318,13 @@ prompt(const char *path)
 		if (n == 0 || p <= end) {
 			wr_warn_at(r.name, r.lineno, n ? "more than %d entries, line skipped" :
 			    "batch with no entries, line skipped", MAX_ENTRIES);
+			n_bad++;
+			continue;
+		}
+		if (r.partial && !id_matches(line, ent, elen, n)) {
+			/* Most likely the end of a batch file cut short: its last entry may be cut too. */
+			wr_warn_at(r.name, r.lineno, "last line has no newline and its ID does not match its "
+			    "entries (cut short?), skipped");
 			n_bad++;
 			continue;
 		}

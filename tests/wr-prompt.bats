@@ -149,3 +149,15 @@ wr-prompt: 1 requests, 2 bad lines" ]
 	assert_success
 	assert_output "$(for i in $(seq 200); do printf '20123456789abcdef|'; done; printf 'cat\ndog')"
 }
+
+@test "a last line cut short is skipped, a complete one without a newline is not" {
+	id=$(printf 'cat\ndog\n' | xxh64sum | cut -c1-16)
+	run --separate-stderr bash -c "set -o pipefail; printf '%s\tcat\tdog\n%s\tcat\tdo' '$id' '$id' | wr-prompt -m m | jq -c .entries"
+	assert_failure 1
+	assert_output '["cat","dog"]'
+	[ "$stderr" = "wr-prompt: -:2: last line has no newline and its ID does not match its entries (cut short?), skipped
+wr-prompt: 1 requests, 1 bad lines" ]
+	run bash -c "printf '%s\tcat\tdog' '$id' | wr-prompt -q -m m | jq -c .entries"
+	assert_success
+	assert_output '["cat","dog"]'
+}
