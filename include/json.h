@@ -16,6 +16,7 @@ struct wr_json {
 	jsmntok_t *tok;      /* owned, grown on demand */
 	unsigned cap;
 	int n;               /* tokens in use */
+	struct wr_buf stack; /* syntax check's open brackets, kept to spare a malloc per document */
 };
 
 /* Largest number of tokens one document may use (a guard against hostile input). */
