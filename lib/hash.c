@@ -137,7 +137,13 @@ grow(struct wr_map *m)
 	size_t oldcap = m->cap, i;
 
 	m->cap = oldcap ? oldcap * 2 : 64;
-	m->slots = wr_calloc(m->cap, sizeof *m->slots);
+	/*
+	 * Not calloc: a large calloc block is fresh zero pages, which find()
+	 * reads first; the first store to each then takes a copy-on-write
+	 * fault and, with threads running, a TLB shootdown on every core.
+	 */
+	m->slots = wr_malloc(m->cap * sizeof *m->slots);
+	memset(m->slots, 0, m->cap * sizeof *m->slots);
 	for (i = 0; i < oldcap; i++)
 		if (old[i].key)
 			*find(m, old[i].key, old[i].len, old[i].hash) = old[i];
