@@ -145,7 +145,7 @@ int
 wr_json_parse(struct wr_json *j, const char *js, size_t len, const char **why)
 {
 	jsmn_parser p;
-	int r;
+	int r, several = 0;
 
 	j->js = js;
 	j->len = len;
@@ -188,17 +188,25 @@ wr_json_parse(struct wr_json *j, const char *js, size_t len, const char **why)
 		return -1;
 	}
 	j->n = r;
-	/* jsmn lets a key go without its value ({"a"}); every key needs exactly one. */
+	/*
+	 * jsmn lets a key go without its value ({"a"}); every key needs
+	 * exactly one. It also accepts several values in a row, where we want
+	 * exactly one: that is a token after the first with no parent. (A
+	 * token's parent is one made before it, and its size counts the
+	 * tokens whose parent it is, so this is the same as wr_json_skip(j, 0)
+	 * falling short of r, without a second walk over the tokens.)
+	 */
 	for (int i = 1; i < r; i++) {
 		int p = j->tok[i].parent;
-		if (p >= 0 && j->tok[p].type == JSMN_OBJECT &&
+		if (p < 0)
+			several = 1;
+		else if (j->tok[p].type == JSMN_OBJECT &&
 		    (j->tok[i].type != JSMN_STRING || j->tok[i].size != 1)) {
 			*why = "invalid JSON";
 			return -1;
 		}
 	}
-	/* jsmn accepts several values in a row; we want exactly one. */
-	if (wr_json_skip(j, 0) != r) {
+	if (several) {
 		*why = "more than one JSON value";
 		return -1;
 	}
