@@ -92,9 +92,15 @@ static struct wr_entries scratch;
 
 static long n_results, n_failed, n_dups, n_rated, n_missing, n_refused, n_rejected, n_bad, n_unseen;
 
-/* The job ring: filled by the main thread, parsed by the workers, committed by the main thread. */
-#define NJOBS (2 * MAX_THREADS + 2)
+/*
+ * The job ring: filled by the main thread, parsed by the workers, committed
+ * by the main thread. Only njobs slots are used, as many as can be in
+ * flight, so that their buffers stay allocated and warm: going round all
+ * of NJOBS made each job fault in fresh pages.
+ */
+#define NJOBS (2 * MAX_THREADS + 1)
 static struct job jobs[NJOBS];
+static unsigned long njobs;
 static struct worker workers[MAX_THREADS];
 static struct worker inline_worker;
 static unsigned long n_filled, n_taken, n_committed;
@@ -447,7 +453,7 @@ work(void *arg)
 			pthread_mutex_unlock(&mu);
 			return NULL;
 		}
-		job = &jobs[n_taken++ % NJOBS];
+		job = &jobs[n_taken++ % njobs];
 		pthread_mutex_unlock(&mu);
 		parse_job(w, job);
 		pthread_mutex_lock(&mu);
@@ -603,7 +609,7 @@ commit_next(int wait)
 
 	if (n_committed == n_filled)
 		return 0;
-	job = &jobs[n_committed % NJOBS];
+	job = &jobs[n_committed % njobs];
 	pthread_mutex_lock(&mu);
 	while (!job->done && wait)
 		pthread_cond_wait(&done_cv, &mu);
@@ -642,9 +648,9 @@ next_job(int file)
 {
 	struct job *job;
 
-	while (n_filled - n_committed >= (unsigned long)(2 * nthreads + 1))
+	while (n_filled - n_committed >= njobs)
 		commit_next(1);
-	job = &jobs[n_filled % NJOBS];
+	job = &jobs[n_filled % njobs];
 	job->file = file;
 	return job;
 }
@@ -935,6 +941,8 @@ main(int argc, char **argv)
 		}
 	}
 	progress = wr_progress_wanted(quiet);
+	/* Every thread parsing one job with one more waiting for it, and one being filled. */
+	njobs = 2 * (unsigned long)nthreads + 1;
 	files = argv + optind;
 	nfiles = argc - optind;
 	if (nfiles == 0) {
