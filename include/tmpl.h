@@ -23,8 +23,5 @@ struct wr_tmpl_part {
  * returns how many there are (more than max: only max were stored).
  */
 size_t wr_tmpl_parts(const char *tmpl, struct wr_tmpl_part *parts, size_t max);
-/* Append tmpl rendered for one batch to out. */
-void wr_tmpl_render(struct wr_buf *out, const char *tmpl, const char *id,
-    const char *const *entries, const size_t *lens, size_t n);
 
 #endif

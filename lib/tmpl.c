@@ -39,40 +39,6 @@ wr_tmpl_check(const char *tmpl, const char **bad, size_t *badlen)
 	return 0;
 }
 
-void
-wr_tmpl_render(struct wr_buf *out, const char *tmpl, const char *id,
-    const char *const *entries, const size_t *lens, size_t n)
-{
-	const char *p = tmpl, *q;
-	size_t len, i;
-
-	while ((q = strstr(p, "{{")) != NULL) {
-		int k = placeholder(q, &len);
-		wr_buf_add(out, p, (size_t)(q - p));
-		switch (k) {
-		case 0:
-			for (i = 0; i < n; i++) {
-				if (i)
-					wr_buf_addc(out, '\n');
-				wr_buf_add(out, entries[i], lens[i]);
-			}
-			break;
-		case 1:
-			wr_buf_printf(out, "%zu", n);
-			break;
-		case 2:
-			wr_buf_adds(out, id);
-			break;
-		default:
-			wr_buf_add(out, q, 2);
-			len = 2;
-			break;
-		}
-		p = q + len;
-	}
-	wr_buf_adds(out, p);
-}
-
 size_t
 wr_tmpl_parts(const char *tmpl, struct wr_tmpl_part *parts, size_t max)
 {
