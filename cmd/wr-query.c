@@ -10,7 +10,6 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/file.h>
-#include <sys/prctl.h>
 #include <sys/epoll.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
@@ -21,6 +20,7 @@
 #include "hash.h"
 #include "http.h"
 #include "json.h"
+#include "key.h"
 #include "line.h"
 #include "query.h"
 
@@ -984,20 +984,13 @@ check_header_name(const char *name, const char *opt)
 static void
 refuse_key_headers(void)
 {
-	static const char *const keyed[] = {"Authorization", "Proxy-Authorization", "api-key", "x-api-key"};
 	const struct curl_slist *l;
-	size_t i, n;
 
-	for (l = headers; l; l = l->next) {
-		n = strcspn(l->data, ":;");
-		for (i = 0; i <= sizeof keyed / sizeof *keyed; i++) {
-			const char *name = i < sizeof keyed / sizeof *keyed ? keyed[i] : key_header;
-			if (name && strlen(name) == n && strncasecmp(l->data, name, n) == 0)
-				wr_die("-H %.*s: a key on the command line is visible to other users; "
-				    "give it in $OPENAI_API_KEY or --api-key-file (and --key-header NAME "
-				    "for a header other than Authorization)", (int)n, l->data);
-		}
-	}
+	for (l = headers; l; l = l->next)
+		if (wr_key_header(l->data, key_header))
+			wr_die("-H %.*s: a key on the command line is visible to other users; "
+			    "give it in $OPENAI_API_KEY or --api-key-file (and --key-header NAME "
+			    "for a header other than Authorization)", (int)strcspn(l->data, ":;"), l->data);
 }
 
 /* The key: never from argv, never printed. */
@@ -1005,51 +998,20 @@ static void
 add_key(void)
 {
 	struct wr_buf hdr = {0};
-	char *key = NULL, *k, *end;
-	const char *src = key_file ? key_file : "$OPENAI_API_KEY";
-	size_t n;
+	char *key = wr_key_read(key_file, "--api-key-file", "OPENAI_API_KEY");
 
-	if (key_file) {
-		struct stat st;
-		/* Like ssh: a key others can read is no secret. */
-		if (stat(key_file, &st) == 0 && S_ISREG(st.st_mode) && (st.st_mode & (S_IRWXG | S_IRWXO)))
-			wr_warn("%s: key file is readable by others", key_file);
-		key = wr_slurp(key_file, 1 << 16, &n);
-	} else if (getenv("OPENAI_API_KEY"))
-		key = wr_strdup(getenv("OPENAI_API_KEY"));
 	if (!key)
 		return;
-	/*
-	 * From here on the key is in memory: no core dump, no ptrace attach or
-	 * /proc/PID/mem, environ and maps for other processes of the same user.
-	 */
-	if (prctl(PR_SET_DUMPABLE, 0) != 0)
-		wr_warn("prctl PR_SET_DUMPABLE:");
-	k = key + strspn(key, " \t\r\n");
-	end = k + strcspn(k, "\n");
-	while (end > k && (end[-1] == ' ' || end[-1] == '\t' || end[-1] == '\r'))
-		end--;
-	*end = '\0';
-	if (*k == '\0') {
-		free(key);
-		if (key_file)
-			wr_die("%s: no key on the first line", key_file);
-		return;
-	}
-	for (end = k; *end; end++)
-		if ((unsigned char)*end <= 0x20 || (unsigned char)*end >= 0x7f)
-			wr_die("%s: the key holds a character that cannot go in a header", src);
 	if (key_header) {
 		wr_buf_adds(&hdr, key_header);
 		wr_buf_adds(&hdr, ": ");
 	} else
 		wr_buf_adds(&hdr, "Authorization: Bearer ");
-	wr_buf_adds(&hdr, k);
+	wr_buf_adds(&hdr, key);
 	add_header(hdr.s);
 	explicit_bzero(hdr.s, hdr.len);
-	explicit_bzero(key, strlen(key));
 	wr_buf_free(&hdr);
-	free(key);
+	wr_key_free(key);
 }
 
 static void
@@ -1474,10 +1436,12 @@ main(int argc, char **argv)
 		{"version", no_argument, NULL, O_VERSION},
 		{NULL, 0, NULL, 0},
 	};
+	static const char *const keyfile_opts[] = {"api-key-file", NULL};
 	const char *env;
 	int c, status;
 
 	wr_setprog(argv[0]);
+	wr_key_argv(argc, argv, longopts, keyfile_opts, "set $OPENAI_API_KEY or use --api-key-file FILE");
 	/* libcurl writes to sockets whose peer may be gone; EPIPE is handled where it happens. */
 	signal(SIGPIPE, SIG_IGN);
 	while ((c = getopt_long(argc, argv, "H:hj:o:qu:v", longopts, NULL)) != -1) {

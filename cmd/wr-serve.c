@@ -8,6 +8,7 @@
 
 #include "common.h"
 #include "hash.h"
+#include "key.h"
 #include "lexicon.h"
 #include "serve.h"
 #include "serve_http.h"
@@ -73,27 +74,6 @@ rate(const char *s, const char *opt)
 	return v;
 }
 
-/* The bearer key from a file (its first line) or the environment; NULL when none. */
-static char *
-read_key(const char *path)
-{
-	char *key;
-	size_t len;
-	const char *env;
-
-	if (path) {
-		key = wr_slurp(path, 4096, &len);
-		len = strcspn(key, "\r\n");
-		key[len] = '\0';
-		if (!len)
-			wr_die("%s: no key in the first line", path);
-		return key;
-	}
-	if ((env = getenv("WR_SERVE_KEY")) != NULL && *env)
-		return wr_strdup(env);
-	return NULL;
-}
-
 int
 main(int argc, char **argv)
 {
@@ -121,6 +101,7 @@ main(int argc, char **argv)
 		{"version", no_argument, NULL, OPT_VERSION},
 		{NULL, 0, NULL, 0},
 	};
+	static const char *const keyfile_opts[] = {"key-file", NULL};
 	const char *key_file = NULL, *log_file = NULL, *dir;
 	struct wr_serve_stats st;
 	sigset_t sigs;
@@ -130,6 +111,7 @@ main(int argc, char **argv)
 	char *key;
 
 	wr_setprog(argv[0]);
+	wr_key_argv(argc, argv, longopts, keyfile_opts, "set $WR_SERVE_KEY or use --key-file FILE");
 	wr_map_init(&refuse);
 	cpus = sysconf(_SC_NPROCESSORS_ONLN);
 	conf.threads = cpus > 0 ? (unsigned)(cpus < 256 ? cpus : 256) : 1;
@@ -206,7 +188,7 @@ main(int argc, char **argv)
 		usage(stderr, WR_EXIT_USAGE);
 
 	/* Everything that can fail is read before the port is announced. */
-	key = read_key(key_file);
+	key = wr_key_read(key_file, "--key-file", "WR_SERVE_KEY");
 	conf.key = key;
 	if (log_file && !(conf.log = fopen(log_file, "ae")))
 		wr_die("%s:", log_file);
@@ -241,7 +223,7 @@ main(int argc, char **argv)
 		wr_warn("%s:", log_file);
 	wr_lexicon_free(&lex);
 	wr_map_free(&refuse);
-	free(key);
+	wr_key_free(key);
 	if (wr_fshut(stdout, "stdout"))
 		return WR_EXIT_USAGE;
 	return WR_EXIT_OK;

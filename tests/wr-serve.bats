@@ -546,5 +546,5 @@ statuses() {
 @test "a missing key file exits 2" {
 	run --separate-stderr wr-serve --key-file "$BATS_TEST_TMPDIR/nokey"
 	assert_failure 2
-	assert_equal "$stderr" "wr-serve: $BATS_TEST_TMPDIR/nokey: No such file or directory"
+	assert_equal "$stderr" "wr-serve: the key file given to --key-file cannot be read: No such file or directory"
 }
