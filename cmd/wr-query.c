@@ -9,7 +9,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/file.h>
 #include <sys/epoll.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
@@ -21,11 +20,11 @@
 #include "http.h"
 #include "json.h"
 #include "key.h"
+#include "ledger.h"
 #include "line.h"
 #include "query.h"
 
 #define LINE_MAX_BYTES (16u << 20)        /* longest request line */
-#define LEDGER_LINE_MAX ((size_t)1 << 30) /* longest result line read back from -o FILE */
 #define BACKOFF_CAP 60.0
 #define BIG_BUF (1u << 20)                /* larger per-request buffers are freed after use */
 #define LINES_PER_TURN 4096               /* input lines taken between two looks at the network */
@@ -89,8 +88,8 @@ static unsigned long seq;
 static struct wr_bucket rpm_bucket, tpm_bucket;
 static struct wr_json json;
 static struct wr_buf out, msg;
-static struct wr_map done_ids;
-static int ledger;
+static struct wr_ledger ledger;
+static int replace;
 
 static char **in_names;
 static int epfd = -1;
@@ -127,7 +126,7 @@ usage(FILE *fp, int status)
 	    "usage: %s [-qv] [-H HEADER]... [-j N] [-o FILE] [-u URL]... [--api-key-file FILE]\n"
 	    "       [--backoff SEC] [--cacert FILE] [--connect-timeout SEC] [--key-header NAME]\n"
 	    "       [--latency-estimate SEC] [--max-response BYTES] [--plan] [--price IN:OUT[:CACHED]]\n"
-	    "       [--retries N] [--rpd N] [--rpm N] [--timeout SEC] [--tpm N] [FILE...]\n"
+	    "       [--replace] [--retries N] [--rpd N] [--rpm N] [--timeout SEC] [--tpm N] [FILE...]\n"
 	    "  -H, --header HEADER       add 'Name: value' to every request; repeatable\n"
 	    "  -j, --jobs N              requests in flight (default 16)\n"
 	    "  -o, --output FILE         append results to FILE, not stdout; skip requests\n"
@@ -149,6 +148,8 @@ usage(FILE *fp, int status)
 	    "      --price IN:OUT[:CACHED]\n"
 	    "                            dollars per million prompt, completion (and cached\n"
 	    "                            prompt) tokens, for an estimated cost (default $WR_PRICE)\n"
+	    "      --replace             send again the requests whose answer in -o FILE was for\n"
+	    "                            another body; the old lines go to FILE.replaced\n"
 	    "      --retries N           retries after a failed attempt (default 5)\n"
 	    "      --rpd N               send at most N requests (a daily budget)\n"
 	    "      --rpm N               at most N requests per minute\n"
@@ -316,7 +317,7 @@ static void
 write_result(struct req *r, long status, const char *body, size_t blen, int body_json,
     const char *code, const char *message)
 {
-	struct wr_result res = {0};
+	struct wr_result_out res = {0};
 
 	res.cid = r->rq.cid;
 	res.cid_len = r->rq.cid_len;
@@ -328,6 +329,7 @@ write_result(struct req *r, long status, const char *body, size_t blen, int body
 	res.body_json = body_json;
 	res.err_code = code;
 	res.err_msg = message;
+	res.body_hash = r->rq.hash;
 	res.extra = r->rq.extra.s;
 	res.extra_len = r->rq.extra.len;
 	wr_buf_reset(&out);
@@ -437,7 +439,8 @@ fill_slots(double now)
 		wr_buf_add(&r->line, s, len);
 		if (wr_request_parse(&json, r->line.s, r->line.len, &r->rq, &why) != 0)
 			goto bad;
-		if (ledger && wr_map_get(&done_ids, r->rq.id.s ? r->rq.id.s : "", r->rq.id.len)) {
+		if (wr_ledger_state(&ledger, r->rq.id.s ? r->rq.id.s : "", r->rq.id.len, r->rq.hash) !=
+		    WR_LEDGER_NEW) {
 			n_skipped++;
 			release(r);
 			continue;
@@ -1028,93 +1031,37 @@ add_endpoint(const char *url)
 		wr_die("-u %s: not an http:// or https:// URL", e->shown.s);
 }
 
-/* Repair a last line cut short by a killed run: it is no result, and a re-run writes it anew. */
-static void
-repair_torn(int fd, off_t size)
-{
-	char buf[65536];
-	off_t pos = size, keep = 0;
-	ssize_t n, i;
-
-	while (pos > 0) {
-		size_t want = pos > (off_t)sizeof buf ? sizeof buf : (size_t)pos;
-		if ((n = pread(fd, buf, want, pos - (off_t)want)) != (ssize_t)want)
-			wr_die("%s: read error:", out_path);
-		if (pos == size && buf[want - 1] == '\n')
-			return;
-		for (i = n - 1; i >= 0; i--)
-			if (buf[i] == '\n')
-				break;
-		if (i >= 0) {
-			keep = pos - (off_t)want + i + 1;
-			break;
-		}
-		pos -= (off_t)want;
-	}
-	if (ftruncate(fd, keep) != 0)
-		wr_die("%s: cannot truncate:", out_path);
-	wr_warn("%s: removed a torn last line (%lld bytes) left by an interrupted run", out_path,
-	    (long long)(size - keep));
-}
-
-/* Remember every custom_id that already succeeded in the result lines of fd. */
-static void
-read_ledger(int fd)
-{
-	struct wr_reader r;
-	struct wr_buf id = {0};
-	enum wr_line_status ls;
-	char *s;
-	size_t len;
-	int k;
-
-	wr_reader_fd(&r, fd, out_path, LEDGER_LINE_MAX);
-	r.owned = 0;
-	while ((ls = wr_reader_next(&r, &s, &len)) != WR_LINE_EOF) {
-		if (ls == WR_LINE_ERR)
-			wr_die("%s: read error:", out_path);
-		if (ls != WR_LINE_OK)
-			continue;
-		wr_buf_reset(&id);
-		k = wr_result_succeeded(&json, s, len, &id);
-		if (k < 0 && !blank(s, len))
-			wr_warn_at(out_path, r.lineno, "not a result line, ignored");
-		if (k > 0)
-			wr_map_put(&done_ids, id.s ? id.s : "", id.len, 0, NULL);
-	}
-	wr_reader_close(&r);
-	wr_buf_free(&id);
-}
-
-/* -o FILE: append there, and remember every custom_id that already succeeded. */
+/*
+ * -o FILE: append there, and skip what already succeeded. A request whose
+ * answer there was for another body is never skipped as done: the run
+ * stops before sending anything, or with --replace sends it again and sets
+ * the old answer aside.
+ */
 static void
 open_output(void)
 {
-	struct stat st;
-	int fd;
+	struct wr_map changed;
+	size_t n;
 
-	fd = open(out_path, O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC, 0666);
-	if (fd < 0)
-		wr_die("%s:", out_path);
-	if (fstat(fd, &st) != 0)
-		wr_die("%s:", out_path);
-	out_fd = fd;
+	wr_ledger_open(&ledger, out_path);
+	out_fd = ledger.fd;
 	out_name = out_path;
-	if (!S_ISREG(st.st_mode))
+	if (!ledger.hashed)
 		return;
-	if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
-		if (errno == EWOULDBLOCK)
-			wr_die("%s: another process is writing it", out_path);
-		wr_die("%s: cannot lock:", out_path);
+	wr_map_init(&changed);
+	if ((n = wr_ledger_scan(&ledger, in_fds, in_names, n_in, &changed)) > 0) {
+		if (!replace)
+			wr_die("%s: %zu request%s answered there for another body under the same custom_id "
+			    "(another model, prompt or option); nothing sent: write to another file, or give "
+			    "--replace to send %s again and set the old answers aside in %s.replaced", out_path, n,
+			    n == 1 ? " was" : "s were", n == 1 ? "it" : "them", out_path);
+		wr_ledger_replace(&ledger, &changed);
+		out_fd = ledger.fd;
+		if (!quiet)
+			wr_warn("%s: %zu old answer%s to another body set aside in %s.replaced", out_path, n,
+			    n == 1 ? "" : "s", out_path);
 	}
-	ledger = 1;
-	wr_map_init(&done_ids);
-	if (st.st_size == 0)
-		return;
-	repair_torn(fd, st.st_size);
-	if (lseek(fd, 0, SEEK_SET) != 0)
-		wr_die("%s:", out_path);
-	read_ledger(fd);
+	wr_map_free(&changed);
 }
 
 static void
@@ -1195,24 +1142,17 @@ run_plan(void)
 	struct wr_plan p = {0};
 	struct stat st;
 	unsigned long long prompt = 0, completion = 0;
-	unsigned long bad = 0, skipped = 0, lines;
+	unsigned long bad = 0, skipped = 0, changed = 0, lines;
 	long long bytes, pb;
 	enum wr_line_status ls;
 	const char *why;
 	double max;
 	char *s;
 	size_t len;
-	int i, fd, t, body, status = WR_EXIT_OK;
+	int i, t, body, status = WR_EXIT_OK;
 
-	if (out_path) {
-		if ((fd = open(out_path, O_RDONLY | O_CLOEXEC)) >= 0) {
-			ledger = 1;
-			wr_map_init(&done_ids);
-			read_ledger(fd);
-			close(fd);
-		} else if (errno != ENOENT)
-			wr_die("%s:", out_path);
-	}
+	if (out_path)
+		wr_ledger_peek(&ledger, out_path);
 	for (i = 0; i < n_in; i++) {
 		wr_reader_fd(&r, in_fds[i], in_names[i], LINE_MAX_BYTES);
 		r.owned = in_fds[i] != STDIN_FILENO;
@@ -1237,9 +1177,15 @@ run_plan(void)
 				bad++;
 				continue;
 			}
-			if (ledger && wr_map_get(&done_ids, rq.id.s ? rq.id.s : "", rq.id.len)) {
+			switch (wr_ledger_state(&ledger, rq.id.s ? rq.id.s : "", rq.id.len, rq.hash)) {
+			case WR_LEDGER_DONE:
 				skipped++;
 				continue;
+			case WR_LEDGER_CHANGED:
+				changed++;
+				break;
+			case WR_LEDGER_NEW:
+				break;
 			}
 			/* wr_request_parse took a valid line apart: look into it again. */
 			if (wr_json_parse(&json, s, len, &why) != 0)
@@ -1274,8 +1220,10 @@ run_plan(void)
 	printf("requests: %.0f\n", p.requests);
 	if (bad)
 		printf("invalid lines: %lu (not counted)\n", bad);
-	if (ledger)
+	if (out_path)
 		printf("already done in %s: %lu\n", out_path, skipped);
+	if (changed)
+		printf("answered in %s for another body: %lu (sent only with --replace)\n", out_path, changed);
 	printf("prompt tokens: %llu (estimated)\n", prompt);
 	printf("completion tokens: %llu (max_tokens, else estimated)\n", completion);
 	if (have_price) {
@@ -1389,8 +1337,8 @@ teardown(void)
 	free(in_fds);
 	if (reader_open)
 		wr_reader_close(&reader);
-	if (ledger)
-		wr_map_free(&done_ids);
+	if (out_path)
+		wr_ledger_free(&ledger);
 	wr_json_free(&json);
 	wr_buf_free(&out);
 	wr_buf_free(&msg);
@@ -1410,7 +1358,7 @@ int
 main(int argc, char **argv)
 {
 	enum { O_KEYFILE = 256, O_BACKOFF, O_CACERT, O_CONNTO, O_KEYHDR, O_LATENCY, O_MAXRESP, O_PLAN,
-		O_PRICE, O_RETRIES, O_RPD, O_RPM, O_TIMEOUT, O_TPM, O_VERSION };
+		O_PRICE, O_REPLACE, O_RETRIES, O_RPD, O_RPM, O_TIMEOUT, O_TPM, O_VERSION };
 	static const struct option longopts[] = {
 		{"api-key-file", required_argument, NULL, O_KEYFILE},
 		{"backoff", required_argument, NULL, O_BACKOFF},
@@ -1426,6 +1374,7 @@ main(int argc, char **argv)
 		{"plan", no_argument, NULL, O_PLAN},
 		{"price", required_argument, NULL, O_PRICE},
 		{"quiet", no_argument, NULL, 'q'},
+		{"replace", no_argument, NULL, O_REPLACE},
 		{"retries", required_argument, NULL, O_RETRIES},
 		{"rpd", required_argument, NULL, O_RPD},
 		{"rpm", required_argument, NULL, O_RPM},
@@ -1497,6 +1446,9 @@ main(int argc, char **argv)
 				    optarg);
 			have_price = 1;
 			break;
+		case O_REPLACE:
+			replace = 1;
+			break;
 		case O_RPD:
 			rpd = (double)wr_strtonum(optarg, 1, 1000000000, "--rpd");
 			break;
@@ -1542,17 +1494,17 @@ main(int argc, char **argv)
 		for (c = 0; c < n_eps; c++)
 			wr_buf_free(&eps[c].shown);
 		free(eps);
-		if (ledger)
-			wr_map_free(&done_ids);
+		if (out_path)
+			wr_ledger_free(&ledger);
 		wr_json_free(&json);
 		wr_buf_free(&out);
 		if (wr_fshut(stdout, "stdout"))
 			status = WR_EXIT_USAGE;
 		return status;
 	}
-	setup();
 	if (out_path)
 		open_output();
+	setup();
 	run();
 
 	clear_progress();

@@ -2,6 +2,9 @@
 #include <math.h>
 #include <stdlib.h>
 
+#define XXH_INLINE_ALL
+#include <xxhash.h>
+
 #include "http.h"
 #include "query.h"
 #include "unit.h"
@@ -239,6 +242,11 @@ test_request(void)
 	CHECK(rq.body_len == 44 && memcmp(rq.body, "{\"model\"", 8) == 0, "body %.*s", (int)rq.body_len, rq.body);
 	CHECK(rq.est_tokens == 44 / 4 + 100, "estimate %ld", rq.est_tokens);
 	CHECK(strcmp(rq.extra.s, ",\"entries\":[\"a\",\"b c\"],\"n\":1") == 0, "extra %s", rq.extra.s);
+	CHECK(rq.hash == XXH64(rq.body, rq.body_len, 0) && rq.hash == wr_body_hash(rq.body, rq.body_len),
+	    "body hash %016llx", (unsigned long long)rq.hash);
+	CHECK(wr_request_parse(&j, "{\"custom_id\":\"z\",\"body_hash\":\"0000000000000001\",\"body\":{\"m\":1}}",
+	    63, &rq, &why) == 0 && rq.extra.len == 0 && rq.hash == wr_body_hash("{\"m\":1}", 7),
+	    "a body_hash in the request is not copied: %s", rq.extra.s ? rq.extra.s : "");
 	CHECK(wr_request_parse(&j, "{\"custom_id\":\"z\",\"body\":{}}", 27, &rq, &why) == 0 &&
 	    strcmp(rq.path.s, "/v1/chat/completions") == 0 && rq.extra.len == 0, "defaults");
 	for (i = 0; i < sizeof bad / sizeof *bad; i++) {
@@ -260,7 +268,8 @@ static int
 succeeded(struct wr_json *j, const char *line)
 {
 	struct wr_buf id = {0};
-	int r = wr_result_succeeded(j, line, strlen(line), &id);
+	uint64_t hash;
+	int r = wr_result_succeeded(j, line, strlen(line), &id, &hash);
 
 	wr_buf_free(&id);
 	return r;
@@ -269,9 +278,10 @@ succeeded(struct wr_json *j, const char *line)
 static void
 test_result(void)
 {
-	struct wr_result r = {0};
+	struct wr_result_out r = {0};
 	struct wr_buf b = {0}, id = {0};
 	struct wr_json j;
+	uint64_t hash;
 	const char *body = "\n{\"a\":\r\n [1,\n2]}\n\n";
 
 	r.id = 0x0123456789abcdefULL;
@@ -289,7 +299,20 @@ test_result(void)
 	    "\"request_id\":\"req_1\",\"body\":{\"a\": [1,2]}},\"error\":null,\"entries\":[\"x\"]}\n") == 0,
 	    "success: %s", b.s);
 	wr_json_init(&j);
-	CHECK(wr_result_succeeded(&j, b.s, b.len - 1, &id) == 1 && strcmp(id.s, "c1") == 0, "read back");
+	CHECK(wr_result_succeeded(&j, b.s, b.len - 1, &id, &hash) == 1 && strcmp(id.s, "c1") == 0 && hash == 0,
+	    "read back");
+
+	/* A result names the request body it answers; the hash reads back. */
+	wr_buf_reset(&b);
+	wr_buf_reset(&id);
+	r.body_hash = 0xfedcba9876543210ULL;
+	wr_result_format(&b, &r);
+	CHECK(strcmp(b.s, "{\"id\":\"wrq-0123456789abcdef\",\"custom_id\":\"c1\",\"response\":{\"status_code\":200,"
+	    "\"request_id\":\"req_1\",\"body\":{\"a\": [1,2]}},\"error\":null,\"body_hash\":\"fedcba9876543210\","
+	    "\"entries\":[\"x\"]}\n") == 0, "with hash: %s", b.s);
+	CHECK(wr_result_succeeded(&j, b.s, b.len - 1, &id, &hash) == 1 && hash == 0xfedcba9876543210ULL,
+	    "hash read back");
+	r.body_hash = 0;
 
 	wr_buf_reset(&b);
 	r.status = 502;
@@ -305,7 +328,7 @@ test_result(void)
 	    "\"request_id\":null,\"body\":\"<html>bad \xef\xbf\xbd gateway</html>\"},\"error\":{\"code\":"
 	    "\"http_error\",\"message\":\"HTTP 502 (6 attempts)\"}}\n") == 0, "error: %s", b.s);
 	CHECK(wr_json_valid(b.s, b.len - 1), "error line is valid JSON");
-	CHECK(wr_result_succeeded(&j, b.s, b.len - 1, &id) == 0, "an error is no success");
+	CHECK(wr_result_succeeded(&j, b.s, b.len - 1, &id, &hash) == 0, "an error is no success");
 
 	wr_buf_reset(&b);
 	r.cid = NULL;
@@ -322,7 +345,9 @@ test_result(void)
 	    "\"error\":null}") == 0, "429 is no success");
 	CHECK(succeeded(&j, "{\"custom_id\":\"a\",\"response\":{\"status_code\":200,\"body\":{}},"
 	    "\"error\":{\"code\":\"x\"}}") == 0, "an error beside 200 is no success");
-	CHECK(wr_result_succeeded(&j, "{\"id\":\"torn", 11, &id) == -1, "a torn line is no result");
+	CHECK(wr_result_succeeded(&j, "{\"id\":\"torn", 11, &id, &hash) == -1, "a torn line is no result");
+	CHECK(succeeded(&j, "{\"custom_id\":\"a\",\"response\":{\"status_code\":200,\"body\":{}},"
+	    "\"error\":null,\"body_hash\":\"XYZ\"}") == 1, "a bad hash is no hash");
 	CHECK(wr_result_id("\"c1\"", 4) == wr_result_id("\"c1\"", 4) &&
 	    wr_result_id("\"c1\"", 4) != wr_result_id("\"c2\"", 4), "ids");
 	wr_json_free(&j);
