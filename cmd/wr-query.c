@@ -22,6 +22,7 @@
 #include "key.h"
 #include "ledger.h"
 #include "line.h"
+#include "plan.h"
 #include "query.h"
 
 #define LINE_MAX_BYTES (16u << 20)        /* longest request line */
@@ -1086,172 +1087,6 @@ open_inputs(int argc, char **argv)
 	}
 }
 
-/* ---- --plan ---- */
-
-#define BATCH_MAX_LINES 50000
-#define BATCH_MAX_BYTES 200000000LL
-
-static const char *const limit_name[WR_LIMIT_N] = {"concurrency", "rpm", "tpm", "rpd"};
-
-/* "(16 in flight, 3 s each)" and the like, for the limit k of p. */
-static void
-limit_desc(struct wr_buf *b, const struct wr_plan *p, enum wr_limit k)
-{
-	switch (k) {
-	case WR_LIMIT_JOBS:
-		wr_buf_printf(b, "%d in flight, ", jobs);
-		wr_duration_format(b, p->latency);
-		wr_buf_adds(b, " each");
-		break;
-	case WR_LIMIT_RPM:
-		wr_buf_printf(b, "%.15g requests per minute", p->rpm);
-		break;
-	case WR_LIMIT_TPM:
-		wr_buf_printf(b, "%.15g tokens per minute", p->tpm);
-		break;
-	default:
-		wr_buf_printf(b, "%.15g requests per day", p->rpd);
-		break;
-	}
-}
-
-static void
-plan_line(const struct wr_plan *p, enum wr_limit k, const char *lead, double t, int days)
-{
-	wr_buf_reset(&out);
-	wr_buf_printf(&out, "%s%s (", lead, limit_name[k]);
-	limit_desc(&out, p, k);
-	wr_buf_adds(&out, "): ");
-	if (days)
-		wr_buf_printf(&out, "%.0f day%s", t, t == 1 ? "" : "s");
-	else
-		wr_duration_format(&out, t);
-	wr_buf_addc(&out, '\n');
-	fputs(out.s, stdout);
-}
-
-/*
- * Read every request, send nothing: count requests and estimated tokens,
- * and say what they cost and how long they take under the limits.
- */
-static int
-run_plan(void)
-{
-	struct wr_request rq = {0};
-	struct wr_reader r;
-	struct wr_plan p = {0};
-	struct stat st;
-	unsigned long long prompt = 0, completion = 0;
-	unsigned long bad = 0, skipped = 0, changed = 0, lines;
-	long long bytes, pb;
-	enum wr_line_status ls;
-	const char *why;
-	double max;
-	char *s;
-	size_t len;
-	int i, t, body, status = WR_EXIT_OK;
-
-	if (out_path)
-		wr_ledger_peek(&ledger, out_path);
-	for (i = 0; i < n_in; i++) {
-		wr_reader_fd(&r, in_fds[i], in_names[i], LINE_MAX_BYTES);
-		r.owned = in_fds[i] != STDIN_FILENO;
-		lines = 0;
-		bytes = 0;
-		while ((ls = wr_reader_next(&r, &s, &len)) != WR_LINE_EOF) {
-			if (ls == WR_LINE_ERR)
-				wr_die("%s: read error:", in_names[i]);
-			if (ls == WR_LINE_LONG) {
-				wr_warn_at(in_names[i], r.lineno, "line longer than 16 MiB");
-				bad++;
-				lines++;
-				continue;
-			}
-			bytes += (long long)len + 1;
-			len = wr_chomp_cr(s, len);
-			if (blank(s, len))
-				continue;
-			lines++;
-			if (wr_request_parse(&json, s, len, &rq, &why) != 0) {
-				wr_warn_at(in_names[i], r.lineno, "%s", why);
-				bad++;
-				continue;
-			}
-			switch (wr_ledger_state(&ledger, rq.id.s ? rq.id.s : "", rq.id.len, rq.hash)) {
-			case WR_LEDGER_DONE:
-				skipped++;
-				continue;
-			case WR_LEDGER_CHANGED:
-				changed++;
-				break;
-			case WR_LEDGER_NEW:
-				break;
-			}
-			/* wr_request_parse took a valid line apart: look into it again. */
-			if (wr_json_parse(&json, s, len, &why) != 0)
-				continue;
-			body = wr_json_get(&json, 0, "body");
-			if ((pb = wr_prompt_bytes(&json, body)) < 0)
-				pb = (long long)rq.body_len;
-			prompt += (unsigned long long)(pb + 3) / 4;
-			t = wr_json_get(&json, body, "max_completion_tokens");
-			if (t < 0)
-				t = wr_json_get(&json, body, "max_tokens");
-			if (t < 0 || wr_json_num(&json, t, &max) != 0 || max < 0 || max > 1e9) {
-				t = wr_json_get(&json, 0, "entries");
-				max = 4.0 * (t >= 0 && json.tok[t].type == JSMN_ARRAY ? json.tok[t].size : 0) + 8;
-			}
-			completion += (unsigned long long)max;
-			p.requests++;
-		}
-		if (fstat(r.fd, &st) == 0 && S_ISREG(st.st_mode))
-			bytes = (long long)st.st_size;
-		wr_reader_close(&r);
-		if (lines > BATCH_MAX_LINES)
-			printf("%s: %lu requests, over the OpenAI Batch limit of %d per file\n", in_names[i],
-			    lines, BATCH_MAX_LINES);
-		if (bytes > BATCH_MAX_BYTES)
-			printf("%s: %lld bytes, over the OpenAI Batch limit of %lld per file\n", in_names[i],
-			    bytes, BATCH_MAX_BYTES);
-	}
-	n_in = 0;
-	wr_request_free(&rq);
-
-	printf("requests: %.0f\n", p.requests);
-	if (bad)
-		printf("invalid lines: %lu (not counted)\n", bad);
-	if (out_path)
-		printf("already done in %s: %lu\n", out_path, skipped);
-	if (changed)
-		printf("answered in %s for another body: %lu (sent only with --replace)\n", out_path, changed);
-	printf("prompt tokens: %llu (estimated)\n", prompt);
-	printf("completion tokens: %llu (max_tokens, else estimated)\n", completion);
-	if (have_price) {
-		wr_buf_reset(&out);
-		wr_buf_adds(&out, "est. cost: ");
-		wr_cost_format(&out, wr_price_cost(&price, (double)prompt, 0, (double)completion));
-		puts(out.s);
-	}
-	p.tokens = (double)(prompt + completion);
-	p.jobs = jobs;
-	p.latency = latency_est;
-	p.rpm = rpm;
-	p.tpm = tpm;
-	p.rpd = rpd;
-	wr_plan_time(&p);
-	plan_line(&p, WR_LIMIT_JOBS, "", p.alone[WR_LIMIT_JOBS], 0);
-	if (rpm > 0)
-		plan_line(&p, WR_LIMIT_RPM, "", p.alone[WR_LIMIT_RPM], 0);
-	if (tpm > 0)
-		plan_line(&p, WR_LIMIT_TPM, "", p.alone[WR_LIMIT_TPM], 0);
-	if (rpd > 0)
-		plan_line(&p, WR_LIMIT_RPD, "", p.alone[WR_LIMIT_RPD], 1);
-	plan_line(&p, p.binding, "binding limit: ", p.total, p.binding == WR_LIMIT_RPD);
-	if (bad)
-		status = WR_EXIT_FAIL;
-	return status;
-}
-
 static void
 setup(void)
 {
@@ -1488,7 +1323,12 @@ main(int argc, char **argv)
 
 	open_inputs(argc, argv);
 	if (plan) {
-		status = run_plan();
+		struct wr_plan_opts po = {jobs, latency_est, rpm, tpm, rpd, have_price ? &price : NULL, NULL};
+		if (out_path) {
+			wr_ledger_peek(&ledger, out_path);
+			po.ledger = &ledger;
+		}
+		status = wr_plan_run(&po, in_fds, in_names, n_in);
 		free(in_fds);
 		curl_slist_free_all(headers);
 		for (c = 0; c < n_eps; c++)

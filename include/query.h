@@ -7,6 +7,7 @@
 
 #include "common.h"
 #include "json.h"
+#include "plan.h"
 
 /* One request line, taken apart. Pointers borrow the line. */
 struct wr_request {
@@ -17,7 +18,8 @@ struct wr_request {
 	struct wr_buf path;   /* decoded url ("/v1/chat/completions" when absent) */
 	struct wr_buf id;     /* decoded custom_id */
 	struct wr_buf extra;  /* ",\"key\":value" for every other top-level field */
-	long est_tokens;      /* body bytes / 4 + max_tokens, for --tpm */
+	struct wr_estimate est;  /* tokens it may use (plan.h) */
+	long est_tokens;      /* est.prompt + est.completion, what --tpm charges */
 	uint64_t hash;        /* wr_body_hash of the body: which request a result answers */
 };
 

@@ -380,3 +380,29 @@ wr_out_before_read(void *o)
 {
 	wr_out_flush(o);
 }
+
+double
+wr_decimal(const char *s, size_t n)
+{
+	double v = 0, scale = 1;
+	size_t i, digits = 0;
+	int frac = 0;
+
+	if (n == 0 || n > 32)
+		return -1;
+	for (i = 0; i < n; i++) {
+		if (s[i] == '.' && !frac) {
+			frac = 1;
+			continue;
+		}
+		if (s[i] < '0' || s[i] > '9')
+			return -1;
+		digits++;
+		if (frac) {
+			scale /= 10;
+			v += (s[i] - '0') * scale;
+		} else
+			v = v * 10 + (s[i] - '0');
+	}
+	return digits ? v : -1;
+}

@@ -14,7 +14,7 @@ wr_request_clear(struct wr_request *rq)
 {
 	rq->cid = rq->body = NULL;
 	rq->cid_len = rq->body_len = 0;
-	rq->est_tokens = 0;
+	rq->est_tokens = rq->est.prompt = rq->est.completion = 0;
 	rq->hash = 0;
 	wr_buf_reset(&rq->path);
 	wr_buf_reset(&rq->id);
@@ -69,25 +69,11 @@ recover_cid(const char *line, size_t len, struct wr_request *rq)
 	}
 }
 
-/* Tokens a request may use: bytes / 4 of the body plus the completion it allows. */
-static long
-estimate(const struct wr_json *j, int body, size_t body_len)
-{
-	double max = 0;
-	int t = wr_json_get(j, body, "max_completion_tokens");
-
-	if (t < 0)
-		t = wr_json_get(j, body, "max_tokens");
-	if (t >= 0 && (wr_json_num(j, t, &max) != 0 || max < 0 || max > 1e9))
-		max = 0;
-	return (long)(body_len / 4 + (size_t)max);
-}
-
 int
 wr_request_parse(struct wr_json *j, const char *line, size_t len, struct wr_request *rq,
     const char **why)
 {
-	int i, k, n, key, val, cid = -1, body = -1, url = -1, method = -1;
+	int i, k, n, key, val, cid = -1, body = -1, url = -1, method = -1, entries = -1;
 	size_t tl;
 	const char *t;
 
@@ -126,6 +112,8 @@ wr_request_parse(struct wr_json *j, const char *line, size_t len, struct wr_requ
 		else if (wr_json_streq(j, key, "body_hash"))
 			;  /* the result's own field: never a copy of the request's */
 		else {
+			if (wr_json_streq(j, key, "entries") && j->tok[val].type == JSMN_ARRAY)
+				entries = val;
 			t = wr_json_text(j, key, &tl);
 			wr_buf_addc(&rq->extra, ',');
 			wr_buf_add(&rq->extra, t, tl);
@@ -172,7 +160,8 @@ wr_request_parse(struct wr_json *j, const char *line, size_t len, struct wr_requ
 		return -1;
 	}
 	rq->body = wr_json_text(j, body, &rq->body_len);
-	rq->est_tokens = estimate(j, body, rq->body_len);
+	wr_estimate_tokens(j, body, rq->body_len, entries >= 0 ? (size_t)j->tok[entries].size : 0, &rq->est);
+	rq->est_tokens = rq->est.prompt + rq->est.completion;
 	rq->hash = wr_body_hash(rq->body, rq->body_len);
 	return 0;
 }

@@ -240,7 +240,7 @@ test_request(void)
 	CHECK(strcmp(rq.id.s, "abc\xc3\xa9") == 0, "decoded id %s", rq.id.s);
 	CHECK(strcmp(rq.path.s, "/v1/chat/completions") == 0, "path %s", rq.path.s);
 	CHECK(rq.body_len == 44 && memcmp(rq.body, "{\"model\"", 8) == 0, "body %.*s", (int)rq.body_len, rq.body);
-	CHECK(rq.est_tokens == 44 / 4 + 100, "estimate %ld", rq.est_tokens);
+	CHECK(rq.est.prompt == 0 && rq.est.completion == 100 && rq.est_tokens == 100, "estimate %ld", rq.est_tokens);
 	CHECK(strcmp(rq.extra.s, ",\"entries\":[\"a\",\"b c\"],\"n\":1") == 0, "extra %s", rq.extra.s);
 	CHECK(rq.hash == XXH64(rq.body, rq.body_len, 0) && rq.hash == wr_body_hash(rq.body, rq.body_len),
 	    "body hash %016llx", (unsigned long long)rq.hash);
@@ -449,6 +449,32 @@ test_plan(void)
 	CHECK(p.binding == WR_LIMIT_RPM, "slow rpm: %d", p.binding);
 }
 
+/* The one estimate --plan and --tpm share: prompt bytes / 4 up, plus max_tokens or 4 per entry + 8. */
+static void
+test_estimate(void)
+{
+	static const struct { const char *body; size_t entries; long prompt, completion; } v[] = {
+		{"{\"messages\":[{\"role\":\"user\",\"content\":\"abcde\"}]}", 3, 2, 20},
+		{"{\"messages\":[{\"content\":\"abcd\"}],\"max_tokens\":7}", 3, 1, 7},
+		{"{\"messages\":[{\"content\":\"abcd\"}],\"max_completion_tokens\":9,\"max_tokens\":7}", 0, 1, 9},
+		{"{\"messages\":[],\"max_tokens\":-1}", 2, 0, 16},
+		{"{\"model\":\"m\"}", 0, 4, 8},
+	};
+	struct wr_estimate e;
+	struct wr_json j;
+	const char *why;
+	size_t i;
+
+	wr_json_init(&j);
+	for (i = 0; i < sizeof v / sizeof *v; i++) {
+		CHECK(wr_json_parse(&j, v[i].body, strlen(v[i].body), &why) == 0, "parse %s", v[i].body);
+		wr_estimate_tokens(&j, 0, strlen(v[i].body), v[i].entries, &e);
+		CHECK(e.prompt == v[i].prompt && e.completion == v[i].completion, "%s: %ld %ld", v[i].body,
+		    e.prompt, e.completion);
+	}
+	wr_json_free(&j);
+}
+
 static void
 test_prompt_bytes(void)
 {
@@ -488,5 +514,6 @@ main(void)
 	test_price();
 	test_plan();
 	test_prompt_bytes();
+	test_estimate();
 	return unit_done();
 }
