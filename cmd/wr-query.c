@@ -9,7 +9,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/epoll.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -22,6 +21,7 @@
 #include "key.h"
 #include "ledger.h"
 #include "line.h"
+#include "multi.h"
 #include "plan.h"
 #include "query.h"
 
@@ -78,7 +78,7 @@ static int have_price, plan;
 static struct endpoint *eps;
 static int n_eps, rr;
 static struct curl_slist *headers;
-static CURLM *multi;
+static struct wr_multi mw;
 static struct wr_http_conf conf;
 
 static struct req *slots;
@@ -93,19 +93,6 @@ static struct wr_ledger ledger;
 static int replace;
 
 static char **in_names;
-static int epfd = -1;
-/*
- * Per fd, what the epoll set holds: W_IN and W_OUT as registered, W_REG when
- * registered at all, W_STALE when libcurl no longer watches it. A socket
- * libcurl stops watching stays registered until it reports something (then
- * it leaves): a kept-alive connection is dropped and taken again for every
- * request, so each request costs one epoll_ctl (MOD) instead of two (DEL,
- * then ADD).
- */
-enum { W_IN = 1, W_OUT = 2, W_REG = 4, W_STALE = 8 };
-static unsigned char *watched;
-static size_t n_watched;
-static double timer_due = -1;
 static int *in_fds, n_in, cur_in, reader_open, input_done, input_error, want_input;
 static struct wr_reader reader;
 
@@ -159,15 +146,6 @@ usage(FILE *fp, int status)
 	    "  -h, --help                this help\n"
 	    "      --version             print the version\n", wr_prog);
 	exit(status);
-}
-
-static double
-now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
 /* Uniform in [0, 1): xorshift64*, good enough for jitter. */
@@ -497,8 +475,6 @@ pick_endpoint(double now, int avoid, double *wait)
 	return -1;
 }
 
-static int on_close(void *clientp, curl_socket_t fd);
-
 static void
 start(struct req *r, int ep, double now)
 {
@@ -506,7 +482,7 @@ start(struct req *r, int ep, double now)
 
 	if (!r->easy) {
 		r->easy = wr_http_easy(&conf, r, r->errbuf);
-		curl_easy_setopt(r->easy, CURLOPT_CLOSESOCKETFUNCTION, on_close);
+		wr_multi_easy(&mw, r->easy);
 	}
 	h = r->easy;
 	wr_buf_reset(&r->url);
@@ -520,8 +496,7 @@ start(struct req *r, int ep, double now)
 	curl_easy_setopt(h, CURLOPT_POSTFIELDS, r->rq.body);
 	/* Wait for a connection that may multiplex (HTTP/2 over TLS); plain http is HTTP/1.1 and must not wait. */
 	curl_easy_setopt(h, CURLOPT_PIPEWAIT, strncasecmp(r->url.s, "https:", 6) == 0 ? 1L : 0L);
-	if (curl_multi_add_handle(multi, h) != CURLM_OK)
-		wr_die("libcurl: cannot add a transfer");
+	wr_multi_add(&mw, h);
 	r->attempts++;
 	r->ep = ep;
 	r->started = now;
@@ -664,7 +639,7 @@ finish(struct req *r, CURLcode cc, double now)
 	int body_json = 0, retry = 0;
 	double hold, delay;
 
-	curl_multi_remove_handle(multi, r->easy);
+	curl_multi_remove_handle(mw.m, r->easy);
 	n_running--;
 	curl_easy_getinfo(r->easy, CURLINFO_RESPONSE_CODE, &status);
 	if (cc == CURLE_OK) {
@@ -778,152 +753,36 @@ drain(void)
 	char *p;
 	int left, n = 0;
 
-	while (stopping == GOING && (m = curl_multi_info_read(multi, &left)) != NULL) {
+	while (stopping == GOING && (m = curl_multi_info_read(mw.m, &left)) != NULL) {
 		if (m->msg != CURLMSG_DONE)
 			continue;
 		curl_easy_getinfo(m->easy_handle, CURLINFO_PRIVATE, &p);
-		finish((struct req *)(void *)p, m->data.result, now_s());
+		finish((struct req *)(void *)p, m->data.result, wr_now());
 		n++;
 	}
 	return n;
 }
 
-/*
- * libcurl tells us which sockets to watch (on_socket) and when its next
- * timeout is due (on_timer); one epoll set holds the sockets, so each wakeup
- * costs the sockets that are ready, not every connection in flight.
- */
-static int
-on_socket(CURL *e, curl_socket_t fd, int what, void *up, void *sp)
-{
-	struct epoll_event ev;
-	int op, want;
-
-	(void)e, (void)up, (void)sp;
-	if (fd < 0)
-		return 0;
-	if ((size_t)fd >= n_watched) {
-		size_t n = (size_t)fd + 64;
-		watched = wr_realloc(watched, n);
-		memset(watched + n_watched, 0, n - n_watched);
-		n_watched = n;
-	}
-	if (what == CURL_POLL_REMOVE) {
-		if (watched[fd] & W_REG)
-			watched[fd] |= W_STALE;
-		return 0;
-	}
-	want = (what & CURL_POLL_IN ? W_IN : 0) | (what & CURL_POLL_OUT ? W_OUT : 0);
-	/*
-	 * Asked again for what it holds: nothing to do. Not so for a stale entry,
-	 * whose socket may have been closed behind our back (a resolver's socket
-	 * is not closed through on_close): MOD checks, and ADD follows if need be.
-	 */
-	if (watched[fd] == (W_REG | want))
-		return 0;
-	memset(&ev, 0, sizeof ev);
-	ev.events = (want & W_IN ? EPOLLIN : 0) | (want & W_OUT ? EPOLLOUT : 0);
-	ev.data.fd = fd;
-	op = watched[fd] & W_REG ? EPOLL_CTL_MOD : EPOLL_CTL_ADD;
-	/* A closed fd leaves the set by itself; its number may come back as a new socket. */
-	if (epoll_ctl(epfd, op, fd, &ev) != 0 &&
-	    epoll_ctl(epfd, op == EPOLL_CTL_ADD ? EPOLL_CTL_MOD : EPOLL_CTL_ADD, fd, &ev) != 0)
-		return -1;
-	watched[fd] = (unsigned char)(W_REG | want);
-	return 0;
-}
-
-static int
-on_timer(CURLM *m, long ms, void *up)
-{
-	(void)m, (void)up;
-	timer_due = ms < 0 ? -1 : now_s() + (double)ms / 1000;
-	return 0;
-}
-
-static void
-act(curl_socket_t fd, int mask)
-{
-	int still;
-
-	if (curl_multi_socket_action(multi, fd, mask, &still) != CURLM_OK)
-		wr_die("libcurl: the transfer loop failed");
-}
-
-/* libcurl closes a socket: the set forgets it with the close; so must watched. */
-static int
-on_close(void *clientp, curl_socket_t fd)
-{
-	(void)clientp;
-	if (fd >= 0 && (size_t)fd < n_watched)
-		watched[fd] = 0;
-	return close(fd);
-}
-
-/* An event on fd: hand it to libcurl, or drop the fd from the set if libcurl let it go. */
-static void
-event(int fd, uint32_t events)
-{
-	if ((size_t)fd < n_watched && (watched[fd] & W_STALE)) {
-		epoll_ctl(epfd, EPOLL_CTL_DEL, fd, NULL);
-		watched[fd] = 0;
-		return;
-	}
-	act(fd, (events & EPOLLIN ? CURL_CSELECT_IN : 0) | (events & EPOLLOUT ? CURL_CSELECT_OUT : 0) |
-	    (events & (EPOLLERR | EPOLLHUP) ? CURL_CSELECT_ERR : 0));
-}
-
 static void
 run(void)
 {
-	struct epoll_event evs[256];
-	struct pollfd pfd[2];
 	double now, next, wait;
-	int i, n, ms, npfd;
 
 	for (;;) {
-		now = now_s();
+		now = wr_now();
 		progress(now);
 		if (stopping == GOING)
 			fill_slots(now);
 		next = stopping == GOING ? schedule(now) : -1;
 		if (stopping != GOING || (input_done && n_free == jobs) || (budget_out && n_running == 0))
 			break;
-		if (timer_due >= 0 && timer_due <= now_s()) {
-			timer_due = -1;
-			act(CURL_SOCKET_TIMEOUT, 0);
-		}
+		wr_multi_timeout(&mw, wr_now());
 		if (drain() > 0)
 			continue;
-		now = now_s();
 		wait = show_progress ? 0.25 : 5;
 		if (next >= 0 && next < wait)
 			wait = next;
-		if (timer_due >= 0 && timer_due - now < wait)
-			wait = timer_due > now ? timer_due - now : 0;
-		ms = wait > 0 ? (int)(wait * 1000) + 1 : 0;
-		pfd[0].fd = epfd;
-		pfd[0].events = POLLIN;
-		pfd[1].fd = reader_open ? reader.fd : -1;
-		pfd[1].events = POLLIN;
-		npfd = want_input && reader_open ? 2 : 1;
-		if (npfd == 2) {
-			if (poll(pfd, (nfds_t)npfd, ms) < 0) {
-				if (errno == EINTR)
-					continue;
-				wr_die("poll failed");
-			}
-			if (!(pfd[0].revents & POLLIN))
-				continue;
-			ms = 0;
-		}
-		if ((n = epoll_wait(epfd, evs, (int)(sizeof evs / sizeof evs[0]), ms)) < 0) {
-			if (errno == EINTR)
-				continue;
-			wr_die("epoll_wait failed");
-		}
-		for (i = 0; i < n; i++)
-			event(evs[i].data.fd, evs[i].events);
+		wr_multi_wait(&mw, wait, want_input && reader_open ? reader.fd : -1);
 	}
 }
 
@@ -1108,15 +967,8 @@ setup(void)
 	}
 	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
 		wr_die("libcurl: cannot initialise");
-	if (!(multi = curl_multi_init()))
-		wr_die("libcurl: cannot create a multi handle");
-	curl_multi_setopt(multi, CURLMOPT_PIPELINING, CURLPIPE_MULTIPLEX);
 	/* Keep a connection for every request in flight, to each server, between transfers. */
-	curl_multi_setopt(multi, CURLMOPT_MAXCONNECTS, (long)jobs * n_eps + 4);
-	if ((epfd = epoll_create1(EPOLL_CLOEXEC)) < 0)
-		wr_die("epoll_create1 failed");
-	curl_multi_setopt(multi, CURLMOPT_SOCKETFUNCTION, on_socket);
-	curl_multi_setopt(multi, CURLMOPT_TIMERFUNCTION, on_timer);
+	wr_multi_init(&mw, (long)jobs * n_eps + 4);
 
 	conf.timeout_ms = (long)(timeout_s * 1000);
 	conf.connect_timeout_ms = (long)(connect_timeout_s * 1000);
@@ -1130,7 +982,7 @@ setup(void)
 	heap = wr_malloc((size_t)jobs * sizeof *heap);
 	for (i = jobs - 1; i >= 0; i--)
 		freelist[n_free++] = &slots[i];
-	t0 = now_s();
+	t0 = wr_now();
 	if (rpm > 0)
 		wr_bucket_init(&rpm_bucket, rpm, t0);
 	if (tpm > 0)
@@ -1150,7 +1002,7 @@ teardown(void)
 		struct req *r = &slots[i];
 		if (r->easy) {
 			if (r->state == RUNNING)
-				curl_multi_remove_handle(multi, r->easy);
+				curl_multi_remove_handle(mw.m, r->easy);
 			curl_easy_cleanup(r->easy);
 		}
 		wr_buf_free(&r->line);
@@ -1158,9 +1010,7 @@ teardown(void)
 		wr_buf_free(&r->url);
 		wr_request_free(&r->rq);
 	}
-	curl_multi_cleanup(multi);
-	close(epfd);
-	free(watched);
+	wr_multi_free(&mw);
 	curl_slist_free_all(headers);
 	curl_global_cleanup();
 	for (i = 0; i < n_eps; i++)
@@ -1369,7 +1219,7 @@ main(int argc, char **argv)
 			    (double)completion_tokens));
 			fprintf(stderr, "; est. cost %s", msg.s);
 		}
-		fprintf(stderr, "; %.2f s\n", now_s() - t0);
+		fprintf(stderr, "; %.2f s\n", wr_now() - t0);
 	}
 	status = n_failed || (budget_out && (n_heap > 0 || !input_done)) ? WR_EXIT_FAIL : WR_EXIT_OK;
 	if (stopping == STOP_FATAL || input_error)

@@ -53,6 +53,8 @@ void wr_buf_free(struct wr_buf *b);
 long long wr_strtonum(const char *s, long long min, long long max, const char *opt);
 /* Parse a decimal number option value; same error handling. */
 double wr_strtod(const char *s, const char *opt);
+/* Seconds on the monotonic clock. */
+double wr_now(void);
 /* A non-negative decimal number ("12", "3.5") filling s[0..n), or -1. */
 double wr_decimal(const char *s, size_t n);
 /* Parse "LO:HI" with LO < HI; same error handling. */

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 const char *wr_prog = "wr";
@@ -405,4 +406,13 @@ wr_decimal(const char *s, size_t n)
 			v = v * 10 + (s[i] - '0');
 	}
 	return digits ? v : -1;
+}
+
+double
+wr_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
