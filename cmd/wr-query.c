@@ -627,121 +627,154 @@ stop_run(struct req *r, const char *why)
 	stopping = STOP_FATAL;
 }
 
+/* How one attempt ended, as finish() decides what comes next. */
+enum outcome { ANSWER, RETRY, FINAL, STOP };
+
+struct verdict {
+	enum outcome what;
+	long status;               /* 0: no HTTP answer */
+	const char *body;          /* the answer, blank lines and keep-alive comments skipped */
+	size_t blen;
+	int body_json;             /* body is a JSON document (parsed in json) */
+	const char *code;          /* the result line's error code */
+	char why[CURL_ERROR_SIZE + 64];
+	struct wr_buf pmsg;        /* the provider's own message, if any */
+};
+
+/* Classify the attempt r made: an answer, worth another try, final, or a reason to stop the run. */
 static void
-finish(struct req *r, CURLcode cc, double now)
+classify(struct req *r, CURLcode cc, struct verdict *v)
+{
+	const char *why;
+	size_t off;
+
+	curl_easy_getinfo(r->easy, CURLINFO_RESPONSE_CODE, &v->status);
+	if (cc != CURLE_OK) {
+		v->status = 0;
+		if (r->too_big) {
+			v->what = FINAL;
+			v->code = "response_too_large";
+			snprintf(v->why, sizeof v->why, "answer larger than %lld bytes (--max-response)", max_response);
+			return;
+		}
+		v->code = cc == CURLE_OPERATION_TIMEDOUT ? "timeout" : "connection_error";
+		snprintf(v->why, sizeof v->why, "%s", r->errbuf[0] ? r->errbuf : curl_easy_strerror(cc));
+		v->what = wr_http_curl_fatal(cc) ? STOP : wr_http_curl_retryable(cc) ? RETRY : FINAL;
+		return;
+	}
+	off = wr_http_body_start(r->resp.s ? r->resp.s : "", r->resp.len);
+	v->body = r->resp.s ? r->resp.s + off : "";
+	v->blen = r->resp.len - off;
+	v->body_json = v->blen > 0 && wr_json_parse(&json, v->body, v->blen, &why) == 0 && wr_json_check(&json);
+	switch (wr_http_classify(v->status)) {
+	case WR_HTTP_OK:
+		if (v->body_json && *v->body == '{') {
+			v->what = ANSWER;
+			return;
+		}
+		v->what = RETRY;
+		v->code = "invalid_response";
+		snprintf(v->why, sizeof v->why, "HTTP 200 with an answer that is not a JSON object");
+		return;
+	case WR_HTTP_STOP:
+		v->what = STOP;
+		snprintf(v->why, sizeof v->why, "%s", v->status == 401 ?
+		    "HTTP 401: the API key was refused (see $OPENAI_API_KEY or --api-key-file)" :
+		    "HTTP 403: access denied to this key");
+		return;
+	case WR_HTTP_RETRY:
+		v->what = RETRY;
+		break;
+	case WR_HTTP_FINAL:
+		v->what = FINAL;
+		break;
+	}
+	v->code = "http_error";
+	snprintf(v->why, sizeof v->why, "HTTP %ld", v->status);
+	if (v->body_json && !provider_message(&v->pmsg))
+		wr_buf_reset(&v->pmsg);
+}
+
+/* What the server's answer says about it: its health, and how long to hold off. Returns the hold, or < 0. */
+static double
+judge_server(struct req *r, const struct verdict *v, double now)
 {
 	struct endpoint *e = &eps[r->ep];
-	struct wr_buf pm = {0};
-	const char *body = NULL, *code = NULL, *pmsg = NULL, *why;
-	char what[CURL_ERROR_SIZE + 64];
-	size_t blen = 0;
-	long status = 0;
-	int body_json = 0, retry = 0;
-	double hold, delay;
-
-	curl_multi_remove_handle(mw.m, r->easy);
-	n_running--;
-	curl_easy_getinfo(r->easy, CURLINFO_RESPONSE_CODE, &status);
-	if (cc == CURLE_OK) {
-		size_t off = wr_http_body_start(r->resp.s ? r->resp.s : "", r->resp.len);
-		body = r->resp.s ? r->resp.s + off : "";
-		blen = r->resp.len - off;
-		body_json = blen > 0 && wr_json_parse(&json, body, blen, &why) == 0 && wr_json_check(&json);
-		switch (wr_http_classify(status)) {
-		case WR_HTTP_OK:
-			if (body_json && *body == '{') {
-				e->fails = 0;
-				e->backoff_until = 0;
-				if ((hold = wr_http_meta_wait(&r->meta)) > 0 && now + hold > e->pause_until)
-					e->pause_until = now + hold;
-				success(r, body, blen, now);
-				release(r);
-				return;
-			}
-			code = "invalid_response";
-			snprintf(what, sizeof what, "HTTP 200 with an answer that is not a JSON object");
-			retry = 1;
-			break;
-		case WR_HTTP_STOP:
-			stop_run(r, status == 401 ?
-			    "HTTP 401: the API key was refused (see $OPENAI_API_KEY or --api-key-file)" :
-			    "HTTP 403: access denied to this key");
-			release(r);
-			return;
-		case WR_HTTP_RETRY:
-			retry = 1;
-			/* fall through */
-		case WR_HTTP_FINAL:
-			code = "http_error";
-			snprintf(what, sizeof what, "HTTP %ld", status);
-			if (body_json)
-				pmsg = provider_message(&pm);
-			break;
-		}
-	} else {
-		status = 0;
-		if (r->too_big) {
-			code = "response_too_large";
-			snprintf(what, sizeof what, "answer larger than %lld bytes (--max-response)", max_response);
-		} else {
-			code = cc == CURLE_OPERATION_TIMEDOUT ? "timeout" : "connection_error";
-			snprintf(what, sizeof what, "%s", r->errbuf[0] ? r->errbuf : curl_easy_strerror(cc));
-			if (wr_http_curl_fatal(cc)) {
-				stop_run(r, what);
-				release(r);
-				return;
-			}
-			retry = wr_http_curl_retryable(cc);
-		}
-	}
+	double hold;
 
 	/* The server's health decides how much new work it gets. */
-	if (retry) {
+	if (v->what == RETRY) {
 		e->fails++;
 		e->backoff_until = now + wr_http_backoff(e->fails, backoff_base, BACKOFF_CAP, rnd());
-	} else
+	} else {
 		e->fails = 0;
-	hold = r->meta.retry_after >= 0 ? r->meta.retry_after : wr_http_meta_wait(&r->meta);
+		if (v->what == ANSWER)
+			e->backoff_until = 0;
+	}
+	hold = v->what == ANSWER || r->meta.retry_after < 0 ? wr_http_meta_wait(&r->meta) : r->meta.retry_after;
 	if (hold > 0 && now + hold > e->pause_until)
 		e->pause_until = now + hold;
+	if (v->what == ANSWER)
+		return hold;
 	/* "Too many requests" with no hint of how long: slow all starts to that server, not just this one. */
-	if (status == 429 && hold < 0) {
+	if (v->status == 429 && hold < 0) {
 		double p = wr_http_backoff(e->fails, backoff_base, BACKOFF_CAP, rnd());
 		if (now + p > e->pause_until)
 			e->pause_until = now + p;
 	}
-	if (status == 429 && tpm > 0)
+	if (v->status == 429 && tpm > 0)
 		wr_bucket_put(&tpm_bucket, (double)r->rq.est_tokens);
+	return hold;
+}
 
-	if (retry && r->attempts <= retries) {
-		if (hold >= 0)
-			delay = hold + hold * 0.1 * rnd();
-		else
-			delay = wr_http_backoff(r->attempts, backoff_base, BACKOFF_CAP, rnd());
+/* An attempt is over: write its answer, try it again, or write its error. */
+static void
+finish(struct req *r, CURLcode cc, double now)
+{
+	struct verdict v = {0};
+	double hold, delay;
+
+	curl_multi_remove_handle(mw.m, r->easy);
+	n_running--;
+	classify(r, cc, &v);
+	if (v.what == STOP) {
+		stop_run(r, v.why);
+		release(r);
+		return;
+	}
+	hold = judge_server(r, &v, now);
+	if (v.what == ANSWER) {
+		success(r, v.body, v.blen, now);
+		release(r);
+		return;
+	}
+	if (v.what == RETRY && r->attempts <= retries) {
+		delay = hold >= 0 ? hold + hold * 0.1 * rnd() :
+		    wr_http_backoff(r->attempts, backoff_base, BACKOFF_CAP, rnd());
 		if (verbose)
 			say("%.*s attempt %d: %s: %s in %.3f s; retry in %.2f s", (int)r->rq.cid_len, r->rq.cid,
-			    r->attempts, shown(r->url.s), what, now - r->started, delay);
+			    r->attempts, shown(r->url.s), v.why, now - r->started, delay);
 		n_retries++;
 		r->due = now + delay;
 		r->seq = seq++;
 		heap_push(r);
-		wr_buf_free(&pm);
+		wr_buf_free(&v.pmsg);
 		return;
 	}
 	if (verbose)
 		say("%.*s attempt %d: %s: %s in %.3f s; giving up", (int)r->rq.cid_len, r->rq.cid,
-		    r->attempts, shown(r->url.s), what, now - r->started);
+		    r->attempts, shown(r->url.s), v.why, now - r->started);
 	wr_buf_reset(&msg);
-	wr_buf_adds(&msg, what);
-	if (pmsg) {
+	wr_buf_adds(&msg, v.why);
+	if (v.pmsg.len) {
 		wr_buf_adds(&msg, ": ");
-		wr_buf_adds(&msg, pmsg);
+		wr_buf_adds(&msg, v.pmsg.s);
 	}
 	wr_buf_printf(&msg, " (%d attempt%s)", r->attempts, r->attempts == 1 ? "" : "s");
-	write_result(r, status, body, blen, body_json, code, msg.s);
+	write_result(r, v.status, v.body, v.blen, v.body_json, v.code, msg.s);
 	n_failed++;
 	release(r);
-	wr_buf_free(&pm);
+	wr_buf_free(&v.pmsg);
 }
 
 /* ---- the loop ---- */
