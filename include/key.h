@@ -55,4 +55,13 @@ void wr_key_free(char *key);
  */
 int wr_key_header(const char *h, const char *extra);
 
+/*
+ * Check a header line given on the command line ("Name: value" or
+ * "Name;"): NULL when it is one, else the reason, which quotes nothing of
+ * it.
+ */
+const char *wr_header_check(const char *h);
+/* Check a header name (no separators, spaces or controls): NULL, or the reason. */
+const char *wr_header_name_check(const char *name);
+
 #endif

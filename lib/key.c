@@ -195,3 +195,32 @@ wr_key_header(const char *h, const char *extra)
 			return 1;
 	return extra && strlen(extra) == n && strncasecmp(h, extra, n) == 0;
 }
+
+const char *
+wr_header_check(const char *h)
+{
+	const char *c = strpbrk(h, ":;"), *p;
+
+	if (!c || c == h)
+		return "expected 'Name: value'";
+	for (p = h; *p; p++)
+		if ((unsigned char)*p < 0x20 && *p != '\t')
+			return "a header holds a control character";
+	for (p = h; p < c; p++)
+		if (*p == ' ' || *p == '\t')
+			return "expected 'Name: value'";
+	return NULL;
+}
+
+const char *
+wr_header_name_check(const char *name)
+{
+	const char *p;
+
+	if (!*name)
+		return "empty header name";
+	for (p = name; *p; p++)
+		if ((unsigned char)*p <= 0x20 || (unsigned char)*p >= 0x7f || strchr(":;\"(),/<>=?@[\\]{}", *p))
+			return "not a header name";
+	return NULL;
+}
