@@ -70,17 +70,6 @@ wr_die(const char *fmt, ...)
 	exit(WR_EXIT_USAGE);
 }
 
-void
-wr_die_status(int status, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vwarn(NULL, 0, fmt, ap);
-	va_end(ap);
-	exit(status);
-}
-
 void *
 wr_malloc(size_t n)
 {
@@ -252,18 +241,6 @@ wr_range(const char *s, double *lo, double *hi, const char *opt)
 		wr_die("%s %s: expected LO:HI", opt, s);
 	if (!(*lo < *hi))
 		wr_die("%s %s: LO must be below HI", opt, s);
-}
-
-FILE *
-wr_open(const char *path)
-{
-	FILE *fp;
-
-	if (!path || strcmp(path, "-") == 0)
-		return stdin;
-	if (!(fp = fopen(path, "r")))
-		wr_die("%s:", path);
-	return fp;
 }
 
 void
