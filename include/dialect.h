@@ -81,7 +81,7 @@ struct wr_dialect {
 	    time_t now);
 };
 
-extern const struct wr_dialect wr_dialect_openai, wr_dialect_anthropic;
+extern const struct wr_dialect wr_dialect_openai, wr_dialect_anthropic, wr_dialect_gemini;
 
 /* The dialect of an --api name, or NULL. */
 const struct wr_dialect *wr_dialect_find(const char *name);

@@ -8,7 +8,7 @@
 #include <time.h>
 
 static const struct wr_dialect *const dialects[] = {
-	&wr_dialect_openai, &wr_dialect_anthropic,
+	&wr_dialect_openai, &wr_dialect_anthropic, &wr_dialect_gemini,
 };
 
 const struct wr_dialect *
@@ -94,11 +94,29 @@ wr_dialect_infer(const char *url)
 {
 	char host[256];
 	const char *path;
+	size_t plen;
 
 	if (split_url(url, host, sizeof host, &path) < 0)
 		return &wr_dialect_openai;
 	if (strcmp(host, "api.anthropic.com") == 0)
 		return &wr_dialect_anthropic;
+	if (strcmp(host, "generativelanguage.googleapis.com") == 0) {
+		/* Only the path counts, not a query or fragment that names /openai. */
+		plen = strcspn(path, "?#");
+		while (plen >= 7) {
+			const char *p = memchr(path, '/', plen);
+			if (!p)
+				break;
+			plen -= (size_t)(p - path);
+			path = p;
+			if (plen >= 7 && memcmp(path, "/openai", 7) == 0 &&
+			    (plen == 7 || path[7] == '/'))
+				return &wr_dialect_openai;
+			path++;
+			plen--;
+		}
+		return &wr_dialect_gemini;
+	}
 	return &wr_dialect_openai;
 }
 
@@ -116,6 +134,9 @@ wr_dialect_of_body(const struct wr_json *j, int body)
 	c = wr_json_get(j, body, "content");
 	if (c >= 0 && j->tok[c].type == JSMN_ARRAY)
 		return &wr_dialect_anthropic;
+	if (wr_json_get(j, body, "candidates") >= 0 || wr_json_get(j, body, "promptFeedback") >= 0 ||
+	    wr_json_get(j, body, "usageMetadata") >= 0)
+		return &wr_dialect_gemini;
 	return NULL;
 }
 

@@ -90,8 +90,61 @@ static const struct {
 	{"anthropic", "{'model':'m'}", 0, NULL, NULL, "", "no messages"},
 	{"anthropic", "{'model':'m','messages':[{'role':'system','content':'s'}]}", 0, NULL, NULL, "", "no user or assistant messages"},
 	{"anthropic", "{'model':'m','messages':{}}", 0, NULL, NULL, "", "messages is not an array of valid messages"},
+	/* gemini */
+	{"gemini", "{'model':'gemini-2.5-flash','messages':[{'role':'user','content':'hi'}]}", 3,
+	 "/models/gemini-2.5-flash:generateContent", "{'contents':[{'role':'user','parts':[{'text':'hi'}]}]}", "", NULL},
+	{"gemini", "{'model':'models/gemini-x','messages':[{'role':'system','content':'S'},{'role':'user','content':'u'},"
+	 "{'role':'assistant','content':'v'},{'role':'developer','content':[{'type':'text','text':'D'}]}]}", 0,
+	 "/models/gemini-x:generateContent", "{'contents':[{'role':'user','parts':[{'text':'u'}]},{'role':'model','parts':[{'text':'v'}]}],"
+	 "'systemInstruction':{'parts':[{'text':'S\\n\\nD'}]}}", "", NULL},
+	{"gemini", "{'model':'tunedModels/my-tune','messages':[{'role':'user','content':'u'}]}", 0,
+	 "/tunedModels/my-tune:generateContent", "{'contents':[{'role':'user','parts':[{'text':'u'}]}]}", "", NULL},
+	{"gemini", "{'model':'a b/c:d','messages':[{'role':'user','content':'u'}]}", 0,
+	 "/models/a%20b%2Fc%3Ad:generateContent", "{'contents':[{'role':'user','parts':[{'text':'u'}]}]}", "", NULL},
+	{"gemini", "{'model':'g','messages':[{'role':'user','content':[{'type':'text','text':'a'},{'type':'input_audio'},"
+	 "{'type':'text','text':'b'}]}]}", 0,
+	 "/models/g:generateContent", "{'contents':[{'role':'user','parts':[{'text':'a'},{'text':'b'}]}]}",
+	 "messages.content (non-text part)", NULL},
+	{"gemini", "{'model':'g','messages':[{'role':'user','content':'u'}],'max_tokens':10,'temperature':1.5,'top_p':0.9,"
+	 "'stop':'X','n':2,'seed':7,'presence_penalty':0.1,'frequency_penalty':0.2}", 0,
+	 "/models/g:generateContent", "{'contents':[{'role':'user','parts':[{'text':'u'}]}],'generationConfig':{'maxOutputTokens':10,"
+	 "'temperature':1.5,'topP':0.9,'stopSequences':['X'],'candidateCount':2,'seed':7,'presencePenalty':0.1,"
+	 "'frequencyPenalty':0.2}}", "", NULL},
+	{"gemini", "{'model':'g','messages':[{'role':'user','content':'u'}],'max_completion_tokens':33,'stop':['a','b']}", 0,
+	 "/models/g:generateContent", "{'contents':[{'role':'user','parts':[{'text':'u'}]}],'generationConfig':{'maxOutputTokens':33,"
+	 "'stopSequences':['a','b']}}", "", NULL},
+	{"gemini", "{'model':'g','messages':[{'role':'user','content':'u'}],'logprobs':true,'top_logprobs':5}", 0,
+	 "/models/g:generateContent", "{'contents':[{'role':'user','parts':[{'text':'u'}]}],'generationConfig':{'responseLogprobs':true,"
+	 "'logprobs':5}}", "", NULL},
+	{"gemini", "{'model':'g','messages':[{'role':'user','content':'u'}],'logprobs':true,'top_logprobs':0}", 0,
+	 "/models/g:generateContent", "{'contents':[{'role':'user','parts':[{'text':'u'}]}],'generationConfig':{'responseLogprobs':true}}",
+	 "", NULL},
+	{"gemini", "{'model':'g','messages':[{'role':'user','content':'u'}],'top_logprobs':5,'logprobs':false}", 0,
+	 "/models/g:generateContent", "{'contents':[{'role':'user','parts':[{'text':'u'}]}]}", "top_logprobs", NULL},
+	{"gemini", "{'model':'g','messages':[{'role':'user','content':'u'}],'response_format':{'type':'json_object'}}", 0,
+	 "/models/g:generateContent", "{'contents':[{'role':'user','parts':[{'text':'u'}]}],"
+	 "'generationConfig':{'responseMimeType':'application/json'}}", "", NULL},
+	{"gemini", "{'model':'g','messages':[{'role':'user','content':'u'}],'response_format':{'type':'json_schema',"
+	 "'json_schema':{'name':'r','strict':true,'schema':{'type':'object','properties':{'w':{'type':'string'}}}}}}", 0,
+	 "/models/g:generateContent", "{'contents':[{'role':'user','parts':[{'text':'u'}]}],"
+	 "'generationConfig':{'responseMimeType':'application/json','responseJsonSchema':{'type':'object','properties':"
+	 "{'w':{'type':'string'}}}}}", "", NULL},
+	{"gemini", "{'model':'g','messages':[{'role':'user','content':'u'}],'response_format':{'type':'text'}}", 0,
+	 "/models/g:generateContent", "{'contents':[{'role':'user','parts':[{'text':'u'}]}]}", "", NULL},
+	{"gemini", "{'model':'g','messages':[{'role':'user','content':'u'}],'response_format':{'type':'json_schema'}}", 0,
+	 "/models/g:generateContent", "{'contents':[{'role':'user','parts':[{'text':'u'}]}]}", "response_format", NULL},
+	{"gemini", "{'model':'g','user':'me','logit_bias':{},'tools':[],'stream':true,'stream':false,'reasoning_effort':'low',"
+	 "'user':'you','messages':[{'role':'user','content':'u'}],'temperature':'hot'}", 0,
+	 "/models/g:generateContent", "{'contents':[{'role':'user','parts':[{'text':'u'}]}]}",
+	 "user|logit_bias|tools|stream|reasoning_effort|temperature", NULL},
+	{"gemini", "{'model':'g','messages':[{'role':'user','content':'u'}],'stream':'false','logprobs':'true','top_logprobs':2}", 0,
+	 "/models/g:generateContent", "{'contents':[{'role':'user','parts':[{'text':'u'}]}]}", "stream|logprobs|top_logprobs", NULL},
 	{"anthropic", "{'model':'m','messages':[{'role':'user','content':'u'}],'stream':'false','n':'1','max_tokens':'9'}", 0,
 	 "/messages", "{'model':'m','max_tokens':64,'messages':[{'role':'user','content':'u'}]}", "stream|n|max_tokens", NULL},
+	{"gemini", "{'messages':[{'role':'user','content':'u'}]}", 0, NULL, NULL, "", "no model"},
+	{"gemini", "{'model':'models/','messages':[{'role':'user','content':'u'}]}", 0, NULL, NULL, "", "no model"},
+	{"gemini", "{'model':7,'messages':[{'role':'user','content':'u'}]}", 0, NULL, NULL, "", "no model"},
+	{"gemini", "{'model':'g','messages':[]}", 0, NULL, NULL, "", "no user or assistant messages"},
 	/* openai: the body goes as it is */
 	{"openai", "{'model':'gpt','messages':[{'role':'user','content':'u'}],'seed':1}", 0, "", "", "", NULL},
 };
@@ -190,6 +243,30 @@ static const struct {
 	{"anthropic", "{'type':'message','content':[{'type':'text','text':'a'}],'stop_reason':'model_context_window_exceeded'}",
 	 WR_READ_ANSWER, 1, "a", NULL, -1, -1, -1, NULL},
 	{"anthropic", "{'type':'message','stop_reason':'end_turn'}", WR_READ_NONE, 0, NULL, NULL, -1, -1, -1, "no content"},
+	{"gemini", "{'candidates':[{'content':{'parts':[{'text':'a;4'}],'role':'model'},'finishReason':'STOP','index':0}],"
+	 "'usageMetadata':{'promptTokenCount':12,'candidatesTokenCount':4,'totalTokenCount':16,'cachedContentTokenCount':8},"
+	 "'modelVersion':'gemini-2.5-flash','responseId':'r'}",
+	 WR_READ_ANSWER, 0, "a;4", "gemini-2.5-flash", 12, 4, 8, NULL},
+	{"gemini", "{'candidates':[{'content':{'parts':[{'text':'thinking about it','thought':true},{'text':'a;4\\n'},"
+	 "{'text':'b;3'}],'role':'model'},'finishReason':'STOP'}],'usageMetadata':{'promptTokenCount':12,"
+	 "'candidatesTokenCount':4,'thoughtsTokenCount':100},'modelVersion':'gemini-2.5-pro'}",
+	 WR_READ_ANSWER, 0, "a;4\nb;3", "gemini-2.5-pro", 12, 104, -1, NULL},
+	{"gemini", "{'promptFeedback':{'blockReason':'SAFETY','safetyRatings':[{'category':'HARM_CATEGORY_HARASSMENT',"
+	 "'probability':'HIGH'}]},'usageMetadata':{'promptTokenCount':5,'totalTokenCount':5},'modelVersion':'gemini-x'}",
+	 WR_READ_REFUSED, 0, NULL, "gemini-x", 5, -1, -1, "promptFeedback blockReason"},
+	{"gemini", "{'candidates':[{'finishReason':'SAFETY','index':0,'safetyRatings':[{'category':'HARM_CATEGORY_HATE_SPEECH',"
+	 "'probability':'HIGH','blocked':true}]}],'usageMetadata':{'promptTokenCount':5}}",
+	 WR_READ_REFUSED, 0, NULL, NULL, 5, -1, -1, "finishReason SAFETY"},
+	{"gemini", "{'candidates':[{'content':{'parts':[{'text':'a;'}]},'finishReason':'PROHIBITED_CONTENT'}]}",
+	 WR_READ_REFUSED, 0, "a;", NULL, -1, -1, -1, "finishReason PROHIBITED_CONTENT"},
+	{"gemini", "{'candidates':[{'finishReason':'SPII'}]}", WR_READ_REFUSED, 0, NULL, NULL, -1, -1, -1, "finishReason SPII"},
+	{"gemini", "{'candidates':[{'finishReason':'BLOCKLIST'}]}", WR_READ_REFUSED, 0, NULL, NULL, -1, -1, -1, "finishReason BLOCKLIST"},
+	{"gemini", "{'candidates':[{'content':{'parts':[{'text':'a;4\\nb'}],'role':'model'},'finishReason':'MAX_TOKENS'}]}",
+	 WR_READ_ANSWER, 1, "a;4\nb", NULL, -1, -1, -1, NULL},
+	{"gemini", "{'candidates':[{'content':{'role':'model'},'finishReason':'MAX_TOKENS'}],'usageMetadata':{'promptTokenCount':5,"
+	 "'thoughtsTokenCount':60}}", WR_READ_NONE, 1, NULL, NULL, 5, 60, -1, "no content"},
+	{"gemini", "{'candidates':[{'finishReason':'RECITATION'}]}", WR_READ_NONE, 0, NULL, NULL, -1, -1, -1, "finishReason RECITATION"},
+	{"gemini", "{'usageMetadata':{'promptTokenCount':5}}", WR_READ_NONE, 0, NULL, NULL, 5, -1, -1, "no candidates"},
 };
 
 static void
@@ -266,6 +343,22 @@ static const struct {
 	{"anthropic", "{'type':'error','error':{'type':'rate_limit_error','message':'slow down'}}", 429, "slow down", WR_ERR_RETRY},
 	{"anthropic", "{'type':'error','error':{'type':'api_error','message':'oops'}}", 500, "oops", WR_ERR_RETRY},
 	{"anthropic", "{'type':'error','error':{'type':'teapot_error','message':'tea'}}", 418, "tea", WR_ERR_DEFAULT},
+	{"gemini", "{'error':{'code':429,'message':'Resource has been exhausted','status':'RESOURCE_EXHAUSTED'}}", 429,
+	 "Resource has been exhausted", WR_ERR_RETRY},
+	{"gemini", "{'error':{'code':400,'message':'API key not valid. Please pass a valid API key.','status':'INVALID_ARGUMENT',"
+	 "'details':[{'@type':'type.googleapis.com/google.rpc.ErrorInfo','reason':'API_KEY_INVALID','domain':'googleapis.com'},"
+	 "{'@type':'type.googleapis.com/google.rpc.LocalizedMessage','locale':'en-US','message':'x'}]}}", 400,
+	 "API key not valid. Please pass a valid API key.", WR_ERR_STOP},
+	{"gemini", "{'error':{'code':400,'message':'Invalid JSON payload','status':'INVALID_ARGUMENT'}}", 400,
+	 "Invalid JSON payload", WR_ERR_FINAL},
+	{"gemini", "{'error':{'code':403,'message':'denied','status':'PERMISSION_DENIED'}}", 403, "denied", WR_ERR_STOP},
+	{"gemini", "{'error':{'code':401,'message':'no key','status':'UNAUTHENTICATED'}}", 401, "no key", WR_ERR_STOP},
+	{"gemini", "{'error':{'code':503,'message':'The model is overloaded.','status':'UNAVAILABLE'}}", 503,
+	 "The model is overloaded.", WR_ERR_RETRY},
+	{"gemini", "{'error':{'code':404,'message':'models/x is not found','status':'NOT_FOUND'}}", 404,
+	 "models/x is not found", WR_ERR_FINAL},
+	{"gemini", "[{'error':{'code':429,'message':'quota','status':'RESOURCE_EXHAUSTED'}}]", 429, "quota", WR_ERR_RETRY},
+	{"gemini", NULL, 500, "", WR_ERR_DEFAULT},
 };
 
 static void
@@ -342,6 +435,8 @@ static const struct {
 	{"anthropic", "anthropic-ratelimit-output-tokens-reset", "2026-01-01T00:00:01Z", L(reset_output_tokens), 1},
 	{"anthropic", "x-ratelimit-limit-requests", "5", L(limit_requests), -1},
 	{"anthropic", "anthropic-ratelimit-", "5", L(limit_requests), -1},
+	{"gemini", "x-ratelimit-limit-requests", "5", L(limit_requests), -1},
+	{"gemini", "anthropic-ratelimit-requests-limit", "5", L(limit_requests), -1},
 };
 
 static void
@@ -413,6 +508,13 @@ static const struct { const char *url, *api, *vendor; } urls[] = {
 	{"https://evil.example/api.anthropic.com/v1", "openai", NULL},
 	{"https://evil.example?h=api.anthropic.com", "openai", NULL},
 	{"https://evil.example#@api.anthropic.com", "openai", NULL},
+	{"https://generativelanguage.googleapis.com/v1beta", "gemini", "google"},
+	{"https://generativelanguage.googleapis.com/v1beta/openai/", "openai", "google"},
+	{"https://generativelanguage.googleapis.com/v1beta/openai", "openai", "google"},
+	{"https://generativelanguage.googleapis.com/v1beta/openaiish", "gemini", "google"},
+	{"https://generativelanguage.googleapis.com/v1beta?x=/openai/", "gemini", "google"},
+	{"https://aiplatform.googleapis.com/v1", "openai", "google"},
+	{"https://generativelanguage.googleapis.com.evil.example/v1beta", "openai", NULL},
 	{"https://api.openai.com/v1", "openai", "openai"},
 	{"https://a@b@api.openai.com/v1", "openai", "openai"},
 	{"http://127.0.0.1:8080/v1", "openai", NULL},
@@ -436,20 +538,22 @@ test_urls(void)
 	}
 	CHECK(wr_dialect_find("openai") == &wr_dialect_openai, "find openai");
 	CHECK(wr_dialect_find("anthropic") == &wr_dialect_anthropic, "find anthropic");
+	CHECK(wr_dialect_find("gemini") == &wr_dialect_gemini, "find gemini");
 	CHECK(wr_dialect_find("google") == NULL && wr_dialect_find("") == NULL, "find unknown");
 }
 
 static void
 test_tables(void)
 {
-	const struct wr_dialect *d[] = {&wr_dialect_openai, &wr_dialect_anthropic};
+	const struct wr_dialect *d[] = {&wr_dialect_openai, &wr_dialect_anthropic, &wr_dialect_gemini};
 	size_t i;
 
-	for (i = 0; i < 2; i++)
+	for (i = 0; i < 3; i++)
 		CHECK(d[i]->name && d[i]->base_url && d[i]->key_env && d[i]->key_header && d[i]->key_prefix &&
 		    d[i]->headers && d[i]->request && d[i]->read && d[i]->error && d[i]->header, "%s: empty slot", d[i]->name);
 	CHECK(strcmp(wr_dialect_anthropic.headers[0], "anthropic-version: 2023-06-01") == 0 &&
 	    wr_dialect_anthropic.headers[1] == NULL, "anthropic-version");
+	CHECK(strcmp(wr_dialect_gemini.base_url, "https://generativelanguage.googleapis.com/v1beta") == 0, "gemini base");
 	CHECK(strcmp(wr_dialect_openai.key_prefix, "Bearer ") == 0, "bearer");
 }
 
@@ -459,6 +563,7 @@ test_shape(void)
 	static const struct { const char *body, *api; } v[] = {
 		{"{'error':{'message':'x'}}", NULL},
 		{"{'id':'x'}", NULL},
+		{"{'promptFeedback':{}}", "gemini"},
 		{"{'content':'text'}", NULL},
 		{"[]", NULL},
 	};
