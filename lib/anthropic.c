@@ -58,13 +58,7 @@ anthropic_request(const struct wr_json *j, int body, size_t nentries, struct wr_
 			continue;
 		if ((wr_json_streq(j, key, "stream") || wr_json_streq(j, key, "logprobs")) && wr_dialect_bool(j, val) == 0)
 			continue;
-		{
-			size_t n;
-			const char *s = wr_json_raw(j, key, &n);
-			wr_buf_reset(&name);
-			wr_buf_add(&name, s, n);
-		}
-		wr_dialect_warn_once(&seen, name.s, warn, arg);
+		wr_dialect_warn_once(&seen, wr_dialect_field(&name, "", j, key), warn, arg);
 	}
 	if (f[F_MODEL] < 0 || j->tok[f[F_MODEL]].type != JSMN_STRING) {
 		*why = "no model";

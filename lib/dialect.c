@@ -425,9 +425,8 @@ wr_dialect_name_is(const char *name, size_t nlen, const char *s)
 	return 1;
 }
 
-/* Append the raw text of token i (a key), NUL-terminated, after prefix. */
-static const char *
-field_name(struct wr_buf *b, const char *prefix, const struct wr_json *j, int i)
+const char *
+wr_dialect_field(struct wr_buf *b, const char *prefix, const struct wr_json *j, int i)
 {
 	size_t n;
 	const char *s = wr_json_raw(j, i, &n);
@@ -504,7 +503,7 @@ wr_dialect_messages(const struct wr_json *j, int messages, const struct wr_diale
 		for (i = 0, key = m + 1; i < j->tok[m].size; i++, key = wr_json_skip(j, key + 1))
 			if (!wr_json_streq(j, key, "role") && !wr_json_streq(j, key, "content") &&
 			    !wr_json_isnull(j, key + 1))
-				wr_dialect_warn_once(seen, field_name(&name, "messages.", j, key), warn, arg);
+				wr_dialect_warn_once(seen, wr_dialect_field(&name, "messages.", j, key), warn, arg);
 		if (wr_json_streq(j, role, "system") || wr_json_streq(j, role, "developer")) {
 			if (content < 0 || (j->tok[content].type != JSMN_STRING && j->tok[content].type != JSMN_ARRAY))
 				continue;
@@ -528,7 +527,7 @@ wr_dialect_messages(const struct wr_json *j, int messages, const struct wr_diale
 			r = fmt->assistant;
 		else {
 			if (role >= 0 && j->tok[role].type == JSMN_STRING)
-				wr_dialect_warn_once(seen, field_name(&name, "role ", j, role), warn, arg);
+				wr_dialect_warn_once(seen, wr_dialect_field(&name, "role ", j, role), warn, arg);
 			else
 				wr_dialect_warn_once(seen, "messages.role", warn, arg);
 			continue;

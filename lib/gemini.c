@@ -120,13 +120,7 @@ gemini_request(const struct wr_json *j, int body, size_t nentries, struct wr_buf
 		}
 		if (wr_json_streq(j, key, "stream") && wr_dialect_bool(j, val) == 0)
 			continue;
-		{
-			size_t n;
-			const char *s = wr_json_raw(j, key, &n);
-			wr_buf_reset(&name);
-			wr_buf_add(&name, s, n);
-		}
-		wr_dialect_warn_once(&seen, name.s, warn, arg);
+		wr_dialect_warn_once(&seen, wr_dialect_field(&name, "", j, key), warn, arg);
 	}
 	if (model_path(j, f[F_MODEL], path) < 0) {
 		*why = "no model";
