@@ -205,8 +205,9 @@ anthropic_error(const struct wr_json *j, int root, long status, struct wr_buf *m
 {
 	static const struct { const char *type; int how; } types[] = {
 		{"overloaded_error", WR_ERR_RETRY}, {"rate_limit_error", WR_ERR_RETRY},
-		{"api_error", WR_ERR_RETRY},
+		{"api_error", WR_ERR_RETRY}, {"timeout_error", WR_ERR_RETRY},
 		{"authentication_error", WR_ERR_STOP}, {"permission_error", WR_ERR_STOP},
+		/* 402: no credit left; every further request would fail alike. */
 		{"billing_error", WR_ERR_STOP},
 		{"invalid_request_error", WR_ERR_FINAL}, {"not_found_error", WR_ERR_FINAL},
 		{"request_too_large", WR_ERR_FINAL},

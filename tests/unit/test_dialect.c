@@ -352,6 +352,10 @@ static const struct {
 	{"anthropic", "{'type':'error','error':{'type':'rate_limit_error','message':'slow down'}}", 429, "slow down", WR_ERR_RETRY},
 	{"anthropic", "{'type':'error','error':{'type':'api_error','message':'oops'}}", 500, "oops", WR_ERR_RETRY},
 	{"anthropic", "{'type':'error','error':{'type':'teapot_error','message':'tea'}}", 418, "tea", WR_ERR_DEFAULT},
+	{"anthropic", "{'type':'error','error':{'type':'timeout_error','message':'Request timed out'}}", 504,
+	 "Request timed out", WR_ERR_RETRY},
+	{"anthropic", "{'type':'error','error':{'type':'billing_error','message':'credit balance too low'}}", 402,
+	 "credit balance too low", WR_ERR_STOP},
 	{"gemini", "{'error':{'code':429,'message':'Resource has been exhausted','status':'RESOURCE_EXHAUSTED'}}", 429,
 	 "Resource has been exhausted", WR_ERR_RETRY},
 	{"gemini", "{'error':{'code':400,'message':'API key not valid. Please pass a valid API key.','status':'INVALID_ARGUMENT',"
