@@ -113,6 +113,13 @@ const struct wr_dialect *wr_dialect_of_body(const struct wr_json *j, int body);
  */
 int wr_reading_text(const struct wr_json *j, const struct wr_reading *r, struct wr_buf *text);
 
+/*
+ * One raw header line as libcurl's header callback gives it ("Name: value\r\n"):
+ * split it at the first colon and pass it to d->header (status lines match
+ * no header name).
+ */
+void wr_dialect_header_line(const struct wr_dialect *d, struct wr_limits *l, const char *line, size_t len,
+    time_t now);
 /* Set every field of *l to -1 (not said). */
 void wr_limits_reset(struct wr_limits *l);
 

@@ -170,6 +170,20 @@ wr_reading_text(const struct wr_json *j, const struct wr_reading *r, struct wr_b
 }
 
 void
+wr_dialect_header_line(const struct wr_dialect *d, struct wr_limits *l, const char *line, size_t len,
+    time_t now)
+{
+	const char *colon = memchr(line, ':', len);
+	size_t nlen;
+
+	if (!colon)
+		return;
+	/* A status line has no colon, or one after a space that no header name matches. */
+	nlen = (size_t)(colon - line);
+	d->header(l, line, nlen, colon + 1, len - nlen - 1, now);
+}
+
+void
 wr_limits_reset(struct wr_limits *l)
 {
 	l->limit_requests = l->remaining_requests = l->reset_requests = -1;

@@ -473,6 +473,28 @@ test_header(void)
 }
 
 static void
+test_header_line(void)
+{
+	static const struct { const char *line; double want; } v[] = {
+		{"x-ratelimit-remaining-requests: 7\r\n", 7},
+		{"x-ratelimit-remaining-requests:7", 7},
+		{"X-Ratelimit-Remaining-Requests:\t 8 \r\n", 8},
+		{"x-ratelimit-remaining-requests 7\r\n", -1},
+		{"HTTP/1.1 200 x-ratelimit-remaining-requests: 7\r\n", -1},
+		{": 7\r\n", -1},
+		{"\r\n", -1},
+	};
+	struct wr_limits l;
+	size_t i;
+
+	for (i = 0; i < sizeof v / sizeof *v; i++) {
+		wr_limits_reset(&l);
+		wr_dialect_header_line(&wr_dialect_openai, &l, v[i].line, strlen(v[i].line), NOW);
+		CHECK(l.remaining_requests == v[i].want, "header line %zu: %g", i, l.remaining_requests);
+	}
+}
+
+static void
 test_times(void)
 {
 	static const struct { const char *s; double want; } dur[] = {
@@ -604,6 +626,7 @@ main(void)
 	test_read();
 	test_error();
 	test_header();
+	test_header_line();
 	test_times();
 	test_urls();
 	test_tables();
