@@ -75,6 +75,8 @@ openai_error(const struct wr_json *j, int root, long status, struct wr_buf *msg)
 {
 	int e = wr_json_get(j, root, "error"), m, code;
 
+	/* OpenAI's statuses say enough; only the codes below say more. */
+	(void)status;
 	if (e >= 0 && j->tok[e].type == JSMN_STRING) {
 		/* Some copies send {"error": "text"}. */
 		wr_json_str(j, e, msg);
@@ -89,7 +91,6 @@ openai_error(const struct wr_json *j, int root, long status, struct wr_buf *msg)
 		return WR_ERR_STOP;
 	if (wr_json_streq(j, code, "invalid_api_key"))
 		return WR_ERR_STOP;
-	(void)status;
 	return WR_ERR_DEFAULT;
 }
 
