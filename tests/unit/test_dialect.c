@@ -619,6 +619,71 @@ test_shape(void)
 	wr_json_free(&j);
 }
 
+/* Bodies of the wrong shape, through every step of every dialect: no crash, and only valid JSON out. */
+static void
+test_odd(void)
+{
+	static const char *const v[] = {
+		"{}", "[]", "'s'",
+		"{'model':[],'messages':7}", "{'model':'m','messages':[[],null,7,'s',{'role':[],'content':{}}]}",
+		"{'model':'m','messages':[{'role':'user','content':[7,null,[],{'text':7},{'type':'text'}]}]}",
+		("{'model':'m','messages':[{'role':'user','content':'u'}],'stop':7,'temperature':{},'top_p':[],'user':3,"
+		"'max_tokens':null,'response_format':7,'logprobs':'x','top_logprobs':{},'n':[],'seed':'x'}"),
+		"{'model':'m','messages':[{'role':'user','content':'u'}],'response_format':{'type':'json_schema','json_schema':7}}",
+		"{'choices':7,'content':7,'candidates':7,'usage':7,'usageMetadata':[],'model':7,'modelVersion':{}}",
+		"{'choices':[7],'candidates':[7],'content':[7,{'type':7},{'text':null}]}",
+		"{'choices':[{'message':7,'finish_reason':7}],'candidates':[{'content':7,'finishReason':[]}]}",
+		"{'choices':[{'message':{'content':7,'refusal':7}}],'candidates':[{'content':{'parts':7}}]}",
+		"{'candidates':[{'content':{'parts':[7,{'thought':'yes','text':'t'},{'text':7}]}}],'promptFeedback':7}",
+		"{'error':7,'type':'error'}", "{'error':{'message':7,'type':7,'code':[],'status':{},'details':7}}",
+		"{'error':{'details':[7,{'reason':7},null]}}", "[7,{'error':7}]",
+	};
+	const struct wr_dialect *d[] = {&wr_dialect_openai, &wr_dialect_anthropic, &wr_dialect_gemini};
+	struct wr_json j;
+	struct wr_buf path = {0}, out = {0}, warns = {0}, msg = {0}, text = {0};
+	struct wr_reading r;
+	size_t i, k;
+
+	wr_json_init(&j);
+	for (i = 0; i < sizeof v / sizeof *v; i++) {
+		char *body = q(v[i]);
+		const char *perr, *why;
+
+		if (wr_json_parse(&j, body, strlen(body), &perr) < 0) {
+			CHECK(0, "odd %zu: does not parse: %s", i, perr);
+			free(body);
+			continue;
+		}
+		for (k = 0; k < 3; k++) {
+			wr_buf_reset(&path);
+			wr_buf_reset(&out);
+			wr_buf_reset(&warns);
+			why = NULL;
+			if (d[k]->request(&j, 0, 2, &path, &out, collect, &warns, &why) == 0)
+				CHECK(out.len == 0 || wr_json_valid(out.s, out.len), "odd %zu %s: %s", i, d[k]->name, out.s);
+			else
+				CHECK(why != NULL, "odd %zu %s: no reason", i, d[k]->name);
+			if (j.tok[0].type == JSMN_OBJECT) {
+				d[k]->read(&j, 0, &r);
+				wr_buf_reset(&text);
+				if (wr_reading_text(&j, &r, &text) == 0)
+					CHECK(r.content >= 0, "odd %zu %s: text without content", i, d[k]->name);
+				CHECK(r.kind != WR_READ_ANSWER || r.content >= 0, "odd %zu %s: answer without content", i,
+				    d[k]->name);
+			}
+			wr_buf_reset(&msg);
+			d[k]->error(&j, 0, 400, &msg);
+		}
+		free(body);
+	}
+	wr_buf_free(&path);
+	wr_buf_free(&out);
+	wr_buf_free(&warns);
+	wr_buf_free(&msg);
+	wr_buf_free(&text);
+	wr_json_free(&j);
+}
+
 int
 main(void)
 {
@@ -631,5 +696,6 @@ main(void)
 	test_urls();
 	test_tables();
 	test_shape();
+	test_odd();
 	return unit_done();
 }
