@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "common.h"
+#include "dialect.h"
 #include "hash.h"
 #include "http.h"
 #include "json.h"
@@ -49,6 +50,8 @@ struct req {
 	struct wr_request rq;
 	struct wr_buf resp;        /* body of the current attempt */
 	struct wr_buf url;
+	struct wr_buf native;      /* the body in the dialect of --api (not openai) */
+	struct wr_buf npath;       /* and its path under the base URL */
 	struct wr_http_meta meta;
 	int attempts;              /* made so far */
 	int ep;                    /* endpoint of the current attempt */
@@ -89,6 +92,10 @@ static unsigned long seq;
 static struct wr_bucket rpm_bucket, tpm_bucket;
 static struct wr_json json;
 static struct wr_buf out, msg;
+static const struct wr_dialect *api;
+static const char *key_env = "OPENAI_API_KEY";
+static struct wr_map warned;   /* body fields the dialect cannot carry, warned about once */
+static struct wr_json bodyj;   /* a request body, parsed for translation */
 static struct wr_ledger ledger;
 static int replace;
 
@@ -111,7 +118,7 @@ _Noreturn static void
 usage(FILE *fp, int status)
 {
 	fprintf(fp,
-	    "usage: %s [-qv] [-H HEADER]... [-j N] [-o FILE] [-u URL]... [--api-key-file FILE]\n"
+	    "usage: %s [-qv] [-H HEADER]... [-j N] [-o FILE] [-u URL]... [--api NAME] [--api-key-file FILE]\n"
 	    "       [--backoff SEC] [--cacert FILE] [--connect-timeout SEC] [--key-header NAME]\n"
 	    "       [--latency-estimate SEC] [--max-response BYTES] [--plan] [--price IN:OUT[:CACHED]]\n"
 	    "       [--replace] [--retries N] [--rpd N] [--rpm N] [--timeout SEC] [--tpm N] [FILE...]\n"
@@ -123,8 +130,10 @@ usage(FILE *fp, int status)
 	    "  -u, --url URL             base URL (default $OPENAI_BASE_URL, else\n"
 	    "                            https://api.openai.com/v1); repeatable\n"
 	    "  -v, --verbose             log every attempt on stderr\n"
-	    "      --api-key-file FILE   read the API key from the first line of FILE\n"
-	    "                            (default $OPENAI_API_KEY)\n"
+	    "      --api NAME            the provider's API: openai, anthropic or gemini (default:\n"
+	    "                            what the URL's host speaks, else openai)\n"
+	    "      --api-key-file FILE   read the API key from the first line of FILE (default\n"
+	    "                            $OPENAI_API_KEY, $ANTHROPIC_API_KEY or $GEMINI_API_KEY)\n"
 	    "      --backoff SEC         first retry delay, doubled per retry up to 60 (default 0.5)\n"
 	    "      --cacert FILE         CA certificates to verify servers with\n"
 	    "      --connect-timeout SEC time to connect (default 30)\n"
@@ -287,6 +296,8 @@ release(struct req *r)
 		wr_buf_free(&r->resp);
 	if (r->rq.extra.cap > BIG_BUF)
 		wr_buf_free(&r->rq.extra);
+	if (r->native.cap > BIG_BUF)
+		wr_buf_free(&r->native);
 	freelist[n_free++] = r;
 }
 
@@ -386,6 +397,39 @@ blank(const char *s, size_t n)
 	return 1;
 }
 
+/* A body field the dialect cannot carry: said once per run. */
+static void
+warn_field(void *arg, const char *field)
+{
+	int added;
+
+	(void)arg;
+	wr_map_put(&warned, field, strlen(field), 0, &added);
+	if (added) {
+		clear_progress();
+		wr_warn("--api %s cannot carry the body field \"%s\": it is left out of every request", api->name,
+		    field);
+	}
+}
+
+/* The request in the dialect of --api: its own body and path for all but openai. */
+static int
+translate(struct req *r, const char **why)
+{
+	wr_buf_reset(&r->native);
+	wr_buf_reset(&r->npath);
+	if (api == &wr_dialect_openai)
+		return 0;
+	if (wr_json_parse(&bodyj, r->rq.body, r->rq.body_len, why) != 0)
+		return -1;
+	if (api->request(&bodyj, 0, r->rq.nentries, &r->npath, &r->native, warn_field, NULL, why) != 0) {
+		wr_buf_reset(&r->native);
+		wr_buf_reset(&r->npath);
+		return -1;
+	}
+	return 0;
+}
+
 /* Take request lines while slots are free. */
 static void
 fill_slots(double now)
@@ -424,6 +468,8 @@ fill_slots(double now)
 			release(r);
 			continue;
 		}
+		if (translate(r, &why) != 0)
+			goto bad;
 		r->attempts = 0;
 		r->due = now;
 		r->seq = seq++;
@@ -486,14 +532,22 @@ start(struct req *r, int ep, double now)
 	}
 	h = r->easy;
 	wr_buf_reset(&r->url);
-	wr_http_join(&r->url, eps[ep].base, r->rq.path.s, r->rq.path.len);
+	if (r->npath.len)
+		wr_http_join(&r->url, eps[ep].base, r->npath.s, r->npath.len);
+	else
+		wr_http_join(&r->url, eps[ep].base, r->rq.path.s, r->rq.path.len);
 	wr_buf_reset(&r->resp);
 	wr_http_meta_reset(&r->meta);
 	r->too_big = 0;
 	r->errbuf[0] = '\0';
 	curl_easy_setopt(h, CURLOPT_URL, r->url.s);
-	curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)r->rq.body_len);
-	curl_easy_setopt(h, CURLOPT_POSTFIELDS, r->rq.body);
+	if (r->native.len) {
+		curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)r->native.len);
+		curl_easy_setopt(h, CURLOPT_POSTFIELDS, r->native.s);
+	} else {
+		curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)r->rq.body_len);
+		curl_easy_setopt(h, CURLOPT_POSTFIELDS, r->rq.body);
+	}
 	/* Wait for a connection that may multiplex (HTTP/2 over TLS); plain http is HTTP/1.1 and must not wait. */
 	curl_easy_setopt(h, CURLOPT_PIPEWAIT, strncasecmp(r->url.s, "https:", 6) == 0 ? 1L : 0L);
 	wr_multi_add(&mw, h);
@@ -568,7 +622,7 @@ on_header(char *p, size_t size, size_t n, void *data)
 	struct req *r = data;
 
 	n *= size;
-	wr_http_meta_header(&r->meta, p, n, time(NULL));
+	wr_http_meta_header(&r->meta, api, p, n, time(NULL));
 	if (r->meta.content_length > max_response) {
 		r->too_big = 1;
 		return 0;
@@ -576,38 +630,23 @@ on_header(char *p, size_t size, size_t n, void *data)
 	return n;
 }
 
-/* The provider's error.message, decoded, or NULL; the answer is in json. */
-static const char *
-provider_message(struct wr_buf *dst)
-{
-	int t = wr_json_path(&json, 0, "error", "message", NULL);
-
-	if (t < 0)
-		t = wr_json_get(&json, 0, "message");
-	if (t < 0 || json.tok[t].type != JSMN_STRING || wr_json_str(&json, t, dst) != 0)
-		return NULL;
-	return dst->s;
-}
-
 /* A good answer; it is in json. */
 static void
 success(struct req *r, const char *body, size_t blen, double now)
 {
-	double pt = 0, ct = 0, tt = -1, cached = -1;
+	struct wr_reading rd;
+	double pt, ct, tt;
 
-	wr_json_num(&json, wr_json_path(&json, 0, "usage", "prompt_tokens", NULL), &pt);
-	wr_json_num(&json, wr_json_path(&json, 0, "usage", "completion_tokens", NULL), &ct);
-	if (wr_json_num(&json, wr_json_path(&json, 0, "usage", "total_tokens", NULL), &tt) != 0)
-		tt = pt + ct > 0 ? pt + ct : -1;
-	if (wr_json_num(&json, wr_json_path(&json, 0, "usage", "prompt_tokens_details", "cached_tokens",
-	    NULL), &cached) == 0 && cached >= 0) {
+	api->read(&json, 0, &rd);
+	pt = rd.prompt_tokens > 0 ? rd.prompt_tokens : 0;
+	ct = rd.completion_tokens > 0 ? rd.completion_tokens : 0;
+	tt = rd.prompt_tokens >= 0 || rd.completion_tokens >= 0 ? pt + ct : -1;
+	if (rd.cached_tokens >= 0) {
 		saw_cached = 1;
-		cached_tokens += (unsigned long long)cached;
+		cached_tokens += (unsigned long long)rd.cached_tokens;
 	}
-	if (pt > 0)
-		prompt_tokens += (unsigned long long)pt;
-	if (ct > 0)
-		completion_tokens += (unsigned long long)ct;
+	prompt_tokens += (unsigned long long)pt;
+	completion_tokens += (unsigned long long)ct;
 	/* Correct the token bucket by what the request really cost. */
 	if (tpm > 0 && tt >= 0)
 		wr_bucket_put(&tpm_bucket, (double)r->rq.est_tokens - tt);
@@ -678,10 +717,7 @@ classify(struct req *r, CURLcode cc, struct verdict *v)
 		return;
 	case WR_HTTP_STOP:
 		v->what = STOP;
-		snprintf(v->why, sizeof v->why, "%s", v->status == 401 ?
-		    "HTTP 401: the API key was refused (see $OPENAI_API_KEY or --api-key-file)" :
-		    "HTTP 403: access denied to this key");
-		return;
+		break;
 	case WR_HTTP_RETRY:
 		v->what = RETRY;
 		break;
@@ -689,10 +725,29 @@ classify(struct req *r, CURLcode cc, struct verdict *v)
 		v->what = FINAL;
 		break;
 	}
+	/* The provider's own word on its error, and how it means it (a key used up, an overload). */
+	switch (api->error(&json, v->body_json ? 0 : -1, v->status, &v->pmsg)) {
+	case WR_ERR_RETRY:
+		v->what = RETRY;
+		break;
+	case WR_ERR_FINAL:
+		v->what = FINAL;
+		break;
+	case WR_ERR_STOP:
+		v->what = STOP;
+		break;
+	}
 	v->code = "http_error";
-	snprintf(v->why, sizeof v->why, "HTTP %ld", v->status);
-	if (v->body_json && !provider_message(&v->pmsg))
-		wr_buf_reset(&v->pmsg);
+	if (v->what != STOP)
+		snprintf(v->why, sizeof v->why, "HTTP %ld", v->status);
+	else if (v->status == 401)
+		snprintf(v->why, sizeof v->why, "HTTP 401: the API key was refused (see $%s or --api-key-file)",
+		    key_env);
+	else if (v->status == 403)
+		snprintf(v->why, sizeof v->why, "HTTP 403: access denied to this key");
+	else
+		snprintf(v->why, sizeof v->why, "HTTP %ld: %s", v->status, v->pmsg.len ? v->pmsg.s :
+		    "the provider refuses this key");
 }
 
 /* What the server's answer says about it: its health, and how long to hold off. Returns the hold, or < 0. */
@@ -845,6 +900,20 @@ have_header(const char *name)
 }
 
 /* -H: a header that is no 'Name: value' is named by its first word only, since it may hold a key. */
+/* 1 when the user gave a header of the name of header line h with -H. */
+static int
+have_header_line(const char *h)
+{
+	char name[64];
+	size_t n = strcspn(h, ":");
+
+	if (n >= sizeof name)
+		return 0;
+	memcpy(name, h, n);
+	name[n] = '\0';
+	return have_header(name);
+}
+
 static void
 check_header(const char *h)
 {
@@ -875,15 +944,18 @@ static void
 add_key(void)
 {
 	struct wr_buf hdr = {0};
-	char *key = wr_key_read(key_file, "--api-key-file", "OPENAI_API_KEY");
+	char *key = wr_key_read(key_file, "--api-key-file", key_env);
 
 	if (!key)
 		return;
 	if (key_header) {
 		wr_buf_adds(&hdr, key_header);
 		wr_buf_adds(&hdr, ": ");
-	} else
-		wr_buf_adds(&hdr, "Authorization: Bearer ");
+	} else {
+		wr_buf_adds(&hdr, api->key_header);
+		wr_buf_adds(&hdr, ": ");
+		wr_buf_adds(&hdr, api->key_prefix);
+	}
 	wr_buf_adds(&hdr, key);
 	add_header(hdr.s);
 	explicit_bzero(hdr.s, hdr.len);
@@ -904,6 +976,53 @@ add_endpoint(const char *url)
 	if (strncasecmp(url, "http://", 7) != 0 && strncasecmp(url, "https://", 8) != 0)
 		wr_die("-u %s: not an http:// or https:// URL", e->shown.s);
 }
+
+/*
+ * The dialect (--api, else what the URLs say), the default URL, and the
+ * variable the key comes from: the one of the vendor whose hosts -u names
+ * (a key of one vendor never goes to another vendor's host), else the
+ * dialect's own.
+ */
+static void
+choose_api(void)
+{
+	static const struct { const char *vendor, *env; } vendors[] = {
+		{"openai", "OPENAI_API_KEY"}, {"anthropic", "ANTHROPIC_API_KEY"}, {"google", "GEMINI_API_KEY"},
+	};
+	const char *env, *vendor = NULL, *v;
+	const struct wr_dialect *d;
+	size_t k;
+	int i, by = -1;
+
+	if (n_eps == 0) {
+		if (!api || api == &wr_dialect_openai)
+			add_endpoint((env = getenv("OPENAI_BASE_URL")) && *env ? env :
+			    wr_dialect_openai.base_url);
+		else
+			add_endpoint(api->base_url);
+	}
+	for (i = 0; i < n_eps; i++) {
+		d = wr_dialect_infer(eps[i].base);
+		if (!api)
+			api = d;
+		else if (by >= 0 && d != api)
+			wr_die("-u %s speaks %s and -u %s speaks %s: give --api", eps[by].shown.s, api->name,
+			    eps[i].shown.s, d->name);
+		if (by < 0)
+			by = i;
+		if ((v = wr_dialect_vendor(eps[i].base)) == NULL)
+			continue;
+		if (vendor && strcmp(vendor, v) != 0)
+			wr_die("-u %s and -u %s are hosts of two vendors: a key of one is never sent to the other",
+			    eps[0].shown.s, eps[i].shown.s);
+		vendor = v;
+	}
+	key_env = api->key_env;
+	for (k = 0; vendor && k < sizeof vendors / sizeof *vendors; k++)
+		if (strcmp(vendor, vendors[k].vendor) == 0)
+			key_env = vendors[k].env;
+}
+
 
 /*
  * -o FILE: append there, and skip what already succeeded. A request whose
@@ -963,6 +1082,7 @@ open_inputs(int argc, char **argv)
 static void
 setup(void)
 {
+	const char *const *h;
 	struct rlimit rl;
 	int i;
 
@@ -971,6 +1091,9 @@ setup(void)
 	/* No "100 Continue" round trip before a large body. */
 	if (!have_header("Expect"))
 		add_header("Expect:");
+	for (h = api->headers; *h; h++)
+		if (!have_header_line(*h))
+			add_header(*h);
 	add_key();
 
 	/* Each request may hold a connection to each server. */
@@ -1001,6 +1124,8 @@ setup(void)
 		wr_bucket_init(&rpm_bucket, rpm, t0);
 	if (tpm > 0)
 		wr_bucket_init(&tpm_bucket, tpm, t0);
+	wr_map_init(&warned);
+	wr_json_init(&bodyj);
 	rnd_state = (uint64_t)time(NULL) ^ ((uint64_t)getpid() << 32) ^ (uint64_t)(t0 * 1e9);
 	if (!rnd_state)
 		rnd_state = 1;
@@ -1022,6 +1147,8 @@ teardown(void)
 		wr_buf_free(&r->line);
 		wr_buf_free(&r->resp);
 		wr_buf_free(&r->url);
+		wr_buf_free(&r->native);
+		wr_buf_free(&r->npath);
 		wr_request_free(&r->rq);
 	}
 	wr_multi_free(&mw);
@@ -1039,6 +1166,8 @@ teardown(void)
 	if (out_path)
 		wr_ledger_free(&ledger);
 	wr_json_free(&json);
+	wr_json_free(&bodyj);
+	wr_map_free(&warned);
 	wr_buf_free(&out);
 	wr_buf_free(&msg);
 }
@@ -1056,9 +1185,10 @@ positive(const char *s, const char *opt)
 int
 main(int argc, char **argv)
 {
-	enum { O_KEYFILE = 256, O_BACKOFF, O_CACERT, O_CONNTO, O_KEYHDR, O_LATENCY, O_MAXRESP, O_PLAN,
+	enum { O_KEYFILE = 256, O_API, O_BACKOFF, O_CACERT, O_CONNTO, O_KEYHDR, O_LATENCY, O_MAXRESP, O_PLAN,
 		O_PRICE, O_REPLACE, O_RETRIES, O_RPD, O_RPM, O_TIMEOUT, O_TPM, O_VERSION };
 	static const struct option longopts[] = {
+		{"api", required_argument, NULL, O_API},
 		{"api-key-file", required_argument, NULL, O_KEYFILE},
 		{"backoff", required_argument, NULL, O_BACKOFF},
 		{"cacert", required_argument, NULL, O_CACERT},
@@ -1114,6 +1244,10 @@ main(int argc, char **argv)
 			break;
 		case 'v':
 			verbose = 1;
+			break;
+		case O_API:
+			if (!(api = wr_dialect_find(optarg)))
+				wr_die("--api %s: expected openai, anthropic or gemini", optarg);
 			break;
 		case O_KEYFILE:
 			key_file = optarg;
@@ -1181,8 +1315,7 @@ main(int argc, char **argv)
 			wr_die("WR_PRICE=%s: expected IN:OUT or IN:OUT:CACHED, dollars per million tokens", env);
 		have_price = 1;
 	}
-	if (n_eps == 0)
-		add_endpoint((env = getenv("OPENAI_BASE_URL")) && *env ? env : "https://api.openai.com/v1");
+	choose_api();
 	if (cacert && access(cacert, R_OK) != 0)
 		wr_die("%s:", cacert);
 

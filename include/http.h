@@ -8,27 +8,27 @@
 #include <curl/curl.h>
 
 #include "common.h"
+#include "dialect.h"
 #include "json.h"
 
 /* What the response headers of one attempt said. */
 struct wr_http_meta {
 	double retry_after;       /* Retry-After in seconds; < 0 when absent or nonsense */
-	long remaining_requests;  /* x-ratelimit-remaining-requests; -1 when absent or nonsense */
-	long remaining_tokens;    /* x-ratelimit-remaining-tokens; -1 likewise */
-	double reset_requests;    /* x-ratelimit-reset-requests in seconds; < 0 likewise */
-	double reset_tokens;      /* x-ratelimit-reset-tokens in seconds; < 0 likewise */
+	struct wr_limits lim;     /* the rate-limit headers, as the dialect reads them */
 	long long content_length; /* Content-Length; -1 when absent */
-	char request_id[128];     /* x-request-id (cut to fit); "" when absent */
+	char request_id[128];     /* x-request-id or request-id (cut to fit); "" when absent */
 };
 
 void wr_http_meta_reset(struct wr_http_meta *m);
 /*
  * Take one header line as libcurl's header callback hands it over (with
  * its CRLF). A status line ("HTTP/...") starts a new response and resets m.
+ * Rate-limit headers are read the way dialect d sends them.
  */
-void wr_http_meta_header(struct wr_http_meta *m, const char *line, size_t n, time_t now);
+void wr_http_meta_header(struct wr_http_meta *m, const struct wr_dialect *d, const char *line, size_t n,
+    time_t now);
 /*
- * Seconds the x-ratelimit headers ask us to hold off before the next
+ * Seconds the rate-limit headers ask us to hold off before the next
  * request to this server (a remaining count of 0 with its reset time), or
  * < 0 when they ask nothing.
  */
@@ -36,8 +36,6 @@ double wr_http_meta_wait(const struct wr_http_meta *m);
 
 /* Retry-After: delay-seconds or an HTTP-date. 0 with *sec set, or -1 for nonsense. */
 int wr_http_retry_after(const char *s, size_t n, time_t now, double *sec);
-/* A duration as in x-ratelimit-reset-*: "12ms", "1s", "6m0s", "1h2m3.5s", or bare seconds. */
-int wr_http_duration(const char *s, size_t n, double *sec);
 
 /*
  * Offset of the answer in a response body: skips what a server sends while

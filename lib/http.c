@@ -13,8 +13,7 @@ void
 wr_http_meta_reset(struct wr_http_meta *m)
 {
 	m->retry_after = -1;
-	m->remaining_requests = m->remaining_tokens = -1;
-	m->reset_requests = m->reset_tokens = -1;
+	wr_limits_reset(&m->lim);
 	m->content_length = -1;
 	m->request_id[0] = '\0';
 }
@@ -69,57 +68,6 @@ wr_http_retry_after(const char *s, size_t n, time_t now, double *sec)
 	return 0;
 }
 
-int
-wr_http_duration(const char *s, size_t n, double *sec)
-{
-	double total = 0;
-	size_t i = 0;
-
-	while (n && is_space(*s))
-		s++, n--;
-	while (n && is_space(s[n - 1]))
-		n--;
-	if (n == 0)
-		return -1;
-	/* Bare seconds, as some servers send. */
-	if ((total = wr_decimal(s, n)) >= 0) {
-		*sec = total > MAX_WAIT ? MAX_WAIT : total;
-		return 0;
-	}
-	total = 0;
-	while (i < n) {
-		size_t start = i, ulen;
-		double v, mult;
-		const char *u;
-
-		while (i < n && ((s[i] >= '0' && s[i] <= '9') || s[i] == '.'))
-			i++;
-		if ((v = wr_decimal(s + start, i - start)) < 0)
-			return -1;
-		u = s + i;
-		while (i < n && !((s[i] >= '0' && s[i] <= '9') || s[i] == '.'))
-			i++;
-		ulen = (size_t)(s + i - u);
-		if (ulen == 1 && *u == 'h')
-			mult = 3600;
-		else if (ulen == 1 && *u == 'm')
-			mult = 60;
-		else if (ulen == 1 && *u == 's')
-			mult = 1;
-		else if (ulen == 2 && memcmp(u, "ms", 2) == 0)
-			mult = 1e-3;
-		else if ((ulen == 2 && memcmp(u, "us", 2) == 0) || (ulen == 3 && memcmp(u, "\xc2\xb5s", 3) == 0))
-			mult = 1e-6;
-		else if (ulen == 2 && memcmp(u, "ns", 2) == 0)
-			mult = 1e-9;
-		else
-			return -1;
-		total += v * mult;
-	}
-	*sec = total > MAX_WAIT ? MAX_WAIT : total;
-	return 0;
-}
-
 /* Case-insensitive: does the header line start with name and a colon? Sets the trimmed value. */
 static int
 header_is(const char *line, size_t n, const char *name, const char **val, size_t *vlen)
@@ -140,12 +88,11 @@ header_is(const char *line, size_t n, const char *name, const char **val, size_t
 }
 
 void
-wr_http_meta_header(struct wr_http_meta *m, const char *line, size_t n, time_t now)
+wr_http_meta_header(struct wr_http_meta *m, const struct wr_dialect *d, const char *line, size_t n, time_t now)
 {
 	const char *v;
 	size_t vn;
-	long long c;
-	double d;
+	double dv;
 
 	if (n >= 5 && memcmp(line, "HTTP/", 5) == 0) {
 		wr_http_meta_reset(m);
@@ -153,39 +100,38 @@ wr_http_meta_header(struct wr_http_meta *m, const char *line, size_t n, time_t n
 	}
 	/* -1 and other nonsense (seen from Azure) leave the field unset. */
 	if (header_is(line, n, "retry-after", &v, &vn)) {
-		if (wr_http_retry_after(v, vn, now, &d) == 0)
-			m->retry_after = d;
-	} else if (header_is(line, n, "x-ratelimit-remaining-requests", &v, &vn)) {
-		if ((c = count(v, vn)) >= 0)
-			m->remaining_requests = (long)c;
-	} else if (header_is(line, n, "x-ratelimit-remaining-tokens", &v, &vn)) {
-		if ((c = count(v, vn)) >= 0)
-			m->remaining_tokens = (long)c;
-	} else if (header_is(line, n, "x-ratelimit-reset-requests", &v, &vn)) {
-		if (wr_http_duration(v, vn, &d) == 0)
-			m->reset_requests = d;
-	} else if (header_is(line, n, "x-ratelimit-reset-tokens", &v, &vn)) {
-		if (wr_http_duration(v, vn, &d) == 0)
-			m->reset_tokens = d;
+		if (wr_http_retry_after(v, vn, now, &dv) == 0)
+			m->retry_after = dv;
 	} else if (header_is(line, n, "content-length", &v, &vn)) {
 		m->content_length = count(v, vn);
-	} else if (header_is(line, n, "x-request-id", &v, &vn)) {
+	} else if (header_is(line, n, "x-request-id", &v, &vn) || header_is(line, n, "request-id", &v, &vn)) {
 		if (vn >= sizeof m->request_id)
 			vn = sizeof m->request_id - 1;
 		memcpy(m->request_id, v, vn);
 		m->request_id[vn] = '\0';
-	}
+	} else
+		wr_dialect_header_line(d, &m->lim, line, n, now);
+}
+
+/* The reset of a limit whose remaining count is 0, or -1. */
+static double
+spent(double remaining, double reset)
+{
+	return remaining == 0 && reset >= 0 ? (reset > MAX_WAIT ? MAX_WAIT : reset) : -1;
 }
 
 double
 wr_http_meta_wait(const struct wr_http_meta *m)
 {
-	double w = -1;
+	const struct wr_limits *l = &m->lim;
+	double w = spent(l->remaining_requests, l->reset_requests), t;
 
-	if (m->remaining_requests == 0 && m->reset_requests >= 0)
-		w = m->reset_requests;
-	if (m->remaining_tokens == 0 && m->reset_tokens > w)
-		w = m->reset_tokens;
+	if ((t = spent(l->remaining_tokens, l->reset_tokens)) > w)
+		w = t;
+	if ((t = spent(l->remaining_input_tokens, l->reset_input_tokens)) > w)
+		w = t;
+	if ((t = spent(l->remaining_output_tokens, l->reset_output_tokens)) > w)
+		w = t;
 	return w;
 }
 

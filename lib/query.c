@@ -16,6 +16,7 @@ wr_request_clear(struct wr_request *rq)
 	rq->cid_len = rq->body_len = 0;
 	rq->est_tokens = rq->est.prompt = rq->est.completion = 0;
 	rq->hash = 0;
+	rq->nentries = 0;
 	wr_buf_reset(&rq->path);
 	wr_buf_reset(&rq->id);
 	wr_buf_reset(&rq->extra);
@@ -160,7 +161,8 @@ wr_request_parse(struct wr_json *j, const char *line, size_t len, struct wr_requ
 		return -1;
 	}
 	rq->body = wr_json_text(j, body, &rq->body_len);
-	wr_estimate_tokens(j, body, rq->body_len, entries >= 0 ? (size_t)j->tok[entries].size : 0, &rq->est);
+	rq->nentries = entries >= 0 ? (size_t)j->tok[entries].size : 0;
+	wr_estimate_tokens(j, body, rq->body_len, rq->nentries, &rq->est);
 	rq->est_tokens = rq->est.prompt + rq->est.completion;
 	rq->hash = wr_body_hash(rq->body, rq->body_len);
 	return 0;

@@ -379,7 +379,7 @@ wr-query: \"c5a62931ca6b6d20\" attempt 2: $FAIL/chat/completions: HTTP 500 in N 
 @test "--help prints the usage on stdout" {
 	run --separate-stderr wr-query --help
 	assert_success
-	assert_line --index 0 "usage: wr-query [-qv] [-H HEADER]... [-j N] [-o FILE] [-u URL]... [--api-key-file FILE]"
+	assert_line --index 0 "usage: wr-query [-qv] [-H HEADER]... [-j N] [-o FILE] [-u URL]... [--api NAME] [--api-key-file FILE]"
 	assert_equal "$stderr" ""
 }
 

@@ -33,35 +33,16 @@ test_retry_after(void)
 }
 
 static void
-test_duration(void)
-{
-	static const struct { const char *s; double want; } v[] = {
-		{"12ms", 0.012}, {"1s", 1}, {"6m0s", 360}, {"1h2m3.5s", 3723.5}, {"0s", 0},
-		{"2", 2}, {"0.5", 0.5}, {"250us", 0.00025}, {"20ns", 2e-8},
-		{"-1", -1}, {"", -1}, {"5x", -1}, {"ms", -1}, {"1m-2s", -1}, {"s1", -1},
-	};
-	size_t i;
-	double d;
-
-	for (i = 0; i < sizeof v / sizeof *v; i++) {
-		int r = wr_http_duration(v[i].s, strlen(v[i].s), &d);
-		if (v[i].want < 0)
-			CHECK(r == -1, "duration %s gave %d", v[i].s, r);
-		else
-			CHECK(r == 0 && fabs(d - v[i].want) < 1e-12, "duration %s: %d %g", v[i].s, r, d);
-	}
-}
-
-static void
 hdr(struct wr_http_meta *m, const char *line)
 {
-	wr_http_meta_header(m, line, strlen(line), 0);
+	wr_http_meta_header(m, &wr_dialect_openai, line, strlen(line), 0);
 }
 
 static void
 test_meta(void)
 {
 	struct wr_http_meta m;
+	const char *line;
 
 	wr_http_meta_reset(&m);
 	hdr(&m, "HTTP/1.1 429 Too Many Requests\r\n");
@@ -73,9 +54,9 @@ test_meta(void)
 	hdr(&m, "x-request-id: req_123\r\n");
 	hdr(&m, "Content-Length: 42\r\n");
 	CHECK(m.retry_after == 3, "retry-after %g", m.retry_after);
-	CHECK(m.remaining_requests == 0 && m.reset_requests == 1.5, "requests %ld %g",
-	    m.remaining_requests, m.reset_requests);
-	CHECK(m.remaining_tokens == 100 && m.reset_tokens == 360, "tokens");
+	CHECK(m.lim.remaining_requests == 0 && m.lim.reset_requests == 1.5, "requests %g %g",
+	    m.lim.remaining_requests, m.lim.reset_requests);
+	CHECK(m.lim.remaining_tokens == 100 && m.lim.reset_tokens == 360, "tokens");
 	CHECK(strcmp(m.request_id, "req_123") == 0, "request id %s", m.request_id);
 	CHECK(m.content_length == 42, "content-length");
 	CHECK(wr_http_meta_wait(&m) == 1.5, "wait %g", wr_http_meta_wait(&m));
@@ -89,11 +70,20 @@ test_meta(void)
 	hdr(&m, "x-ratelimit-reset-requests: -1\r\n");
 	hdr(&m, "x-ratelimit-remaining-tokens: 0\r\n");
 	hdr(&m, "x-ratelimit-reset-tokens: soon\r\n");
-	CHECK(m.retry_after < 0 && m.remaining_requests == -1 && m.reset_requests < 0, "nonsense ignored");
+	CHECK(m.retry_after < 0 && m.lim.remaining_requests == -1 && m.lim.reset_requests < 0, "nonsense ignored");
 	CHECK(wr_http_meta_wait(&m) < 0, "no wait without a reset time");
 	CHECK(m.request_id[0] == '\0', "request id reset");
 	hdr(&m, "retry-after-not: 5\r\n");
 	CHECK(m.retry_after < 0, "a longer header name is another header");
+	hdr(&m, "request-id: req_a\r\n");
+	CHECK(strcmp(m.request_id, "req_a") == 0, "Anthropic's request-id %s", m.request_id);
+	/* Anthropic's limits, with RFC 3339 resets, through its dialect. */
+	wr_http_meta_reset(&m);
+	line = "anthropic-ratelimit-output-tokens-remaining: 0\r\n";
+	wr_http_meta_header(&m, &wr_dialect_anthropic, line, strlen(line), 0);
+	line = "anthropic-ratelimit-output-tokens-reset: 1970-01-01T00:00:07Z\r\n";
+	wr_http_meta_header(&m, &wr_dialect_anthropic, line, strlen(line), 0);
+	CHECK(wr_http_meta_wait(&m) == 7, "anthropic output tokens wait %g", wr_http_meta_wait(&m));
 }
 
 static void
@@ -503,7 +493,6 @@ main(void)
 {
 	test_check();
 	test_retry_after();
-	test_duration();
 	test_meta();
 	test_body_start();
 	test_join();
