@@ -419,7 +419,7 @@ statuses() {
 	assert_output - <<-'EOF'
 	200
 	200
-	{"requests":3,"ok":2,"errors":1,"entries":8}
+	{"requests":3,"ok":2,"errors":1,"entries":8,"rate_limited":0}
 	EOF
 }
 
