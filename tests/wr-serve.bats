@@ -893,3 +893,21 @@ codes() {
 	$(( 3 - (100 - cost) / cost )) 429
 	EOF
 }
+
+@test "--help lists the dialects and the limit options, as the man page does" {
+	run --separate-stderr wr-serve --help
+	assert_success
+	assert_line --index 4 '          [--overload RATE] [--rpm N] [--tpm N] [--limit-burst SEC] [--limit-retry-after]'
+	assert_line --partial 'Anthropic POST /v1/messages'
+	run diff <(wr-serve --help | grep -o -- '--[a-z0-9-]*' | sort -u) \
+	    <(grep -o 'Fl -[a-z0-9-]*' "$TOP/man/wr-serve.1" | sed 's/Fl -/--/' | sort -u)
+	assert_success
+}
+
+@test "limit options need a positive number" {
+	run wr-serve --rpm 0
+	assert_failure 2
+	assert_output --partial 'wr-serve: --rpm 0: not a positive number'
+	run wr-serve --tpm -5
+	assert_failure 2
+}
