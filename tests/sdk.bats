@@ -22,14 +22,14 @@ sdk() {
 	run sdk openai
 	assert_success
 	assert_line '# fail 0'
-	assert_line '# pass 5'
+	assert_line '# pass 6'
 }
 
 @test "sdk: @anthropic-ai/sdk drives the Anthropic dialect" {
 	run sdk anthropic
 	assert_success
 	assert_line '# fail 0'
-	assert_line '# pass 6'
+	assert_line '# pass 8'
 }
 
 @test "sdk: @google/genai drives the Gemini dialect" {

@@ -47,6 +47,26 @@ test('a wrong key raises AuthenticationError', async () => {
 	    (e) => e instanceof Anthropic.AuthenticationError && e.status === 401);
 });
 
+test('an authToken (Bearer) is accepted as the key', async () => {
+	const c = new Anthropic({ apiKey: null, authToken: KEY, baseURL: plain.url, maxRetries: 0 });
+	const m = await c.messages.create(body());
+	assert.equal(m.content[0].text, ANSWER);
+});
+
+test('--rpm beyond the bucket raises RateLimitError with the limit headers', async () => {
+	const s = await serve(['--rpm', '1', '--limit-burst', '60']);
+	try {
+		const { response } = await client(s).messages.create(body()).withResponse();
+		assert.equal(response.headers.get('anthropic-ratelimit-requests-limit'), '1');
+		assert.equal(response.headers.get('anthropic-ratelimit-requests-remaining'), '0');
+		await assert.rejects(client(s).messages.create(body()),
+		    (e) => e instanceof Anthropic.RateLimitError && e.status === 429 &&
+			Number(e.headers.get('retry-after')) >= 1);
+	} finally {
+		await s.stop();
+	}
+});
+
 test('a refusal is stop_reason refusal', async () => {
 	const m = await client(refusing).messages.create(body());
 	assert.equal(m.stop_reason, 'refusal');

@@ -43,6 +43,20 @@ test('a wrong key raises AuthenticationError', async () => {
 	    (e) => e instanceof OpenAI.AuthenticationError && e.status === 401);
 });
 
+test('--rpm beyond the bucket raises RateLimitError with the limit headers', async () => {
+	const s = await serve(['--rpm', '1', '--limit-burst', '60']);
+	try {
+		const { response } = await client(s).chat.completions.create({ model: 'm', messages })
+		    .withResponse();
+		assert.equal(response.headers.get('x-ratelimit-limit-requests'), '1');
+		assert.equal(response.headers.get('x-ratelimit-remaining-requests'), '0');
+		await assert.rejects(client(s).chat.completions.create({ model: 'm', messages }),
+		    (e) => e instanceof OpenAI.RateLimitError && e.status === 429 && e.type === 'requests');
+	} finally {
+		await s.stop();
+	}
+});
+
 test('a refusal is message.refusal', async () => {
 	const r = await client(refusing).chat.completions.create({ model: 'm', messages });
 	assert.equal(r.choices[0].message.content, null);
