@@ -187,6 +187,8 @@ struct wr_serve_dialect {
 	void (*limit_headers)(const struct wr_limits *l, wr_add_header *add, void *ctx);
 	/* 429s of --rpm/--tpm carry Retry-After even without --limit-retry-after. */
 	int limit_retry_after;
+	/* The header that carries "req_HEX" on the model's answers. */
+	const char *request_id_header;
 };
 
 /* The key of "Authorization: Bearer KEY", or NULL. */

@@ -230,4 +230,5 @@ const struct wr_serve_dialect wr_serve_anthropic = {
 	.models = models,
 	.limit_headers = limit_headers,
 	.limit_retry_after = 1,
+	.request_id_header = "request-id",
 };

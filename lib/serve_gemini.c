@@ -263,4 +263,5 @@ const struct wr_serve_dialect wr_serve_gemini = {
 	.models = models,
 	.limit_headers = NULL,
 	.limit_retry_after = 0,
+	.request_id_header = "x-request-id",
 };

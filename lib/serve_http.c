@@ -441,7 +441,7 @@ generate(struct req *r)
 		else
 			set_answer(r, MHD_HTTP_OK, s->out.s, s->out.len);
 		snprintf(hdr, sizeof hdr, "req_%s", id);
-		MHD_add_response_header(r->resp, "x-request-id", hdr);
+		MHD_add_response_header(r->resp, r->d->request_id_header, hdr);
 	}
 	log_chat(r, wr_fault_name(f), c);
 }

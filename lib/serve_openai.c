@@ -232,4 +232,5 @@ const struct wr_serve_dialect wr_serve_openai = {
 	.models = models,
 	.limit_headers = limit_headers,
 	.limit_retry_after = 0,
+	.request_id_header = "x-request-id",
 };

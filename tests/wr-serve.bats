@@ -911,3 +911,13 @@ codes() {
 	run wr-serve --tpm -5
 	assert_failure 2
 }
+
+@test "anthropic: answers carry request-id, OpenAI's and Gemini's x-request-id" {
+	start_serve
+	amsg 1000 -D "$BATS_TEST_TMPDIR/h" -o /dev/null
+	run grep -ci '^request-id: req_b2cee3c8d88d1c9d' "$BATS_TEST_TMPDIR/h"
+	assert_output 1
+	gcontent 1000 -D "$BATS_TEST_TMPDIR/h" -o /dev/null
+	run grep -ci '^x-request-id: req_4d977c46ae3e8669' "$BATS_TEST_TMPDIR/h"
+	assert_output 1
+}
