@@ -921,3 +921,15 @@ codes() {
 	run grep -ci '^x-request-id: req_4d977c46ae3e8669' "$BATS_TEST_TMPDIR/h"
 	assert_output 1
 }
+
+@test "--rpm under 20 concurrent requests on 4 threads: exactly a bucket's worth get 200" {
+	start_serve --rpm 1 --limit-burst 420 --threads 4
+	run sh -c "seq 20 | xargs -P 20 -I{} curl -s -o /dev/null -w '%{http_code}\n' \
+	    '$SERVE_URL/chat/completions' --data-binary @'$REQ' | sort | uniq -c | awk '{print \$1, \$2}'"
+	assert_output - <<-'EOF'
+	7 200
+	13 429
+	EOF
+	run sh -c "curl -s http://127.0.0.1:$SERVE_PORT/stats | jq -c '[.requests, .ok, .rate_limited]'"
+	assert_output '[20,7,13]'
+}
