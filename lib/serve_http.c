@@ -623,6 +623,9 @@ handle(void *cls, struct MHD_Connection *conn, const char *url, const char *meth
 		*con_cls = r;
 		return start(r, conn, url, method);
 	}
+	/* libmicrohttpd passes the same request line on every call; take it anew all the same. */
+	r->q.method = method;
+	r->q.path = url;
 	if (r->delayed)
 		return answer(r, conn);
 	if (*upload_size) {
