@@ -933,3 +933,17 @@ codes() {
 	run sh -c "curl -s http://127.0.0.1:$SERVE_PORT/stats | jq -c '[.requests, .ok, .rate_limited]'"
 	assert_output '[20,7,13]'
 }
+
+@test "--max-body and --drop on the Anthropic and Gemini paths" {
+	start_serve --max-body 100
+	run amsg 1000 -w ' %{http_code}'
+	assert_output '{"type":"error","error":{"type":"request_too_large","message":"The request body is larger than 100 bytes."}} 413'
+	run gcontent 1000 -w ' %{http_code}'
+	assert_output '{"error":{"code":400,"message":"The request body is larger than 100 bytes.","status":"INVALID_ARGUMENT"}} 400'
+	stop_serve
+	start_serve --drop 1
+	run amsg
+	assert_equal "$status" 52
+	run gcontent
+	assert_equal "$status" 52
+}
