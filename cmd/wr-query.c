@@ -992,7 +992,7 @@ choose_api(void)
 	const char *env, *vendor = NULL, *v;
 	const struct wr_dialect *d;
 	size_t k;
-	int i, by = -1;
+	int i, by = -1, given = api != NULL;
 
 	if (n_eps == 0) {
 		if (!api || api == &wr_dialect_openai)
@@ -1005,7 +1005,7 @@ choose_api(void)
 		d = wr_dialect_infer(eps[i].base);
 		if (!api)
 			api = d;
-		else if (by >= 0 && d != api)
+		else if (!given && d != api)
 			wr_die("-u %s speaks %s and -u %s speaks %s: give --api", eps[by].shown.s, api->name,
 			    eps[i].shown.s, d->name);
 		if (by < 0)
