@@ -54,6 +54,8 @@ struct req {
 	struct wr_buf npath;       /* and its path under the base URL */
 	struct wr_http_meta meta;
 	int attempts;              /* made so far */
+	int limited;               /* of them answered 429 or 529: a wait, not a failure */
+	double first;              /* when the first attempt started */
 	int ep;                    /* endpoint of the current attempt */
 	int too_big;
 	double due;                /* when it may start (heap key) */
@@ -68,10 +70,16 @@ struct endpoint {
 	int fails;                 /* retryable failures in a row */
 	double backoff_until;      /* prefer other servers until then */
 	double pause_until;        /* rate-limit headers asked us to hold off until then */
+	double lim_r, lim_t;       /* requests and tokens a minute its headers announce; 0: none */
+	double tscale;             /* what its token limit charges a request, over our estimate */
+	double tscaled;            /* when tscale last grew */
+	int answered;              /* it has answered once (so its limits, if any, are known) */
+	int running;               /* requests on the wire to it */
+	struct wr_bucket rb, tb;   /* paced to those limits */
 };
 
 static int jobs = 16, retries = 5, quiet, verbose;
-static double timeout_s = 600, connect_timeout_s = 30, backoff_base = 0.5;
+static double timeout_s = 600, connect_timeout_s = 30, backoff_base = 0.5, rate_wait = 3600;
 static long long max_response = 64LL << 20;
 static double rpm, tpm, rpd, latency_est = 3;
 static const char *key_file, *key_header, *cacert, *out_path;
@@ -121,7 +129,8 @@ usage(FILE *fp, int status)
 	    "usage: %s [-qv] [-H HEADER]... [-j N] [-o FILE] [-u URL]... [--api NAME] [--api-key-file FILE]\n"
 	    "       [--backoff SEC] [--cacert FILE] [--connect-timeout SEC] [--key-header NAME]\n"
 	    "       [--latency-estimate SEC] [--max-response BYTES] [--plan] [--price IN:OUT[:CACHED]]\n"
-	    "       [--replace] [--retries N] [--rpd N] [--rpm N] [--timeout SEC] [--tpm N] [FILE...]\n"
+	    "       [--rate-wait SEC] [--replace] [--retries N] [--rpd N] [--rpm N] [--timeout SEC]\n"
+	    "       [--tpm N] [FILE...]\n"
 	    "  -H, --header HEADER       add 'Name: value' to every request; repeatable\n"
 	    "  -j, --jobs N              requests in flight (default 16)\n"
 	    "  -o, --output FILE         append results to FILE, not stdout; skip requests\n"
@@ -145,11 +154,14 @@ usage(FILE *fp, int status)
 	    "      --price IN:OUT[:CACHED]\n"
 	    "                            dollars per million prompt, completion (and cached\n"
 	    "                            prompt) tokens, for an estimated cost (default $WR_PRICE)\n"
+	    "      --rate-wait SEC       how long a request may wait out 429 and 529 answers,\n"
+	    "                            which use up no retries (default 3600)\n"
 	    "      --replace             send again the requests whose answer in -o FILE was for\n"
 	    "                            another body; the old lines go to FILE.replaced\n"
 	    "      --retries N           retries after a failed attempt (default 5)\n"
 	    "      --rpd N               send at most N requests (a daily budget)\n"
-	    "      --rpm N               at most N requests per minute\n"
+	    "      --rpm N               at most N requests per minute (limits a server announces\n"
+	    "                            are kept too)\n"
 	    "      --timeout SEC         time for a whole attempt (default 600)\n"
 	    "      --tpm N               at most about N tokens per minute\n"
 	    "  -h, --help                this help\n"
@@ -470,7 +482,7 @@ fill_slots(double now)
 		}
 		if (translate(r, &why) != 0)
 			goto bad;
-		r->attempts = 0;
+		r->attempts = r->limited = 0;
 		r->due = now;
 		r->seq = seq++;
 		heap_push(r);
@@ -492,14 +504,40 @@ bad:
  * Round robin over the servers, passing over those backing off and, for a
  * retry, the one that just failed it; -1 (and *wait) when all hold off.
  */
+/* Seconds until server e may take a request of tokens by its pause and its learned limits (0: now). */
+static double
+ep_wait(struct endpoint *e, double now, double tokens)
+{
+	double w = e->pause_until - now, t;
+
+	/*
+	 * Until a server has answered once, one request goes to it alone: its
+	 * answer tells the limits to pace to, where a first burst of -j requests
+	 * would run into them (429s) before anything is known.
+	 */
+	if (!e->answered && e->running > 0)
+		return BACKOFF_CAP;
+	if (e->lim_r > 0 && (t = wr_bucket_wait(&e->rb, now, 1)) > w)
+		w = t;
+	if (e->lim_t > 0 && (t = wr_bucket_wait(&e->tb, now, tokens * e->tscale)) > w)
+		w = t;
+	return w > 0 ? w : 0;
+}
+
+/*
+ * Round robin over the servers that may take a request now, passing over
+ * those backing off and, for a retry, the one that just failed it; -1
+ * (and *wait) when all hold off.
+ */
 static int
-pick_endpoint(double now, int avoid, double *wait)
+pick_endpoint(double now, int avoid, double tokens, double *wait)
 {
 	int k, e, best = -1;
+	double w;
 
 	for (k = 0; k < n_eps; k++) {
 		e = (rr + k) % n_eps;
-		if (e != avoid && eps[e].pause_until <= now && eps[e].backoff_until <= now) {
+		if (e != avoid && eps[e].backoff_until <= now && ep_wait(&eps[e], now, tokens) == 0) {
 			rr = (e + 1) % n_eps;
 			return e;
 		}
@@ -507,7 +545,7 @@ pick_endpoint(double now, int avoid, double *wait)
 	/* Every server is failing: keep going on the one that recovers first; each request has its own backoff. */
 	for (k = 0; k < n_eps; k++) {
 		e = (rr + k) % n_eps;
-		if (eps[e].pause_until <= now && (best < 0 || eps[e].backoff_until < eps[best].backoff_until))
+		if (ep_wait(&eps[e], now, tokens) == 0 && (best < 0 || eps[e].backoff_until < eps[best].backoff_until))
 			best = e;
 	}
 	if (best >= 0) {
@@ -516,8 +554,8 @@ pick_endpoint(double now, int avoid, double *wait)
 	}
 	*wait = BACKOFF_CAP;
 	for (e = 0; e < n_eps; e++)
-		if (eps[e].pause_until - now < *wait)
-			*wait = eps[e].pause_until - now;
+		if ((w = ep_wait(&eps[e], now, tokens)) < *wait)
+			*wait = w;
 	return -1;
 }
 
@@ -551,16 +589,22 @@ start(struct req *r, int ep, double now)
 	/* Wait for a connection that may multiplex (HTTP/2 over TLS); plain http is HTTP/1.1 and must not wait. */
 	curl_easy_setopt(h, CURLOPT_PIPEWAIT, strncasecmp(r->url.s, "https:", 6) == 0 ? 1L : 0L);
 	wr_multi_add(&mw, h);
-	r->attempts++;
 	r->ep = ep;
 	r->started = now;
 	r->state = RUNNING;
 	n_running++;
 	n_sent++;
+	if (!r->attempts++)
+		r->first = now;
 	if (rpm > 0)
 		wr_bucket_take(&rpm_bucket, now, 1);
 	if (tpm > 0)
 		wr_bucket_take(&tpm_bucket, now, (double)r->rq.est_tokens);
+	eps[ep].running++;
+	if (eps[ep].lim_r > 0)
+		wr_bucket_take(&eps[ep].rb, now, 1);
+	if (eps[ep].lim_t > 0)
+		wr_bucket_take(&eps[ep].tb, now, (double)r->rq.est_tokens * eps[ep].tscale);
 }
 
 /* Start every request that is due and allowed; return seconds until the next may be, or -1. */
@@ -591,7 +635,8 @@ schedule(double now)
 		}
 		if (w > 0)
 			return w;
-		if ((ep = pick_endpoint(now, r->attempts > 0 && n_eps > 1 ? r->ep : -1, &w)) < 0)
+		if ((ep = pick_endpoint(now, r->attempts > 0 && n_eps > 1 ? r->ep : -1, (double)r->rq.est_tokens,
+		    &w)) < 0)
 			return w;
 		heap_pop();
 		start(r, ep, now);
@@ -750,6 +795,40 @@ classify(struct req *r, CURLcode cc, struct verdict *v)
 		    "the provider refuses this key");
 }
 
+/*
+ * Pace to the limits a server announces (x-ratelimit-limit-*,
+ * anthropic-ratelimit-*-limit), a minute's worth refilled continuously and
+ * one second's held, as providers enforce them; --rpm and --tpm, when
+ * lower, still bind the whole run. A bucket starts from the remaining
+ * count the server gave with the limit.
+ */
+static void
+learn(struct endpoint *e, const struct wr_limits *l, double now)
+{
+	if (l->limit_requests > 0 && l->limit_requests != e->lim_r) {
+		e->lim_r = l->limit_requests;
+		wr_bucket_init(&e->rb, e->lim_r, now);
+	}
+	if (l->limit_tokens > 0 && l->limit_tokens != e->lim_t) {
+		e->lim_t = l->limit_tokens;
+		wr_bucket_init(&e->tb, e->lim_t, now);
+	}
+	/*
+	 * What the server says is left caps what we think is left: other
+	 * clients of the same key (xargs -P, a second run) spend it too.
+	 */
+	if (e->lim_r > 0 && l->remaining_requests >= 0) {
+		wr_bucket_wait(&e->rb, now, 0);
+		if (l->remaining_requests < e->rb.level)
+			e->rb.level = l->remaining_requests;
+	}
+	if (e->lim_t > 0 && l->remaining_tokens >= 0) {
+		wr_bucket_wait(&e->tb, now, 0);
+		if (l->remaining_tokens < e->tb.level)
+			e->tb.level = l->remaining_tokens;
+	}
+}
+
 /* What the server's answer says about it: its health, and how long to hold off. Returns the hold, or < 0. */
 static double
 judge_server(struct req *r, const struct verdict *v, double now)
@@ -757,6 +836,25 @@ judge_server(struct req *r, const struct verdict *v, double now)
 	struct endpoint *e = &eps[r->ep];
 	double hold;
 
+	e->running--;
+	if (v->status)
+		e->answered = 1;
+	learn(e, &r->meta.lim, now);
+	/*
+	 * Our token estimate is not the provider's count (its tokenizer, what it
+	 * charges for): a 429 on the token limit charges requests more from
+	 * then on, each answer a little less, so the pace settles just under
+	 * the limit whatever the ratio (additive decrease, multiplicative
+	 * increase of the cost).
+	 */
+	if (e->lim_t > 0 && v->status == 429 && r->meta.lim.remaining_requests != 0) {
+		/* Once for the requests sent since it last grew: older ones say nothing new. */
+		if (r->started >= e->tscaled) {
+			e->tscale = e->tscale * 1.1 < 16 ? e->tscale * 1.1 : 16;
+			e->tscaled = now;
+		}
+	} else if (e->lim_t > 0 && v->what == ANSWER && e->tscale > 1)
+		e->tscale = e->tscale - 0.001 > 1 ? e->tscale - 0.001 : 1;
 	/* The server's health decides how much new work it gets. */
 	if (v->what == RETRY) {
 		e->fails++;
@@ -766,7 +864,17 @@ judge_server(struct req *r, const struct verdict *v, double now)
 		if (v->what == ANSWER)
 			e->backoff_until = 0;
 	}
-	hold = v->what == ANSWER || r->meta.retry_after < 0 ? wr_http_meta_wait(&r->meta) : r->meta.retry_after;
+	if (v->what != ANSWER && r->meta.retry_after >= 0)
+		hold = r->meta.retry_after;
+	else if (e->lim_r > 0 || e->lim_t > 0)
+		/*
+		 * Its limits are known and paced to: the buckets, set from what it
+		 * says is left, are the wait. (Its reset times are the time to a
+		 * full bucket, far longer than the time to the next request.)
+		 */
+		hold = v->status == 429 || v->status == 529 ? 0 : -1;
+	else
+		hold = wr_http_meta_wait(&r->meta);
 	if (hold > 0 && now + hold > e->pause_until)
 		e->pause_until = now + hold;
 	if (v->what == ANSWER)
@@ -777,8 +885,11 @@ judge_server(struct req *r, const struct verdict *v, double now)
 		if (now + p > e->pause_until)
 			e->pause_until = now + p;
 	}
+	/* A request the limit turned away was not charged. */
 	if (v->status == 429 && tpm > 0)
 		wr_bucket_put(&tpm_bucket, (double)r->rq.est_tokens);
+	if (v->status == 429 && rpm > 0)
+		wr_bucket_put(&rpm_bucket, 1);
 	return hold;
 }
 
@@ -803,9 +914,14 @@ finish(struct req *r, CURLcode cc, double now)
 		release(r);
 		return;
 	}
-	if (v.what == RETRY && r->attempts <= retries) {
-		delay = hold >= 0 ? hold + hold * 0.1 * rnd() :
-		    wr_http_backoff(r->attempts, backoff_base, BACKOFF_CAP, rnd());
+	/* 429 and 529 say "wait": they use up time (--rate-wait), not --retries. */
+	if (v.status == 429 || v.status == 529)
+		r->limited++;
+	delay = hold >= 0 ? hold + hold * 0.1 * rnd() :
+	    wr_http_backoff(v.status == 429 || v.status == 529 ? r->limited : r->attempts - r->limited,
+	    backoff_base, BACKOFF_CAP, rnd());
+	if (v.what == RETRY && (v.status == 429 || v.status == 529 ? now + delay - r->first <= rate_wait :
+	    r->attempts - r->limited <= retries)) {
 		if (verbose)
 			say("%.*s attempt %d: %s: %s in %.3f s; retry in %.2f s", (int)r->rq.cid_len, r->rq.cid,
 			    r->attempts, shown(r->url.s), v.why, now - r->started, delay);
@@ -972,6 +1088,7 @@ add_endpoint(const char *url)
 	e = &eps[n_eps++];
 	memset(e, 0, sizeof *e);
 	e->base = url;
+	e->tscale = 1;
 	wr_http_redact(&e->shown, url);
 	if (strncasecmp(url, "http://", 7) != 0 && strncasecmp(url, "https://", 8) != 0)
 		wr_die("-u %s: not an http:// or https:// URL", e->shown.s);
@@ -1186,7 +1303,7 @@ int
 main(int argc, char **argv)
 {
 	enum { O_KEYFILE = 256, O_API, O_BACKOFF, O_CACERT, O_CONNTO, O_KEYHDR, O_LATENCY, O_MAXRESP, O_PLAN,
-		O_PRICE, O_REPLACE, O_RETRIES, O_RPD, O_RPM, O_TIMEOUT, O_TPM, O_VERSION };
+		O_PRICE, O_RATE_WAIT, O_REPLACE, O_RETRIES, O_RPD, O_RPM, O_TIMEOUT, O_TPM, O_VERSION };
 	static const struct option longopts[] = {
 		{"api", required_argument, NULL, O_API},
 		{"api-key-file", required_argument, NULL, O_KEYFILE},
@@ -1203,6 +1320,7 @@ main(int argc, char **argv)
 		{"plan", no_argument, NULL, O_PLAN},
 		{"price", required_argument, NULL, O_PRICE},
 		{"quiet", no_argument, NULL, 'q'},
+		{"rate-wait", required_argument, NULL, O_RATE_WAIT},
 		{"replace", no_argument, NULL, O_REPLACE},
 		{"retries", required_argument, NULL, O_RETRIES},
 		{"rpd", required_argument, NULL, O_RPD},
@@ -1279,6 +1397,11 @@ main(int argc, char **argv)
 				wr_die("--price %s: expected IN:OUT or IN:OUT:CACHED, dollars per million tokens",
 				    optarg);
 			have_price = 1;
+			break;
+		case O_RATE_WAIT:
+			rate_wait = wr_strtod(optarg, "--rate-wait");
+			if (rate_wait < 0 || rate_wait > 1e7)
+				wr_die("--rate-wait %s: must be from 0 to 10000000", optarg);
 			break;
 		case O_REPLACE:
 			replace = 1;

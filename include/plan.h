@@ -62,15 +62,17 @@ long long wr_prompt_bytes(const struct wr_json *j, int body);
 
 /*
  * The one token estimate of a request, for --plan and for pacing to a
- * tokens-per-minute limit, counted the way providers count a request
- * against their limits: the prompt, estimated as the bytes of the text the
- * body sends to the model (wr_prompt_bytes, else the whole body) divided by
- * 4 and rounded up, plus the completion it may use: max_completion_tokens
- * or max_tokens when the body gives one, else 4 per entry plus 8.
- * Answers correct it with the usage they report.
+ * tokens-per-minute limit. The prompt is the bytes of the text the body
+ * sends to the model (wr_prompt_bytes, else the whole body) divided by 4
+ * and rounded up; the completion is max_completion_tokens or max_tokens
+ * when the body gives one (limit, what providers count against a limit
+ * with the prompt), else 4 per entry plus 8 (limit 0: a guess for the
+ * plan's cost, which providers do not count before the answer). Answers
+ * correct it with the usage they report.
  */
 struct wr_estimate {
 	long prompt, completion;
+	long limit;      /* max_tokens as given, else 0 */
 };
 void wr_estimate_tokens(const struct wr_json *j, int body, size_t body_len, size_t entries,
     struct wr_estimate *e);

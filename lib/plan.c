@@ -159,8 +159,11 @@ wr_estimate_tokens(const struct wr_json *j, int body, size_t body_len, size_t en
 	e->prompt = (long)((pb + 3) / 4);
 	if (t < 0)
 		t = wr_json_get(j, body, "max_tokens");
+	e->limit = 0;
 	if (t < 0 || wr_json_num(j, t, &max) != 0 || max < 0 || max > 1e9)
 		max = 4.0 * (double)entries + 8;
+	else
+		e->limit = (long)max;
 	e->completion = (long)max;
 }
 

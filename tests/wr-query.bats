@@ -281,7 +281,8 @@ $T/err:0"
 	assert_failure 2
 	assert_output ""
 	[ "$stderr" = "wr-query: $KEYED/chat/completions: HTTP 401: the API key was refused (see \$OPENAI_API_KEY or --api-key-file); stopping" ]
-	assert_equal "$(( $(seen "$KEYED") - before ))" 2
+	# The first request goes alone (to learn the server's limits): a refused key costs one.
+	assert_equal "$(( $(seen "$KEYED") - before ))" 1
 }
 
 @test "without a key no Authorization header is sent" {
@@ -298,7 +299,11 @@ $T/err:0"
 	assert_success
 	run digest <<< "$output"
 	assert_output "$EXPECTED"
-	assert_equal "$(( $(seen "$PLAIN") - a )) $(( $(seen "$PLAIN2") - b ))" "3 3"
+	# Each server's first request goes alone; both get a share of the six.
+	a=$(( $(seen "$PLAIN") - a )) b=$(( $(seen "$PLAIN2") - b ))
+	assert_equal "$(( a + b ))" 6
+	[ "$a" -ge 1 ]
+	[ "$b" -ge 1 ]
 }
 
 @test "a server that refuses connections gets fewer requests than a healthy one" {
