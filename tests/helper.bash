@@ -7,6 +7,10 @@ WR_BIN=${WR_BIN:-$TOP/build/bin}
 PATH=$WR_BIN:$PATH
 export LC_ALL=C.UTF-8
 unset WR_MODEL OPENAI_API_KEY OPENAI_BASE_URL
+# Under "make -jN check" the outer make's flags would reach the makes the
+# tests run, which then warn on stderr ("-j3 forced in submake: resetting
+# jobserver mode") and change what the tests capture.
+unset MAKEFLAGS MFLAGS MAKELEVEL
 
 bats_require_minimum_version 1.5.0
 bats_load_library bats-support
