@@ -209,10 +209,14 @@ wr-query: $FIX/query-bad.jsonl:3: no body" ]
 		sleep 0.05
 	done
 	kill -9 "$QUERY_PID"
-	wait "$QUERY_PID" 2>/dev/null || true
+	rc=0
+	wait "$QUERY_PID" 2>/dev/null || rc=$?
 	QUERY_PID=
+	# It died of the SIGKILL, with some but not all results written.
+	assert_equal "$rc" 137
 	before=$(wc -l < "$T/res")
-	[ "$before" -ge 2 ] && [ "$before" -lt 6 ]
+	[ "$before" -ge 2 ] || fail "only $before result lines before the kill"
+	[ "$before" -lt 6 ] || fail "all $before result lines before the kill"
 	run --separate-stderr wr-query -j 4 -o "$T/res" -u "$SLOW" "$REQ"
 	assert_success
 	assert_output ""
