@@ -471,7 +471,20 @@ statuses() {
 	assert_output '200 200 500 200 200 500 200 200 500 500 500 200 500 500 500 200 500 500 500 500'
 }
 
-@test "--latency delays the answer, not its content" {
+# No timed assertion: a client that waits 2 s gets its answer from a server
+# without latency and none from one with 30 s of it.
+@test "--latency delays the answer past a client's timeout" {
+	start_serve
+	run post "$FIX/serve-request2.json" --max-time 2
+	assert_success
+	stop_serve
+	start_serve --latency 30000
+	run post "$FIX/serve-request2.json" --max-time 2
+	assert_failure 28
+	assert_output ""
+}
+
+@test "--latency does not change the answer's content" {
 	start_serve --latency 50
 	run content "$FIX/serve-request2.json"
 	assert_output - <<-'EOF'
