@@ -239,17 +239,29 @@ wr-query: $FIX/query-bad.jsonl:3: no body" ]
 	assert_equal "$(( $(seen "$PLAIN") - before ))" 3
 }
 
+# locked FILE: FILE exists and another process holds a flock(2) on it.
+locked() {
+	[ -e "$1" ] || return 1
+	! flock -n "$1" true
+}
+
 @test "a second run on the same -o FILE at once is refused" {
+	local tries=0 rc=0
 	head -n 1 "$REQ" | wr-query -q -o "$T/res" -u "$SLOW" 3>&- &
 	QUERY_PID=$!
-	for _ in $(seq 100); do
-		[ -e "$T/res" ] && break
-		sleep 0.02
+	until locked "$T/res"; do
+		tries=$((tries + 1))
+		[ "$tries" -lt 1000 ] || fail "wr-query never locked $T/res"
+		sleep 0.01
 	done
-	sleep 0.05
 	run --separate-stderr wr-query -q -o "$T/res" -u "$PLAIN" "$REQ"
 	assert_failure 2
 	[ "$stderr" = "wr-query: $T/res: another process is writing it" ]
+	# The first run goes on undisturbed.
+	wait "$QUERY_PID" || rc=$?
+	QUERY_PID=
+	assert_equal "$rc" 0
+	assert_equal "$(wc -l < "$T/res")" 1
 }
 
 @test "the key from OPENAI_API_KEY never shows in the results, stdout or -v messages" {
