@@ -249,19 +249,24 @@ capped_query() {
 }
 
 @test "hostile answers never break the result stream: every line is JSON, one per request" {
-	local mode
+	local mode rc
 	for mode in badutf8 nested midheader; do
 		start_hostile "$mode"
-		wr-query -q --retries 0 -u "$HOSTILE_URL" "$REQ" >> "$T/res" 2>/dev/null || true
+		rc=0
+		wr-query -q --retries 0 -u "$HOSTILE_URL" "$REQ" >> "$T/res" 2>/dev/null || rc=$?
+		# Every request failed, and was written: exit 1.
+		assert_equal "$mode $rc" "$mode 1"
 		kill -TERM "$HOSTILE_PID"
 		wait "$HOSTILE_PID" 2>/dev/null || true
 		HOSTILE_PID=
 	done
-	[ "$(wc -l < "$T/res")" -eq 18 ]
+	assert_equal "$(wc -l < "$T/res")" 18
 	run jq -r .error.code "$T/res"
-	[ "$(printf '%s\n' "$output" | sort | uniq -c | awk '{print $1, $2}')" = "18 invalid_response" ]
-	wr-parse -q "$T/res" > "$T/ratings" 2>/dev/null || true
-	[ ! -s "$T/ratings" ]
+	assert_equal "$(printf '%s\n' "$output" | sort | uniq -c | awk '{print $1, $2}')" "18 invalid_response"
+	# Nothing to rate: every entry is missing, wr-parse exits 1.
+	run --separate-stderr wr-parse -q "$T/res"
+	assert_failure 1
+	assert_output ""
 }
 
 # ---- Rude clients of wr-serve -------------------------------------------------------
