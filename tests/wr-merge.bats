@@ -418,5 +418,6 @@ wr-merge: -:2: score -1 outside the scale 0:60, line skipped"
 	assert_success
 	assert_output "$(printf 'A\t100\na\t0\nice cream\t50\nicecream\t100')"
 	run --separate-stderr bash -c "printf 'Ice Cream\t3\n' | wr-merge -q -e"
+	assert_success
 	assert_output "Ice Cream;50"
 }

@@ -515,8 +515,10 @@ tpm (600 tokens per minute): 16 s
 binding limit: concurrency (2 in flight, 10 s each): 30 s
 EOF
 	run wr-query --plan --rpm 6 --tpm 600 "$REQ"
+	assert_success
 	assert_line "binding limit: rpm (6 requests per minute): 60 s"
 	run wr-query --plan --rpm 600 --tpm 60 "$REQ"
+	assert_success
 	assert_line "binding limit: tpm (60 tokens per minute): 3 min"
 }
 
