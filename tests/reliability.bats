@@ -35,15 +35,10 @@ teardown() {
 
 # start_hostile MODE [ARGS...]: sets HOSTILE_PID, HOSTILE_PORT, HOSTILE_URL (http).
 start_hostile() {
-	local portfile=$T/hostile.port tries=0
+	local portfile=$T/hostile.port
 	python3 "$SERVERS/hostile.py" "$@" > "$portfile" 3>&- &
 	HOSTILE_PID=$!
-	until grep -q '^[0-9][0-9]*$' "$portfile" 2>/dev/null; do
-		kill -0 "$HOSTILE_PID" 2>/dev/null || { echo "hostile.py did not start" >&2; return 1; }
-		tries=$((tries + 1))
-		[ "$tries" -lt 500 ] || { echo "hostile.py printed no port" >&2; return 1; }
-		sleep 0.02
-	done
+	wait_port "$portfile" "$HOSTILE_PID" || return 1
 	HOSTILE_PORT=$(head -n 1 "$portfile")
 	HOSTILE_URL=http://127.0.0.1:$HOSTILE_PORT/v1
 }

@@ -35,15 +35,9 @@ setup() {
 
 # start_usage: tests/servers/usage.py (fixed usage with cached tokens, echoes the key headers); sets USAGE_URL.
 start_usage() {
-	local tries=0
 	python3 "$TOP/tests/servers/usage.py" > "$T/usage.port" 3>&- &
 	USAGE_PID=$!
-	until grep -q '^[0-9][0-9]*$' "$T/usage.port" 2>/dev/null; do
-		kill -0 "$USAGE_PID" 2>/dev/null || { echo "usage.py did not start" >&2; return 1; }
-		tries=$((tries + 1))
-		[ "$tries" -lt 500 ] || { echo "usage.py printed no port" >&2; return 1; }
-		sleep 0.02
-	done
+	wait_port "$T/usage.port" "$USAGE_PID" || return 1
 	USAGE_URL=http://127.0.0.1:$(head -n 1 "$T/usage.port")/v1
 }
 

@@ -282,14 +282,10 @@ statuses() {
 # in files of $T; send it the right key and a wrong one, stop it, and print
 # the statuses it answered.
 keyed_run() {
-	local tries=0 rc=0 url
+	local rc=0 url
 	wr-serve -p 0 --log "$T/log" "$@" > "$T/out" 2> "$T/err" 3>&- &
 	SERVE_PID=$!
-	until grep -q '^[0-9][0-9]*$' "$T/out"; do
-		tries=$((tries + 1))
-		[ "$tries" -lt 500 ] || fail "wr-serve printed no port"
-		sleep 0.02
-	done
+	wait_port "$T/out" "$SERVE_PID" || return 1
 	url=http://127.0.0.1:$(cat "$T/out")/v1
 	curl -s -w ' %{http_code}\n' "$url/chat/completions" --data-binary @"$REQ" \
 	    -H 'Authorization: Bearer sk-test-secret' > "$T/answers"
@@ -542,7 +538,7 @@ $T/answers:0"
 @test "-p 0 prints only the port on stdout" {
 	wr-serve -p 0 > "$BATS_TEST_TMPDIR/out" 2> "$BATS_TEST_TMPDIR/err" 3>&- &
 	SERVE_PID=$!
-	until [ -s "$BATS_TEST_TMPDIR/out" ]; do sleep 0.02; done
+	wait_port "$BATS_TEST_TMPDIR/out" "$SERVE_PID"
 	run cat "$BATS_TEST_TMPDIR/out"
 	assert_output --regexp '^[1-9][0-9]*$'
 	SERVE_PORT=$output
@@ -556,7 +552,7 @@ $T/answers:0"
 @test "SIGTERM stops the server with status 0 and a summary" {
 	wr-serve -p 0 > "$BATS_TEST_TMPDIR/out" 2> "$BATS_TEST_TMPDIR/err" 3>&- &
 	pid=$!
-	until [ -s "$BATS_TEST_TMPDIR/out" ]; do sleep 0.02; done
+	wait_port "$BATS_TEST_TMPDIR/out" "$pid"
 	SERVE_URL=http://127.0.0.1:$(cat "$BATS_TEST_TMPDIR/out")/v1
 	status > /dev/null
 	kill -TERM "$pid"
