@@ -204,13 +204,17 @@ capped_query() {
 
 @test "a 1 GiB answer ends in one response_too_large line, in bounded memory" {
 	start_hostile huge
-	run --separate-stderr bash -c "$(declare -f capped_query); capped_query -q --max-response 1000000 -u '$HOSTILE_URL' '$T/one.jsonl' | jq -c '[.custom_id, .response, .error.code]'"
+	run --separate-stderr bash -c "set -o pipefail; $(declare -f capped_query); capped_query -q --max-response 1000000 -u '$HOSTILE_URL' '$T/one.jsonl' | jq -c '[.custom_id, .response, .error.code]'"
+	# Every request failed and got its error line: wr-query exits 1.
+	assert_failure 1
 	assert_output '["c5a62931ca6b6d20",null,"response_too_large"]'
 }
 
 @test "a server that never answers gives one timeout line per request after --timeout" {
 	start_hostile silent
-	run --separate-stderr bash -c "wr-query -q -j 2 --retries 1 --backoff 0 --timeout 0.3 -u '$HOSTILE_URL' '$REQ' | jq -c '[.custom_id, .response, .error.code, (.error.message | test(\"2 attempts\"))]' | sort"
+	run --separate-stderr bash -c "set -o pipefail; wr-query -q -j 2 --retries 1 --backoff 0 --timeout 0.3 -u '$HOSTILE_URL' '$REQ' | jq -c '[.custom_id, .response, .error.code, (.error.message | test(\"2 attempts\"))]' | sort"
+	# Every request failed and got its error line: wr-query exits 1.
+	assert_failure 1
 	assert_output '["417e56db6d5cbc6a",null,"timeout",true]
 ["625b5489314874b9",null,"timeout",true]
 ["aa66efd551a23471",null,"timeout",true]
@@ -221,25 +225,33 @@ capped_query() {
 
 @test "an answer sent byte by byte past the deadline is a timeout" {
 	start_hostile slow
-	run --separate-stderr bash -c "wr-query -q --retries 0 --timeout 0.5 -u '$HOSTILE_URL' '$T/one.jsonl' | jq -c '[.custom_id, .response, .error.code]'"
+	run --separate-stderr bash -c "set -o pipefail; wr-query -q --retries 0 --timeout 0.5 -u '$HOSTILE_URL' '$T/one.jsonl' | jq -c '[.custom_id, .response, .error.code]'"
+	# Every request failed and got its error line: wr-query exits 1.
+	assert_failure 1
 	assert_output '["c5a62931ca6b6d20",null,"timeout"]'
 }
 
 @test "an answer with invalid UTF-8 is an invalid_response, its body kept as valid JSON" {
 	start_hostile badutf8
-	run --separate-stderr bash -c "wr-query -q --retries 0 -u '$HOSTILE_URL' '$T/one.jsonl' | jq -c '[.custom_id, .response.status_code, .error.code, .response.body]'"
+	run --separate-stderr bash -c "set -o pipefail; wr-query -q --retries 0 -u '$HOSTILE_URL' '$T/one.jsonl' | jq -c '[.custom_id, .response.status_code, .error.code, .response.body]'"
+	# Every request failed and got its error line: wr-query exits 1.
+	assert_failure 1
 	assert_output '["c5a62931ca6b6d20",200,"invalid_response","{\"id\":\"x\",\"choices\":[{\"message\":{\"content\":\"cat;5 '$'\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd''\"}}]}"]'
 }
 
 @test "an answer of 100,000 nested brackets is an invalid_response" {
 	start_hostile nested
-	run --separate-stderr bash -c "wr-query -q --retries 0 -u '$HOSTILE_URL' '$T/one.jsonl' | jq -c '[.custom_id, .response.status_code, .error.code, (.response.body | length)]'"
+	run --separate-stderr bash -c "set -o pipefail; wr-query -q --retries 0 -u '$HOSTILE_URL' '$T/one.jsonl' | jq -c '[.custom_id, .response.status_code, .error.code, (.response.body | length)]'"
+	# Every request failed and got its error line: wr-query exits 1.
+	assert_failure 1
 	assert_output '["c5a62931ca6b6d20",200,"invalid_response",100000]'
 }
 
 @test "a connection closed in the middle of the header is one error line" {
 	start_hostile midheader
-	run --separate-stderr bash -c "wr-query -q --retries 2 --backoff 0 -u '$HOSTILE_URL' '$T/one.jsonl' | jq -c '[.custom_id, .error.code, (.error.message | test(\"3 attempts\"))]'"
+	run --separate-stderr bash -c "set -o pipefail; wr-query -q --retries 2 --backoff 0 -u '$HOSTILE_URL' '$T/one.jsonl' | jq -c '[.custom_id, .error.code, (.error.message | test(\"3 attempts\"))]'"
+	# Every request failed and got its error line: wr-query exits 1.
+	assert_failure 1
 	assert_output '["c5a62931ca6b6d20","invalid_response",true]'
 }
 
