@@ -85,6 +85,7 @@ dataset() {
 	assert_success
 	assert_output "$PWD/scored.dict: 9 entries, 6 missing"
 	refused=$(LC_ALL=C sort out/missing.txt)
+	assert_equal "$(wc -l < out/missing.txt)" 6
 	run dataset URL="$SERVE_URL" BATCH=2 FALLBACK_URL="$URL_N" FALLBACK_MODEL=b failover
 	assert_success
 	assert_output "$PWD/scored.dict: 15 entries, 0 missing"

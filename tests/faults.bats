@@ -23,15 +23,26 @@ setup() {
 	load helper
 	D=$BATS_FILE_TMPDIR
 	T=$BATS_TEST_TMPDIR
-	KILL_PID=
+	KILL_PID= GEN_PID=
 }
 
 teardown() {
-	if [ -n "$KILL_PID" ]; then
-		kill -9 "$KILL_PID" 2>/dev/null
-		wait "$KILL_PID" 2>/dev/null
-	fi
+	local pid
+	for pid in $KILL_PID $GEN_PID; do
+		kill -9 "$pid" 2>/dev/null
+		wait "$pid" 2>/dev/null
+	done
 	stop_serve
+}
+
+# killed PID: SIGKILL PID, a child of this shell, and check that it died of
+# it: it was still running, not finished (a finished child not yet waited
+# for is a zombie, and kill succeeds on it too, so only wait can tell).
+killed() {
+	local rc=0
+	kill -9 "$1"
+	wait "$1" 2>/dev/null || rc=$?
+	[ "$rc" -eq 137 ] || fail "PID $1 was not killed while running: it exited $rc"
 }
 
 # faulty_run SERVE-OPTIONS... -- QUERY-OPTIONS...: one wr-query run of the
@@ -222,23 +233,24 @@ lines() {
 	if [ -e "$1" ]; then wc -l < "$1"; else echo 0; fi
 }
 
+# With 150 ms of latency and 4 requests in flight the 15 requests left after
+# the last kill take at least 600 ms: each kill lands while wr-query runs.
 @test "wr-query SIGKILLed four times mid-run resumes to a list byte-identical to a clean run" {
-	local k kills=0 tries
-	start_serve --latency 60 --fail-500 0.1 --drop 0.1 --garble 0.1 --seed 13
+	local k tries
+	start_serve --latency 150 --fail-500 0.1 --drop 0.1 --garble 0.1 --seed 13
 	for k in 3 12 24 37; do
 		wr-query -q -j 4 --backoff 0.01 --retries 20 -o "$T/res" -u "$SERVE_URL" "$D/req.jsonl" 3>&- &
 		KILL_PID=$!
 		tries=0
-		while [ "$(lines "$T/res")" -lt "$k" ] && kill -0 "$KILL_PID" 2>/dev/null; do
+		while [ "$(lines "$T/res")" -lt "$k" ]; do
 			tries=$((tries + 1))
 			[ "$tries" -lt 2000 ] || fail "no progress to $k lines"
 			sleep 0.005
 		done
-		kill -9 "$KILL_PID" 2>/dev/null && kills=$((kills + 1))
-		wait "$KILL_PID" 2>/dev/null || true
+		killed "$KILL_PID"
 		KILL_PID=
+		[ "$(lines "$T/res")" -lt 52 ] || fail "all 52 lines written before kill $k"
 	done
-	[ "$kills" -eq 4 ]
 	run --separate-stderr wr-query -q -j 4 --backoff 0.01 --retries 20 -o "$T/res" -u "$SERVE_URL" "$D/req.jsonl"
 	assert_success
 	# Exactly one success per request, and no torn line.
@@ -257,22 +269,21 @@ killed_in_write() {
 	KILL_PID=$!
 	exec 4< "$T/fifo"
 	until [[ $(cat "/proc/$KILL_PID/wchan" 2>/dev/null) == *pipe_write* ]]; do
-		kill -0 "$KILL_PID" 2>/dev/null || break
 		tries=$((tries + 1))
-		[ "$tries" -lt 1000 ] || break
+		[ "$tries" -lt 1000 ] || fail "$1 never blocked in write(2) (wchan: $(cat "/proc/$KILL_PID/wchan" 2>&1))"
 		sleep 0.01
 	done
-	kill -9 "$KILL_PID" 2>/dev/null
-	wait "$KILL_PID" 2>/dev/null || true
+	killed "$KILL_PID"
 	KILL_PID=
 	cat <&4 > "$T/out"
 	exec 4<&-
 }
 
-# big_results: 4,000 result lines of 25 rated entries each in $T/big.jsonl.
-big_results() {
-	awk 'BEGIN {
-		for (i = 1; i <= 4000; i++) {
+# results N: N result lines of 25 rated entries each, unique ids and
+# entries; without end for N = 0.
+results() {
+	awk -v n="$1" 'BEGIN {
+		for (i = 1; n == 0 || i <= n; i++) {
 			c = ""; e = ""
 			for (j = 1; j <= 25; j++) {
 				w = "w" i "x" j
@@ -281,7 +292,12 @@ big_results() {
 			}
 			printf "{\"custom_id\":\"c%d\",\"response\":{\"status_code\":200,\"body\":{\"choices\":[{\"message\":{\"content\":\"%s\"}}]}},\"error\":null,\"entries\":[%s]}\n", i, c, e
 		}
-	}' > "$T/big.jsonl"
+	}'
+}
+
+# big_results: 4,000 result lines in $T/big.jsonl.
+big_results() {
+	results 4000 > "$T/big.jsonl"
 }
 
 # complete_lines FILE REGEX: FILE is not empty, ends with a newline, and
@@ -305,26 +321,51 @@ complete_lines() {
 	complete_lines "$T/out" '^W[0-9]+X[0-9]+;[0-9]+$'
 }
 
+# Its input has no end, so wr-parse is still writing whenever it is killed.
+# (The FIFO is its stdin: wr-parse opens a named input twice.)
 @test "wr-parse SIGKILLed while writing a file leaves no half line" {
-	big_results
-	wr-parse -q -j 2 "$T/big.jsonl" > "$T/out" 3>&- &
+	local tries=0
+	mkfifo "$T/in"
+	results 0 > "$T/in" 3>&- &
+	GEN_PID=$!
+	wr-parse -q -j 2 < "$T/in" > "$T/out" 3>&- &
 	KILL_PID=$!
-	until [ -s "$T/out" ] || ! kill -0 "$KILL_PID" 2>/dev/null; do sleep 0.001; done
-	kill -9 "$KILL_PID" 2>/dev/null || true
-	wait "$KILL_PID" 2>/dev/null || true
+	until [ "$(stat -c %s "$T/out")" -gt 100000 ]; do
+		tries=$((tries + 1))
+		[ "$tries" -lt 2000 ] || fail "wr-parse wrote less than 100 kB"
+		sleep 0.005
+	done
+	killed "$KILL_PID"
 	KILL_PID=
 	complete_lines "$T/out" $'^w[0-9]+x[0-9]+\t[1-5]$'
 }
 
+# wr-merge writes only once it has read all its input, and then for a few
+# milliseconds: watch for its first output without sleeping and kill it at
+# once. Should it still have finished first, try again; it must have been
+# killed while writing in one of 20 tries.
 @test "wr-merge SIGKILLed while writing a file leaves no half line" {
+	local attempt rc n full st
 	big_results
 	wr-parse -q "$T/big.jsonl" > "$T/big.tsv"
-	wr-merge -q "$T/big.tsv" > "$T/out" 3>&- &
-	KILL_PID=$!
-	until [ -s "$T/out" ] || ! kill -0 "$KILL_PID" 2>/dev/null; do sleep 0.001; done
-	kill -9 "$KILL_PID" 2>/dev/null || true
-	wait "$KILL_PID" 2>/dev/null || true
-	KILL_PID=
+	full=$(wr-merge -q "$T/big.tsv" | wc -l)
+	for attempt in $(seq 20); do
+		: > "$T/out"
+		wr-merge -q "$T/big.tsv" > "$T/out" 3>&- &
+		KILL_PID=$!
+		st=R
+		until [ -s "$T/out" ] || [ "$st" = Z ]; do
+			read -r _ _ st _ < "/proc/$KILL_PID/stat"
+		done
+		kill -9 "$KILL_PID"
+		rc=0
+		wait "$KILL_PID" 2>/dev/null || rc=$?
+		KILL_PID=
+		n=$(wc -l < "$T/out")
+		if [ "$rc" -eq 137 ] && [ "$n" -lt "$full" ]; then break; fi
+	done
+	assert_equal "$rc" 137
+	[ "$n" -lt "$full" ] || fail "all $full lines written before the kill"
 	complete_lines "$T/out" '^W[0-9]+X[0-9]+;[0-9]+$'
 }
 
@@ -352,10 +393,11 @@ refused_results() {
 	[ "$stderr" = "wr-parse: /dev/full: write error: No space left on device" ]
 }
 
-@test "wr-parse | head -1 with SIGPIPE ignored ends quietly" {
+# With SIGPIPE ignored a write gets EPIPE, a write error: exit 2, no message.
+@test "wr-parse | head -1 with SIGPIPE ignored ends quietly with status 2" {
 	big_results
-	first() { trap '' PIPE; wr-parse -q "$T/big.jsonl" | head -1; }
+	first() { trap '' PIPE; wr-parse -q "$T/big.jsonl" | head -1; echo "wr-parse: ${PIPESTATUS[0]}"; }
 	run --separate-stderr first
-	assert_output "$(printf 'w1x1\t3')"
+	assert_output "$(printf 'w1x1\t3\nwr-parse: 2')"
 	assert_equal "$stderr" ""
 }

@@ -35,15 +35,10 @@ teardown() {
 
 # start_hostile MODE [ARGS...]: sets HOSTILE_PID, HOSTILE_PORT, HOSTILE_URL (http).
 start_hostile() {
-	local portfile=$T/hostile.port tries=0
+	local portfile=$T/hostile.port
 	python3 "$SERVERS/hostile.py" "$@" > "$portfile" 3>&- &
 	HOSTILE_PID=$!
-	until grep -q '^[0-9][0-9]*$' "$portfile" 2>/dev/null; do
-		kill -0 "$HOSTILE_PID" 2>/dev/null || { echo "hostile.py did not start" >&2; return 1; }
-		tries=$((tries + 1))
-		[ "$tries" -lt 500 ] || { echo "hostile.py printed no port" >&2; return 1; }
-		sleep 0.02
-	done
+	wait_port "$portfile" "$HOSTILE_PID" || return 1
 	HOSTILE_PORT=$(head -n 1 "$portfile")
 	HOSTILE_URL=http://127.0.0.1:$HOSTILE_PORT/v1
 }
@@ -167,8 +162,6 @@ $T/err401:0"
 	run bash -c "cat /proc/$QUERY_PID/task/*/children"
 	assert_success
 	assert_output ''
-	run grep -c sk-wr-secret "/proc/$QUERY_PID/cmdline"
-	assert_output 0
 }
 
 # A non-dumpable process's /proc/PID files belong to root. As root we cannot
@@ -211,13 +204,17 @@ capped_query() {
 
 @test "a 1 GiB answer ends in one response_too_large line, in bounded memory" {
 	start_hostile huge
-	run --separate-stderr bash -c "$(declare -f capped_query); capped_query -q --max-response 1000000 -u '$HOSTILE_URL' '$T/one.jsonl' | jq -c '[.custom_id, .response, .error.code]'"
+	run --separate-stderr bash -c "set -o pipefail; $(declare -f capped_query); capped_query -q --max-response 1000000 -u '$HOSTILE_URL' '$T/one.jsonl' | jq -c '[.custom_id, .response, .error.code]'"
+	# Every request failed and got its error line: wr-query exits 1.
+	assert_failure 1
 	assert_output '["c5a62931ca6b6d20",null,"response_too_large"]'
 }
 
 @test "a server that never answers gives one timeout line per request after --timeout" {
 	start_hostile silent
-	run --separate-stderr bash -c "wr-query -q -j 2 --retries 1 --backoff 0 --timeout 0.3 -u '$HOSTILE_URL' '$REQ' | jq -c '[.custom_id, .response, .error.code, (.error.message | test(\"2 attempts\"))]' | sort"
+	run --separate-stderr bash -c "set -o pipefail; wr-query -q -j 2 --retries 1 --backoff 0 --timeout 0.3 -u '$HOSTILE_URL' '$REQ' | jq -c '[.custom_id, .response, .error.code, (.error.message | test(\"2 attempts\"))]' | sort"
+	# Every request failed and got its error line: wr-query exits 1.
+	assert_failure 1
 	assert_output '["417e56db6d5cbc6a",null,"timeout",true]
 ["625b5489314874b9",null,"timeout",true]
 ["aa66efd551a23471",null,"timeout",true]
@@ -228,42 +225,55 @@ capped_query() {
 
 @test "an answer sent byte by byte past the deadline is a timeout" {
 	start_hostile slow
-	run --separate-stderr bash -c "wr-query -q --retries 0 --timeout 0.5 -u '$HOSTILE_URL' '$T/one.jsonl' | jq -c '[.custom_id, .response, .error.code]'"
+	run --separate-stderr bash -c "set -o pipefail; wr-query -q --retries 0 --timeout 0.5 -u '$HOSTILE_URL' '$T/one.jsonl' | jq -c '[.custom_id, .response, .error.code]'"
+	# Every request failed and got its error line: wr-query exits 1.
+	assert_failure 1
 	assert_output '["c5a62931ca6b6d20",null,"timeout"]'
 }
 
 @test "an answer with invalid UTF-8 is an invalid_response, its body kept as valid JSON" {
 	start_hostile badutf8
-	run --separate-stderr bash -c "wr-query -q --retries 0 -u '$HOSTILE_URL' '$T/one.jsonl' | jq -c '[.custom_id, .response.status_code, .error.code, .response.body]'"
+	run --separate-stderr bash -c "set -o pipefail; wr-query -q --retries 0 -u '$HOSTILE_URL' '$T/one.jsonl' | jq -c '[.custom_id, .response.status_code, .error.code, .response.body]'"
+	# Every request failed and got its error line: wr-query exits 1.
+	assert_failure 1
 	assert_output '["c5a62931ca6b6d20",200,"invalid_response","{\"id\":\"x\",\"choices\":[{\"message\":{\"content\":\"cat;5 '$'\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd''\"}}]}"]'
 }
 
 @test "an answer of 100,000 nested brackets is an invalid_response" {
 	start_hostile nested
-	run --separate-stderr bash -c "wr-query -q --retries 0 -u '$HOSTILE_URL' '$T/one.jsonl' | jq -c '[.custom_id, .response.status_code, .error.code, (.response.body | length)]'"
+	run --separate-stderr bash -c "set -o pipefail; wr-query -q --retries 0 -u '$HOSTILE_URL' '$T/one.jsonl' | jq -c '[.custom_id, .response.status_code, .error.code, (.response.body | length)]'"
+	# Every request failed and got its error line: wr-query exits 1.
+	assert_failure 1
 	assert_output '["c5a62931ca6b6d20",200,"invalid_response",100000]'
 }
 
 @test "a connection closed in the middle of the header is one error line" {
 	start_hostile midheader
-	run --separate-stderr bash -c "wr-query -q --retries 2 --backoff 0 -u '$HOSTILE_URL' '$T/one.jsonl' | jq -c '[.custom_id, .error.code, (.error.message | test(\"3 attempts\"))]'"
+	run --separate-stderr bash -c "set -o pipefail; wr-query -q --retries 2 --backoff 0 -u '$HOSTILE_URL' '$T/one.jsonl' | jq -c '[.custom_id, .error.code, (.error.message | test(\"3 attempts\"))]'"
+	# Every request failed and got its error line: wr-query exits 1.
+	assert_failure 1
 	assert_output '["c5a62931ca6b6d20","invalid_response",true]'
 }
 
 @test "hostile answers never break the result stream: every line is JSON, one per request" {
-	local mode
+	local mode rc
 	for mode in badutf8 nested midheader; do
 		start_hostile "$mode"
-		wr-query -q --retries 0 -u "$HOSTILE_URL" "$REQ" >> "$T/res" 2>/dev/null || true
+		rc=0
+		wr-query -q --retries 0 -u "$HOSTILE_URL" "$REQ" >> "$T/res" 2>/dev/null || rc=$?
+		# Every request failed, and was written: exit 1.
+		assert_equal "$mode $rc" "$mode 1"
 		kill -TERM "$HOSTILE_PID"
 		wait "$HOSTILE_PID" 2>/dev/null || true
 		HOSTILE_PID=
 	done
-	[ "$(wc -l < "$T/res")" -eq 18 ]
+	assert_equal "$(wc -l < "$T/res")" 18
 	run jq -r .error.code "$T/res"
-	[ "$(printf '%s\n' "$output" | sort | uniq -c | awk '{print $1, $2}')" = "18 invalid_response" ]
-	wr-parse -q "$T/res" > "$T/ratings" 2>/dev/null || true
-	[ ! -s "$T/ratings" ]
+	assert_equal "$(printf '%s\n' "$output" | sort | uniq -c | awk '{print $1, $2}')" "18 invalid_response"
+	# Nothing to rate: every entry is missing, wr-parse exits 1.
+	run --separate-stderr wr-parse -q "$T/res"
+	assert_failure 1
+	assert_output ""
 }
 
 # ---- Rude clients of wr-serve -------------------------------------------------------

@@ -99,6 +99,7 @@ wr-prompt: 1 requests, 2 bad lines" ]
 	assert_success
 	assert_line --index 0 "usage: wr-prompt [-q] [--strict] [-m MODEL] [-o KEY=JSON]... [-s FILE] [-t FILE] [FILE...]"
 	run wr-prompt --version
+	assert_success
 	assert_output "wr-prompt (wr) 0.1.0"
 	run wr-prompt -Z
 	assert_failure 2

@@ -35,15 +35,9 @@ setup() {
 
 # start_usage: tests/servers/usage.py (fixed usage with cached tokens, echoes the key headers); sets USAGE_URL.
 start_usage() {
-	local tries=0
 	python3 "$TOP/tests/servers/usage.py" > "$T/usage.port" 3>&- &
 	USAGE_PID=$!
-	until grep -q '^[0-9][0-9]*$' "$T/usage.port" 2>/dev/null; do
-		kill -0 "$USAGE_PID" 2>/dev/null || { echo "usage.py did not start" >&2; return 1; }
-		tries=$((tries + 1))
-		[ "$tries" -lt 500 ] || { echo "usage.py printed no port" >&2; return 1; }
-		sleep 0.02
-	done
+	wait_port "$T/usage.port" "$USAGE_PID" || return 1
 	USAGE_URL=http://127.0.0.1:$(head -n 1 "$T/usage.port")/v1
 }
 
@@ -209,10 +203,14 @@ wr-query: $FIX/query-bad.jsonl:3: no body" ]
 		sleep 0.05
 	done
 	kill -9 "$QUERY_PID"
-	wait "$QUERY_PID" 2>/dev/null || true
+	rc=0
+	wait "$QUERY_PID" 2>/dev/null || rc=$?
 	QUERY_PID=
+	# It died of the SIGKILL, with some but not all results written.
+	assert_equal "$rc" 137
 	before=$(wc -l < "$T/res")
-	[ "$before" -ge 2 ] && [ "$before" -lt 6 ]
+	[ "$before" -ge 2 ] || fail "only $before result lines before the kill"
+	[ "$before" -lt 6 ] || fail "all $before result lines before the kill"
 	run --separate-stderr wr-query -j 4 -o "$T/res" -u "$SLOW" "$REQ"
 	assert_success
 	assert_output ""
@@ -235,37 +233,40 @@ wr-query: $FIX/query-bad.jsonl:3: no body" ]
 	assert_equal "$(( $(seen "$PLAIN") - before ))" 3
 }
 
+# locked FILE: FILE exists and another process holds a flock(2) on it.
+locked() {
+	[ -e "$1" ] || return 1
+	! flock -n "$1" true
+}
+
 @test "a second run on the same -o FILE at once is refused" {
+	local tries=0 rc=0
 	head -n 1 "$REQ" | wr-query -q -o "$T/res" -u "$SLOW" 3>&- &
 	QUERY_PID=$!
-	for _ in $(seq 100); do
-		[ -e "$T/res" ] && break
-		sleep 0.02
+	until locked "$T/res"; do
+		tries=$((tries + 1))
+		[ "$tries" -lt 1000 ] || fail "wr-query never locked $T/res"
+		sleep 0.01
 	done
-	sleep 0.05
 	run --separate-stderr wr-query -q -o "$T/res" -u "$PLAIN" "$REQ"
 	assert_failure 2
 	[ "$stderr" = "wr-query: $T/res: another process is writing it" ]
+	# The first run goes on undisturbed.
+	wait "$QUERY_PID" || rc=$?
+	QUERY_PID=
+	assert_equal "$rc" 0
+	assert_equal "$(wc -l < "$T/res")" 1
 }
 
-@test "the key never shows in the command line, the output or -v messages" {
-	OPENAI_API_KEY=sk-wr-secret-0042 wr-query -v -j 2 -o "$T/res" -u "$KEYED" "$REQ" 2> "$T/err" 3>&- &
-	QUERY_PID=$!
-	for _ in $(seq 100); do
-		grep -q wr-query "/proc/$QUERY_PID/cmdline" 2>/dev/null && break
-		sleep 0.01
-	done
-	tr '\0' ' ' < "/proc/$QUERY_PID/cmdline" > "$T/cmdline"
-	wait "$QUERY_PID"
-	QUERY_PID=
-	grep -q -- "-o $T/res" "$T/cmdline"
-	run grep -c sk-wr-secret "$T/cmdline" "$T/res" "$T/err"
-	assert_output "$T/cmdline:0
+@test "the key from OPENAI_API_KEY never shows in the results, stdout or -v messages" {
+	OPENAI_API_KEY=sk-wr-secret-0042 wr-query -v -j 2 -o "$T/res" -u "$KEYED" "$REQ" > "$T/out" 2> "$T/err"
+	run grep -c sk-wr-secret "$T/out" "$T/res" "$T/err"
+	assert_output "$T/out:0
 $T/res:0
 $T/err:0"
 	run digest "$T/res"
 	assert_output "$EXPECTED"
-	[ "$(grep -c 'HTTP 200' "$T/err")" -eq 6 ]
+	assert_equal "$(grep -c 'HTTP 200' "$T/err")" 6
 }
 
 @test "--api-key-file reads the key from the first line of FILE" {
@@ -323,20 +324,32 @@ $T/err:0"
 	assert_output '["c5a62931ca6b6d20",null,"connection_error",true]'
 }
 
-@test "--rpm 60 lets one request start in the first second" {
+# wait_seen URL N: poll until the server at URL has seen N requests more
+# than $before (at most about 20 s).
+wait_seen() {
+	local tries=0
+	until [ "$(( $(seen "$1") - before ))" -ge "$2" ]; do
+		tries=$((tries + 1))
+		[ "$tries" -lt 1000 ] || fail "the server saw fewer than $2 requests"
+		sleep 0.02
+	done
+}
+
+# The limits are set so low that the next request is due many seconds after
+# the first: counting right after the first arrived does not race with it.
+@test "--rpm 6 starts one request and holds the next back" {
 	before=$(seen "$PLAIN")
-	wr-query -q --rpm 60 -j 6 -u "$PLAIN" "$REQ" > /dev/null 3>&- &
+	wr-query -q --rpm 6 -j 6 -u "$PLAIN" "$REQ" > /dev/null 3>&- &
 	QUERY_PID=$!
-	sleep 1
-	n=$(( $(seen "$PLAIN") - before ))
-	[ "$n" -ge 1 ] && [ "$n" -le 2 ]
+	wait_seen "$PLAIN" 1
+	assert_equal "$(( $(seen "$PLAIN") - before ))" 1
 }
 
 @test "--tpm holds back requests whose estimated tokens exceed the budget" {
 	before=$(seen "$PLAIN")
-	wr-query -q --tpm 600 -j 6 -u "$PLAIN" "$REQ" > /dev/null 3>&- &
+	wr-query -q --tpm 60 -j 6 -u "$PLAIN" "$REQ" > /dev/null 3>&- &
 	QUERY_PID=$!
-	sleep 1
+	wait_seen "$PLAIN" 1
 	assert_equal "$(( $(seen "$PLAIN") - before ))" 1
 }
 
@@ -501,8 +514,10 @@ tpm (600 tokens per minute): 16 s
 binding limit: concurrency (2 in flight, 10 s each): 30 s
 EOF
 	run wr-query --plan --rpm 6 --tpm 600 "$REQ"
+	assert_success
 	assert_line "binding limit: rpm (6 requests per minute): 60 s"
 	run wr-query --plan --rpm 600 --tpm 60 "$REQ"
+	assert_success
 	assert_line "binding limit: tpm (60 tokens per minute): 3 min"
 }
 

@@ -277,11 +277,53 @@ statuses() {
 	assert_output 200
 }
 
-@test "the key is not visible in the command line of the server" {
-	echo sk-test-secret > "$BATS_TEST_TMPDIR/key"
-	start_serve --key-file "$BATS_TEST_TMPDIR/key"
-	run grep -c sk-test-secret "/proc/$SERVE_PID/cmdline"
-	assert_output 0
+# keyed_run [wr-serve options...]: run a wr-serve that requires a key
+# (given by the options or WR_SERVE_KEY) with its stdout, stderr and --log
+# in files of $T; send it the right key and a wrong one, stop it, and print
+# the statuses it answered.
+keyed_run() {
+	local rc=0 url
+	wr-serve -p 0 --log "$T/log" "$@" > "$T/out" 2> "$T/err" 3>&- &
+	SERVE_PID=$!
+	wait_port "$T/out" "$SERVE_PID" || return 1
+	url=http://127.0.0.1:$(cat "$T/out")/v1
+	curl -s -w ' %{http_code}\n' "$url/chat/completions" --data-binary @"$REQ" \
+	    -H 'Authorization: Bearer sk-test-secret' > "$T/answers"
+	curl -s -w ' %{http_code}\n' "$url/chat/completions" --data-binary @"$REQ" \
+	    -H 'Authorization: Bearer sk-test-secret-not' >> "$T/answers"
+	kill -TERM "$SERVE_PID"
+	wait "$SERVE_PID" || rc=$?
+	SERVE_PID=
+	[ "$rc" -eq 0 ] || fail "wr-serve exited $rc"
+	sed 's/.* //' "$T/answers" | tr '\n' ' '
+}
+
+@test "the key from --key-file shows in none of the server's output, answers or log" {
+	T=$BATS_TEST_TMPDIR
+	echo sk-test-secret > "$T/key"
+	run keyed_run --key-file "$T/key"
+	assert_output "200 401 "
+	[ -s "$T/err" ] || fail "wr-serve wrote nothing on stderr"
+	[ -s "$T/log" ] || fail "wr-serve logged nothing"
+	run grep -c sk-test-secret "$T/out" "$T/err" "$T/log" "$T/answers"
+	assert_output "$T/out:0
+$T/err:0
+$T/log:0
+$T/answers:0"
+}
+
+@test "the key from WR_SERVE_KEY shows in none of the server's output, answers or log" {
+	T=$BATS_TEST_TMPDIR
+	export WR_SERVE_KEY=sk-test-secret
+	run keyed_run
+	assert_output "200 401 "
+	[ -s "$T/err" ] || fail "wr-serve wrote nothing on stderr"
+	[ -s "$T/log" ] || fail "wr-serve logged nothing"
+	run grep -c sk-test-secret "$T/out" "$T/err" "$T/log" "$T/answers"
+	assert_output "$T/out:0
+$T/err:0
+$T/log:0
+$T/answers:0"
 }
 
 @test "WR_SERVE_KEY sets the key too" {
@@ -471,7 +513,20 @@ statuses() {
 	assert_output '200 200 500 200 200 500 200 200 500 500 500 200 500 500 500 200 500 500 500 500'
 }
 
-@test "--latency delays the answer, not its content" {
+# No timed assertion: a client that waits 2 s gets its answer from a server
+# without latency and none from one with 30 s of it.
+@test "--latency delays the answer past a client's timeout" {
+	start_serve
+	run post "$FIX/serve-request2.json" --max-time 2
+	assert_success
+	stop_serve
+	start_serve --latency 30000
+	run post "$FIX/serve-request2.json" --max-time 2
+	assert_failure 28
+	assert_output ""
+}
+
+@test "--latency does not change the answer's content" {
 	start_serve --latency 50
 	run content "$FIX/serve-request2.json"
 	assert_output - <<-'EOF'
@@ -483,7 +538,7 @@ statuses() {
 @test "-p 0 prints only the port on stdout" {
 	wr-serve -p 0 > "$BATS_TEST_TMPDIR/out" 2> "$BATS_TEST_TMPDIR/err" 3>&- &
 	SERVE_PID=$!
-	until [ -s "$BATS_TEST_TMPDIR/out" ]; do sleep 0.02; done
+	wait_port "$BATS_TEST_TMPDIR/out" "$SERVE_PID"
 	run cat "$BATS_TEST_TMPDIR/out"
 	assert_output --regexp '^[1-9][0-9]*$'
 	SERVE_PORT=$output
@@ -497,7 +552,7 @@ statuses() {
 @test "SIGTERM stops the server with status 0 and a summary" {
 	wr-serve -p 0 > "$BATS_TEST_TMPDIR/out" 2> "$BATS_TEST_TMPDIR/err" 3>&- &
 	pid=$!
-	until [ -s "$BATS_TEST_TMPDIR/out" ]; do sleep 0.02; done
+	wait_port "$BATS_TEST_TMPDIR/out" "$pid"
 	SERVE_URL=http://127.0.0.1:$(cat "$BATS_TEST_TMPDIR/out")/v1
 	status > /dev/null
 	kill -TERM "$pid"
