@@ -12,10 +12,11 @@
 /*
  * Split a batch line, "ID<TAB>entry<TAB>entry...", without copying: the ID's
  * length into *idlen, every field after it into e (pointers into line; empty
- * ones too: each caller decides about those). Returns 0, or -1 when there is
- * no TAB or the ID is empty (warn with WR_BATCH_NOT).
+ * ones too: each caller decides about those). Returns the number of entries
+ * that are not empty, or -1 when there is no TAB or the ID is empty (warn
+ * with WR_BATCH_NOT).
  */
-int wr_batch_split(const char *line, size_t len, size_t *idlen, struct wr_entries *e);
+long wr_batch_split(const char *line, size_t len, size_t *idlen, struct wr_entries *e);
 
 /*
  * Add the batches of a wr-batch file (-b), or the requests of a wr-prompt

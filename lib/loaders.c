@@ -7,10 +7,11 @@
 #include "common.h"
 #include "line.h"
 
-int
+long
 wr_batch_split(const char *line, size_t len, size_t *idlen, struct wr_entries *e)
 {
 	const char *p, *tab, *end = line + len;
+	long full = 0;
 
 	e->n = 0;
 	tab = memchr(line, '\t', len);
@@ -20,9 +21,16 @@ wr_batch_split(const char *line, size_t len, size_t *idlen, struct wr_entries *e
 	for (p = tab + 1; p <= end; p = tab + 1) {
 		if (!(tab = memchr(p, '\t', (size_t)(end - p))))
 			tab = end;
-		wr_entries_add(e, p, (size_t)(tab - p));
+		full += tab > p;
+		/* wr_entries_add, without a call per entry: wr-prompt splits every line of its input here. */
+		if (e->n == e->cap) {
+			wr_entries_add(e, p, (size_t)(tab - p));
+			continue;
+		}
+		e->s[e->n] = p;
+		e->len[e->n++] = (size_t)(tab - p);
 	}
-	return 0;
+	return full;
 }
 
 static int
@@ -44,6 +52,7 @@ wr_load_batches(struct wr_reqset *set, const char *path, size_t max, long *bad)
 	enum wr_line_status st;
 	char *line;
 	size_t len, idlen, i;
+	long full;
 	int added;
 
 	wr_reader_open(&r, path, max);
@@ -51,15 +60,14 @@ wr_load_batches(struct wr_reqset *set, const char *path, size_t max, long *bad)
 		if ((len = wr_chomp_cr(line, len)) == 0)
 			continue;
 		/* "ID<TAB>" alone has no entries at all. */
-		if (wr_batch_split(line, len, &idlen, &e) != 0 || (e.n == 1 && e.len[0] == 0)) {
+		if ((full = wr_batch_split(line, len, &idlen, &e)) < 0 || (e.n == 1 && full == 0)) {
 			wr_warn_at(r.name, r.lineno, WR_BATCH_NOT);
 			(*bad)++;
 			continue;
 		}
-		for (i = 0; i < e.n; i++)
-			if (e.len[i] == 0 || has_control(e.s[i], e.len[i]))
-				break;
-		if (i < e.n || has_control(line, idlen)) {
+		for (i = 0; i < e.n && !has_control(e.s[i], e.len[i]); i++)
+			;
+		if ((size_t)full < e.n || i < e.n || has_control(line, idlen)) {
 			wr_warn_at(r.name, r.lineno, "empty entry or control character, line skipped");
 			(*bad)++;
 			continue;

@@ -404,3 +404,15 @@ $(summary 1 0 0 1 2 0 0 0)" ]
 	assert_output "$(printf 'alpha\t4')"
 	[ "$stderr" = "" ]
 }
+
+@test "a -b line that is not a batch is worded as wr-prompt words it" {
+	printf 'a1\tapple\nno tab here\nb2\t\nc3\tx\t\ty\n' > "$BATS_TEST_TMPDIR/b"
+	res a1 'apple;4' apple | sed 's/,"entries":\[[^]]*\]//' > "$BATS_TEST_TMPDIR/r"
+	run --separate-stderr wr-parse -b "$BATS_TEST_TMPDIR/b" "$BATS_TEST_TMPDIR/r"
+	assert_failure 1
+	assert_output "$(printf 'apple\t4')"
+	[ "$stderr" = "wr-parse: $BATS_TEST_TMPDIR/b:2: not a batch (ID<TAB>entry...), line skipped
+wr-parse: $BATS_TEST_TMPDIR/b:3: not a batch (ID<TAB>entry...), line skipped
+wr-parse: $BATS_TEST_TMPDIR/b:4: empty entry or control character, line skipped
+$(summary 1 0 0 1 0 0 0 3)" ]
+}
