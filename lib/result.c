@@ -7,9 +7,6 @@
 
 #include "utf8.h"
 
-#define ONES 0x0101010101010101ULL
-#define HIGHS 0x8080808080808080ULL
-
 void
 wr_result_init(struct wr_result *r)
 {
@@ -83,45 +80,6 @@ needs_decoding(const char *raw, size_t len, const char *end)
 	return 0;
 }
 
-/* wr_utf8_valid, with a faster path over runs of ASCII: every byte of every result line goes through it. */
-static int
-text_valid(const char *s, size_t n)
-{
-	size_t i = 0;
-	uint32_t c;
-	int k;
-
-	while (i < n) {
-		uint64_t x, y, z, w;
-		/* 32 bytes at a time while they are ASCII: one test for four words. */
-		if (i + 32 <= n) {
-			memcpy(&x, s + i, 8);
-			memcpy(&y, s + i + 8, 8);
-			memcpy(&z, s + i + 16, 8);
-			memcpy(&w, s + i + 24, 8);
-			if (!((x | y | z | w) & HIGHS)) {
-				i += 32;
-				continue;
-			}
-		}
-		if (i + 8 <= n) {
-			memcpy(&x, s + i, 8);
-			if (!(x & HIGHS)) {
-				i += 8;
-				continue;
-			}
-		}
-		if ((unsigned char)s[i] < 0x80) {
-			i++;
-			continue;
-		}
-		if (!(k = wr_utf8_decode(s + i, n - i, &c)))
-			return 0;
-		i += (size_t)k;
-	}
-	return 1;
-}
-
 int
 wr_result_parse(struct wr_result *r, const char *line, size_t len, const char **why)
 {
@@ -138,7 +96,7 @@ wr_result_parse(struct wr_result *r, const char *line, size_t len, const char **
 	r->model_len = 0;
 	r->cut = 0;
 	wr_buf_reset(&r->id);
-	if (!text_valid(line, len)) {
+	if (!wr_utf8_valid(line, len)) {
 		*why = "invalid UTF-8";
 		return -1;
 	}
