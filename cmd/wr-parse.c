@@ -16,6 +16,7 @@
 #include "progress.h"
 #include "rate.h"
 #include "result.h"
+#include "tally.h"
 
 /* The longest line read (a result of 100000 entries fits). */
 #define LINE_MAX_BYTES ((size_t)64 << 20)
@@ -49,16 +50,9 @@ static double lo = 1, hi = 5;
 static int longfmt, quiet, nthreads;
 static struct wr_out out = {.fd = STDOUT_FILENO, .name = "stdout"}, missing = {.fd = -1}, refused = {.fd = -1};
 static struct wr_progress progress;
-static struct wr_reqset requests;   /* from -b and -r; read-only while threads run */
-static struct wr_reqset pending;    /* failed or refused so far; flag 1 failed, 2 refused, 0 answered later */
-static struct wr_map answered;      /* custom_id -> index into places */
-static struct { int file; long line; } *places;
-static size_t nplaces, capplaces;
+static struct wr_tally tally;       /* its requests are read-only while threads run */
 static char **files;
 static int nfiles;
-static struct wr_entries scratch;
-
-static long n_results, n_failed, n_dups, n_rated, n_missing, n_refused, n_rejected, n_bad, n_unseen;
 
 /*
  * The job ring: filled by the main thread, parsed by the workers, committed
@@ -217,95 +211,30 @@ work(void *arg)
 /* ---- Committing, in input order (main thread) ---- */
 
 static void
-defer(const char *id, size_t idlen, const struct job *job, const struct wr_rec *r, int refusal)
-{
-	size_t i;
-	int added;
-
-	wr_rec_entries(&job->recs, r, &scratch);
-	i = wr_reqset_add(&pending, id, idlen, scratch.s, scratch.len, scratch.n, &added);
-	if (added)
-		pending.item[i].flag = refusal ? 2 : 1;
-	else if (refusal && pending.item[i].flag == 1)
-		pending.item[i].flag = 2;
-}
-
-/* Count, report and keep what r gave; 1 when its ratings are to be written. */
-static int
-commit_rec(const struct job *job, const struct wr_rec *r)
-{
-	const char *id = job->recs.ids.s + r->id;
-	size_t *v;
-	long p;
-	int added;
-
-	if (r->warnlen)
-		fwrite(job->recs.msg.s + r->warn, 1, r->warnlen, stderr);
-	if (r->kind == WR_REC_BAD || r->bad)
-		n_bad++;
-	if (r->kind == WR_REC_BAD)
-		return 0;
-	if (r->req >= 0)
-		requests.item[r->req].flag = 1;
-	n_results++;
-	if (r->kind == WR_REC_FAILED)
-		n_failed++;
-	/* The first answer wins; a failure after it changes nothing. */
-	v = r->kind == WR_REC_ANSWER ? wr_map_put(&answered, id, r->idlen, nplaces, &added) :
-	    wr_map_get(&answered, id, r->idlen);
-	if (v && (r->kind != WR_REC_ANSWER || !added)) {
-		if (r->kind != WR_REC_FAILED) {
-			fprintf(stderr, "%s: %s:%ld: %s: answered already at %s:%ld, this answer skipped\n", wr_prog,
-			    files[job->file], r->line, id, files[places[*v].file], places[*v].line);
-			n_dups++;
-		}
-		return 0;
-	}
-	if (r->kind != WR_REC_ANSWER) {
-		defer(id, r->idlen, job, r, r->kind == WR_REC_REFUSED);
-		return 0;
-	}
-	if (r->notelen)
-		fwrite(job->recs.notes.s + r->note, 1, r->notelen, stderr);
-	if (nplaces == capplaces) {
-		capplaces = capplaces ? capplaces * 2 : 1024;
-		places = wr_realloc(places, capplaces * sizeof *places);
-	}
-	places[nplaces].file = job->file;
-	places[nplaces++].line = r->line;
-	if (pending.count && (p = wr_reqset_find(&pending, id, r->idlen)) >= 0)
-		pending.item[p].flag = 0;
-	out_add(&missing, job->recs.miss.s + r->miss, r->misslen);
-	n_rated += r->rated;
-	n_missing += r->missing;
-	n_rejected += r->rejected;
-	return 1;
-}
-
-static void
 commit_job(struct job *job)
 {
 	size_t i, run = 0, runlen = 0;
 
-	/* The ratings of the records used, in runs written without copying. */
+	/* The ratings of the records used, a run of neighbours at a time. */
 	for (i = 0; i < job->recs.n; i++) {
 		const struct wr_rec *r = &job->recs.rec[i];
-		if (commit_rec(job, r) && r->outlen) {
-			if (runlen && run + runlen == r->out) {
-				runlen += r->outlen;
-				continue;
-			}
-			out_add(&out, job->recs.out.s + run, runlen);
-			run = r->out;
-			runlen = r->outlen;
+		if (!wr_tally_rec(&tally, job->file, &job->recs, r))
+			continue;
+		out_add(&missing, job->recs.miss.s + r->miss, r->misslen);
+		if (runlen && run + runlen == r->out) {
+			runlen += r->outlen;
+			continue;
 		}
+		out_add(&out, job->recs.out.s + run, runlen);
+		run = r->out;
+		runlen = r->outlen;
 	}
 	out_add(&out, job->recs.out.s + run, runlen);
 	job->nline = 0;
 	job->done = 0;
 	wr_buf_reset(&job->in);
 	wr_recs_reset(&job->recs);
-	wr_progress_show(&progress, "%s: %ld results, %ld rated", wr_prog, n_results, n_rated);
+	wr_progress_show(&progress, "%s: %ld results, %ld rated", wr_prog, tally.results, tally.rated);
 }
 
 /* Commit the oldest job; wait for it when wait is set. Returns 1 if one was committed. */
@@ -454,37 +383,14 @@ read_results(int file)
 	wr_reader_close(&r);
 }
 
-/* What never got an answer: failed and refused results, and requests with no result line. */
+/* An entry that never got an answer (see wr_tally_finish). */
 static void
-finish(void)
+unanswered(void *arg, const char *s, size_t n, int refusal)
 {
-	size_t i, k;
-
-	for (i = 0; i < pending.count; i++) {
-		if (!pending.item[i].flag)
-			continue;
-		wr_reqset_get(&pending, i, &scratch);
-		for (k = 0; k < scratch.n; k++) {
-			out_line(&missing, scratch.s[k], scratch.len[k]);
-			if (pending.item[i].flag == 2)
-				out_line(&refused, scratch.s[k], scratch.len[k]);
-		}
-		if (pending.item[i].flag == 2)
-			n_refused += (long)scratch.n;
-		else
-			n_missing += (long)scratch.n;
-	}
-	for (i = 0; i < requests.count; i++) {
-		if (requests.item[i].flag)
-			continue;
-		n_unseen++;
-		wr_reqset_get(&requests, i, &scratch);
-		for (k = 0; k < scratch.n; k++)
-			out_line(&missing, scratch.s[k], scratch.len[k]);
-		n_missing += (long)scratch.n;
-	}
-	if (n_unseen)
-		wr_warn("%ld requests of -b/-r have no result line; their entries count as missing", n_unseen);
+	(void)arg;
+	out_line(&missing, s, n);
+	if (refusal)
+		out_line(&refused, s, n);
 }
 
 static int
@@ -571,14 +477,12 @@ main(int argc, char **argv)
 			wr_die("%s:", files[i]);
 		close(fd);
 	}
-	wr_reqset_init(&requests);
-	wr_reqset_init(&pending);
-	wr_map_init(&answered);
+	wr_tally_init(&tally, files);
 	for (i = 0; i < nreq; i++)
 		if (reqkind[i] == 'b')
-			wr_load_batches(&requests, reqfiles[i], LINE_MAX_BYTES, &n_bad);
+			wr_load_batches(&tally.requests, reqfiles[i], LINE_MAX_BYTES, &tally.bad);
 		else
-			wr_load_requests(&requests, reqfiles[i], LINE_MAX_BYTES, &n_bad);
+			wr_load_requests(&tally.requests, reqfiles[i], LINE_MAX_BYTES, &tally.bad);
 	free(reqfiles);
 	free(reqkind);
 	if (missing_path)
@@ -586,10 +490,10 @@ main(int argc, char **argv)
 	if (refused_path)
 		out_open(&refused, refused_path);
 
-	wr_rater_init(&inline_worker.rater, lo, hi, &requests, longfmt);
+	wr_rater_init(&inline_worker.rater, lo, hi, &tally.requests, longfmt);
 	if (nthreads > 1)
 		for (i = 0; i < nthreads; i++) {
-			wr_rater_init(&workers[i].rater, lo, hi, &requests, longfmt);
+			wr_rater_init(&workers[i].rater, lo, hi, &tally.requests, longfmt);
 			if ((errno = pthread_create(&workers[i].thread, NULL, work, &workers[i])) != 0)
 				wr_die("cannot start a thread:");
 		}
@@ -607,15 +511,15 @@ main(int argc, char **argv)
 		}
 	}
 	wr_progress_clear(&progress);
-	finish();
+	wr_tally_finish(&tally, unanswered, NULL);
 	out_close(&out);
 	out_close(&missing);
 	out_close(&refused);
 
 	if (!quiet)
 		fprintf(stderr, "%s: %ld results (%ld failed, %ld duplicate), %ld rated, %ld missing, %ld refused, "
-		    "%ld rejected, %ld bad lines\n", wr_prog, n_results, n_failed, n_dups, n_rated, n_missing,
-		    n_refused, n_rejected, n_bad);
+		    "%ld rejected, %ld bad lines\n", wr_prog, tally.results, tally.failed, tally.dups, tally.rated,
+		    tally.missing, tally.refused, tally.rejected, tally.bad);
 	wr_rater_free(&inline_worker.rater);
 	for (i = 0; i < NJOBS; i++) {
 		struct job *job = &jobs[i];
@@ -623,10 +527,6 @@ main(int argc, char **argv)
 		wr_recs_free(&job->recs);
 		free(job->line);
 	}
-	wr_entries_free(&scratch);
-	wr_reqset_free(&requests);
-	wr_reqset_free(&pending);
-	wr_map_free(&answered);
-	free(places);
-	return n_missing || n_refused || n_bad ? WR_EXIT_FAIL : WR_EXIT_OK;
+	wr_tally_free(&tally);
+	return tally.missing || tally.refused || tally.bad ? WR_EXIT_FAIL : WR_EXIT_OK;
 }
