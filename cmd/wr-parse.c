@@ -22,6 +22,11 @@
 #define LINE_MAX_BYTES ((size_t)64 << 20)
 /* Lines are handed to the parsing threads in jobs of about this size. */
 #define JOB_BYTES ((size_t)1 << 18)
+/*
+ * The threads pay even on two cores: on a 1M-entry result file, 0.248 s
+ * at -j 1, 0.130 s at -j 2 (the default there), 0.129 s at -j 4 (wall
+ * medians of 21 paired runs, on a quiet machine).
+ */
 #define MAX_THREADS 16
 
 struct line {
