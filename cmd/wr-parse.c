@@ -4,7 +4,6 @@
 #include <getopt.h>
 #include <poll.h>
 #include <pthread.h>
-#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -312,7 +311,7 @@ input_ready(const struct wr_reader *r, int regular)
 {
 	struct pollfd pfd;
 
-	if (regular || r->eof || memchr(r->buf + r->start, '\n', r->end - r->start))
+	if (regular || wr_reader_ready(r))
 		return 1;
 	pfd.fd = r->fd;
 	pfd.events = POLLIN;
