@@ -6,6 +6,7 @@
 
 #include "common.h"
 #include "line.h"
+#include "utf8.h"
 
 long
 wr_batch_split(const char *line, size_t len, size_t *idlen, struct wr_entries *e)
@@ -33,17 +34,6 @@ wr_batch_split(const char *line, size_t len, size_t *idlen, struct wr_entries *e
 	return full;
 }
 
-static int
-has_control(const char *s, size_t n)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f)
-			return 1;
-	return 0;
-}
-
 void
 wr_load_batches(struct wr_reqset *set, const char *path, size_t max, long *bad)
 {
@@ -65,9 +55,9 @@ wr_load_batches(struct wr_reqset *set, const char *path, size_t max, long *bad)
 			(*bad)++;
 			continue;
 		}
-		for (i = 0; i < e.n && !has_control(e.s[i], e.len[i]); i++)
+		for (i = 0; i < e.n && !wr_utf8_has_control(e.s[i], e.len[i]); i++)
 			;
-		if ((size_t)full < e.n || i < e.n || has_control(line, idlen)) {
+		if ((size_t)full < e.n || i < e.n || wr_utf8_has_control(line, idlen)) {
 			wr_warn_at(r.name, r.lineno, "empty entry or control character, line skipped");
 			(*bad)++;
 			continue;

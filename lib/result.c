@@ -86,7 +86,7 @@ wr_result_parse(struct wr_result *r, const char *line, size_t len, const char **
 	struct wr_json *j = &r->json;
 	int k, i, n, id = -1, resp = -1, err = -1, body = -1, status = -1, msg = -1, fin = -1;
 	int refusal = -1, model = -1;
-	size_t idlen, q;
+	size_t idlen;
 	const char *raw;
 
 	r->entries = r->content = -1;
@@ -126,11 +126,10 @@ wr_result_parse(struct wr_result *r, const char *line, size_t len, const char **
 		*why = "custom_id is not a valid JSON string";
 		return -1;
 	}
-	for (q = 0; q < r->id.len; q++)
-		if ((unsigned char)r->id.s[q] < 0x20 || r->id.s[q] == 0x7f) {
-			*why = "control character in custom_id";
-			return -1;
-		}
+	if (wr_utf8_has_control(r->id.s, r->id.len)) {
+		*why = "control character in custom_id";
+		return -1;
+	}
 	if (r->id.len == 0) {
 		*why = "empty custom_id";
 		return -1;
@@ -252,11 +251,10 @@ wr_result_entries(struct wr_result *r, struct wr_entries *e, const char **why)
 				*why = "an entry is not a valid JSON string";
 				return -1;
 			}
-			for (q = off; q < e->buf.len; q++)
-				if ((unsigned char)e->buf.s[q] < 0x20 || e->buf.s[q] == 0x7f) {
-					*why = "control character in an entry";
-					return -1;
-				}
+			if (wr_utf8_has_control(e->buf.s + off, e->buf.len - off)) {
+				*why = "control character in an entry";
+				return -1;
+			}
 			len = e->buf.len - off;
 			raw = NULL;
 		}

@@ -1,4 +1,4 @@
-/* Unit tests for lib/utf8.c: the word-at-a-time scan against a character-at-a-time reference. */
+/* Unit tests for lib/utf8.c: the word-at-a-time scan against a character-at-a-time reference, controls. */
 #include <string.h>
 
 #include "unit.h"
@@ -45,5 +45,8 @@ main(void)
 			}
 		}
 	CHECK(wr_utf8_valid("a\0b", 3) && !wr_utf8_text("a\0b", 3), "NUL is valid UTF-8 but not text");
+	CHECK(!wr_utf8_has_control("caf\xc3\xa9 ~", 7) && wr_utf8_has_control("a\tb", 3) &&
+	    wr_utf8_has_control("\x7f", 1) && wr_utf8_has_control("x\x1f", 2) && !wr_utf8_has_control("", 0),
+	    "controls: below 0x20 and DEL");
 	return unit_done();
 }
