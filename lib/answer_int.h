@@ -9,6 +9,7 @@
 #include "common.h"
 #include "json.h"
 
+/* A requested entry: no score yet, a score, a rejected or conflicting one (so none), a repeat of an earlier entry. */
 enum { ST_NONE, ST_OK, ST_BAD, ST_DUP };
 
 /* Lookup results that are not an entry index. */
@@ -16,7 +17,6 @@ enum { ST_NONE, ST_OK, ST_BAD, ST_DUP };
 #define AMBIGUOUS (-2)
 /* Nested JSON deeper than this is not an answer we read. */
 #define MAX_DEPTH 64
-
 
 struct req {
 	const char *s;
@@ -56,7 +56,7 @@ struct wr_answer {
 
 	size_t found, rejected;
 	/*
-	 * Scratch: fbuf belongs to lookup() and the tables; name, num and
+	 * Scratch: fbuf belongs to wr_ans_lookup() and the tables; name, num and
 	 * line to the JSON reader; doc holds a repaired JSON document.
 	 */
 	struct wr_buf fbuf, name, num, line, doc, msg;
