@@ -6,6 +6,7 @@
 
 #include "agree.h"
 #include "common.h"
+#include "key.h"
 #include "line.h"
 #include "merge.h"
 
@@ -398,6 +399,7 @@ main(int argc, char **argv)
 	int c;
 
 	wr_setprog(argv[0]);
+	wr_key_argv(argc, argv, longopts, NULL, NULL);
 	/* A leading '-' returns operands in place: -s applies to what follows it. */
 	while ((c = getopt_long(argc, argv, "-ehn:qs:", longopts, NULL)) != -1) {
 		switch (c) {

@@ -8,6 +8,7 @@
 
 #include "common.h"
 #include "hash.h"
+#include "key.h"
 #include "line.h"
 #include "set.h"
 #include "words.h"
@@ -258,6 +259,7 @@ main(int argc, char **argv)
 	int c, i;
 
 	wr_setprog(argv[0]);
+	wr_key_argv(argc, argv, longopts, NULL, NULL);
 	wr_set_init(&seen);
 	wr_set_init(&skip);
 	for (c = 0; c < 256; c++)

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "common.h"
+#include "key.h"
 #include "line.h"
 #include "loaders.h"
 #include "progress.h"
@@ -429,6 +430,7 @@ main(int argc, char **argv)
 	int c, i, nreq = 0;
 
 	wr_setprog(argv[0]);
+	wr_key_argv(argc, argv, longopts, NULL, NULL);
 	nthreads = default_threads();
 	while ((c = getopt_long(argc, argv, "b:hj:lM:qR:r:s:", longopts, NULL)) != -1) {
 		switch (c) {

@@ -7,6 +7,7 @@
 #include "common.h"
 #include "hash.h"
 #include "json.h"
+#include "key.h"
 #include "line.h"
 #include "loaders.h"
 #include "tmpl.h"
@@ -350,6 +351,7 @@ main(int argc, char **argv)
 	int c, i;
 
 	wr_setprog(argv[0]);
+	wr_key_argv(argc, argv, longopts, NULL, NULL);
 	model = getenv("WR_MODEL");
 	while ((c = getopt_long(argc, argv, "hm:o:qs:t:", longopts, NULL)) != -1) {
 		switch (c) {

@@ -9,23 +9,24 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/file.h>
-#include <sys/prctl.h>
-#include <sys/epoll.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "common.h"
+#include "dialect.h"
 #include "hash.h"
 #include "http.h"
 #include "json.h"
+#include "key.h"
+#include "ledger.h"
 #include "line.h"
+#include "multi.h"
+#include "plan.h"
 #include "query.h"
 
 #define LINE_MAX_BYTES (16u << 20)        /* longest request line */
-#define LEDGER_LINE_MAX ((size_t)1 << 30) /* longest result line read back from -o FILE */
 #define BACKOFF_CAP 60.0
 #define BIG_BUF (1u << 20)                /* larger per-request buffers are freed after use */
 #define LINES_PER_TURN 4096               /* input lines taken between two looks at the network */
@@ -49,6 +50,8 @@ struct req {
 	struct wr_request rq;
 	struct wr_buf resp;        /* body of the current attempt */
 	struct wr_buf url;
+	struct wr_buf native;      /* the body in the dialect of --api (not openai) */
+	struct wr_buf npath;       /* and its path under the base URL */
 	struct wr_http_meta meta;
 	int attempts;              /* made so far */
 	int ep;                    /* endpoint of the current attempt */
@@ -78,7 +81,7 @@ static int have_price, plan;
 static struct endpoint *eps;
 static int n_eps, rr;
 static struct curl_slist *headers;
-static CURLM *multi;
+static struct wr_multi mw;
 static struct wr_http_conf conf;
 
 static struct req *slots;
@@ -89,23 +92,14 @@ static unsigned long seq;
 static struct wr_bucket rpm_bucket, tpm_bucket;
 static struct wr_json json;
 static struct wr_buf out, msg;
-static struct wr_map done_ids;
-static int ledger;
+static const struct wr_dialect *api;
+static const char *key_env = "OPENAI_API_KEY";
+static struct wr_map warned;   /* body fields the dialect cannot carry, warned about once */
+static struct wr_json bodyj;   /* a request body, parsed for translation */
+static struct wr_ledger ledger;
+static int replace;
 
 static char **in_names;
-static int epfd = -1;
-/*
- * Per fd, what the epoll set holds: W_IN and W_OUT as registered, W_REG when
- * registered at all, W_STALE when libcurl no longer watches it. A socket
- * libcurl stops watching stays registered until it reports something (then
- * it leaves): a kept-alive connection is dropped and taken again for every
- * request, so each request costs one epoll_ctl (MOD) instead of two (DEL,
- * then ADD).
- */
-enum { W_IN = 1, W_OUT = 2, W_REG = 4, W_STALE = 8 };
-static unsigned char *watched;
-static size_t n_watched;
-static double timer_due = -1;
 static int *in_fds, n_in, cur_in, reader_open, input_done, input_error, want_input;
 static struct wr_reader reader;
 
@@ -124,10 +118,10 @@ _Noreturn static void
 usage(FILE *fp, int status)
 {
 	fprintf(fp,
-	    "usage: %s [-qv] [-H HEADER]... [-j N] [-o FILE] [-u URL]... [--api-key-file FILE]\n"
+	    "usage: %s [-qv] [-H HEADER]... [-j N] [-o FILE] [-u URL]... [--api NAME] [--api-key-file FILE]\n"
 	    "       [--backoff SEC] [--cacert FILE] [--connect-timeout SEC] [--key-header NAME]\n"
 	    "       [--latency-estimate SEC] [--max-response BYTES] [--plan] [--price IN:OUT[:CACHED]]\n"
-	    "       [--retries N] [--rpd N] [--rpm N] [--timeout SEC] [--tpm N] [FILE...]\n"
+	    "       [--replace] [--retries N] [--rpd N] [--rpm N] [--timeout SEC] [--tpm N] [FILE...]\n"
 	    "  -H, --header HEADER       add 'Name: value' to every request; repeatable\n"
 	    "  -j, --jobs N              requests in flight (default 16)\n"
 	    "  -o, --output FILE         append results to FILE, not stdout; skip requests\n"
@@ -136,8 +130,10 @@ usage(FILE *fp, int status)
 	    "  -u, --url URL             base URL (default $OPENAI_BASE_URL, else\n"
 	    "                            https://api.openai.com/v1); repeatable\n"
 	    "  -v, --verbose             log every attempt on stderr\n"
-	    "      --api-key-file FILE   read the API key from the first line of FILE\n"
-	    "                            (default $OPENAI_API_KEY)\n"
+	    "      --api NAME            the provider's API: openai, anthropic or gemini (default:\n"
+	    "                            what the URL's host speaks, else openai)\n"
+	    "      --api-key-file FILE   read the API key from the first line of FILE (default\n"
+	    "                            $OPENAI_API_KEY, $ANTHROPIC_API_KEY or $GEMINI_API_KEY)\n"
 	    "      --backoff SEC         first retry delay, doubled per retry up to 60 (default 0.5)\n"
 	    "      --cacert FILE         CA certificates to verify servers with\n"
 	    "      --connect-timeout SEC time to connect (default 30)\n"
@@ -149,6 +145,8 @@ usage(FILE *fp, int status)
 	    "      --price IN:OUT[:CACHED]\n"
 	    "                            dollars per million prompt, completion (and cached\n"
 	    "                            prompt) tokens, for an estimated cost (default $WR_PRICE)\n"
+	    "      --replace             send again the requests whose answer in -o FILE was for\n"
+	    "                            another body; the old lines go to FILE.replaced\n"
 	    "      --retries N           retries after a failed attempt (default 5)\n"
 	    "      --rpd N               send at most N requests (a daily budget)\n"
 	    "      --rpm N               at most N requests per minute\n"
@@ -157,15 +155,6 @@ usage(FILE *fp, int status)
 	    "  -h, --help                this help\n"
 	    "      --version             print the version\n", wr_prog);
 	exit(status);
-}
-
-static double
-now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
 /* Uniform in [0, 1): xorshift64*, good enough for jitter. */
@@ -307,6 +296,8 @@ release(struct req *r)
 		wr_buf_free(&r->resp);
 	if (r->rq.extra.cap > BIG_BUF)
 		wr_buf_free(&r->rq.extra);
+	if (r->native.cap > BIG_BUF)
+		wr_buf_free(&r->native);
 	freelist[n_free++] = r;
 }
 
@@ -316,7 +307,7 @@ static void
 write_result(struct req *r, long status, const char *body, size_t blen, int body_json,
     const char *code, const char *message)
 {
-	struct wr_result res = {0};
+	struct wr_result_out res = {0};
 
 	res.cid = r->rq.cid;
 	res.cid_len = r->rq.cid_len;
@@ -328,6 +319,7 @@ write_result(struct req *r, long status, const char *body, size_t blen, int body
 	res.body_json = body_json;
 	res.err_code = code;
 	res.err_msg = message;
+	res.body_hash = r->rq.hash;
 	res.extra = r->rq.extra.s;
 	res.extra_len = r->rq.extra.len;
 	wr_buf_reset(&out);
@@ -405,6 +397,39 @@ blank(const char *s, size_t n)
 	return 1;
 }
 
+/* A body field the dialect cannot carry: said once per run. */
+static void
+warn_field(void *arg, const char *field)
+{
+	int added;
+
+	(void)arg;
+	wr_map_put(&warned, field, strlen(field), 0, &added);
+	if (added) {
+		clear_progress();
+		wr_warn("--api %s cannot carry the body field \"%s\": it is left out of every request", api->name,
+		    field);
+	}
+}
+
+/* The request in the dialect of --api: its own body and path for all but openai. */
+static int
+translate(struct req *r, const char **why)
+{
+	wr_buf_reset(&r->native);
+	wr_buf_reset(&r->npath);
+	if (api == &wr_dialect_openai)
+		return 0;
+	if (wr_json_parse(&bodyj, r->rq.body, r->rq.body_len, why) != 0)
+		return -1;
+	if (api->request(&bodyj, 0, r->rq.nentries, &r->npath, &r->native, warn_field, NULL, why) != 0) {
+		wr_buf_reset(&r->native);
+		wr_buf_reset(&r->npath);
+		return -1;
+	}
+	return 0;
+}
+
 /* Take request lines while slots are free. */
 static void
 fill_slots(double now)
@@ -437,11 +462,14 @@ fill_slots(double now)
 		wr_buf_add(&r->line, s, len);
 		if (wr_request_parse(&json, r->line.s, r->line.len, &r->rq, &why) != 0)
 			goto bad;
-		if (ledger && wr_map_get(&done_ids, r->rq.id.s ? r->rq.id.s : "", r->rq.id.len)) {
+		if (wr_ledger_state(&ledger, r->rq.id.s ? r->rq.id.s : "", r->rq.id.len, r->rq.hash) !=
+		    WR_LEDGER_NEW) {
 			n_skipped++;
 			release(r);
 			continue;
 		}
+		if (translate(r, &why) != 0)
+			goto bad;
 		r->attempts = 0;
 		r->due = now;
 		r->seq = seq++;
@@ -493,8 +521,6 @@ pick_endpoint(double now, int avoid, double *wait)
 	return -1;
 }
 
-static int on_close(void *clientp, curl_socket_t fd);
-
 static void
 start(struct req *r, int ep, double now)
 {
@@ -502,22 +528,29 @@ start(struct req *r, int ep, double now)
 
 	if (!r->easy) {
 		r->easy = wr_http_easy(&conf, r, r->errbuf);
-		curl_easy_setopt(r->easy, CURLOPT_CLOSESOCKETFUNCTION, on_close);
+		wr_multi_easy(&mw, r->easy);
 	}
 	h = r->easy;
 	wr_buf_reset(&r->url);
-	wr_http_join(&r->url, eps[ep].base, r->rq.path.s, r->rq.path.len);
+	if (r->npath.len)
+		wr_http_join(&r->url, eps[ep].base, r->npath.s, r->npath.len);
+	else
+		wr_http_join(&r->url, eps[ep].base, r->rq.path.s, r->rq.path.len);
 	wr_buf_reset(&r->resp);
 	wr_http_meta_reset(&r->meta);
 	r->too_big = 0;
 	r->errbuf[0] = '\0';
 	curl_easy_setopt(h, CURLOPT_URL, r->url.s);
-	curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)r->rq.body_len);
-	curl_easy_setopt(h, CURLOPT_POSTFIELDS, r->rq.body);
+	if (r->native.len) {
+		curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)r->native.len);
+		curl_easy_setopt(h, CURLOPT_POSTFIELDS, r->native.s);
+	} else {
+		curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)r->rq.body_len);
+		curl_easy_setopt(h, CURLOPT_POSTFIELDS, r->rq.body);
+	}
 	/* Wait for a connection that may multiplex (HTTP/2 over TLS); plain http is HTTP/1.1 and must not wait. */
 	curl_easy_setopt(h, CURLOPT_PIPEWAIT, strncasecmp(r->url.s, "https:", 6) == 0 ? 1L : 0L);
-	if (curl_multi_add_handle(multi, h) != CURLM_OK)
-		wr_die("libcurl: cannot add a transfer");
+	wr_multi_add(&mw, h);
 	r->attempts++;
 	r->ep = ep;
 	r->started = now;
@@ -589,7 +622,7 @@ on_header(char *p, size_t size, size_t n, void *data)
 	struct req *r = data;
 
 	n *= size;
-	wr_http_meta_header(&r->meta, p, n, time(NULL));
+	wr_http_meta_header(&r->meta, api, p, n, time(NULL));
 	if (r->meta.content_length > max_response) {
 		r->too_big = 1;
 		return 0;
@@ -597,38 +630,23 @@ on_header(char *p, size_t size, size_t n, void *data)
 	return n;
 }
 
-/* The provider's error.message, decoded, or NULL; the answer is in json. */
-static const char *
-provider_message(struct wr_buf *dst)
-{
-	int t = wr_json_path(&json, 0, "error", "message", NULL);
-
-	if (t < 0)
-		t = wr_json_get(&json, 0, "message");
-	if (t < 0 || json.tok[t].type != JSMN_STRING || wr_json_str(&json, t, dst) != 0)
-		return NULL;
-	return dst->s;
-}
-
 /* A good answer; it is in json. */
 static void
 success(struct req *r, const char *body, size_t blen, double now)
 {
-	double pt = 0, ct = 0, tt = -1, cached = -1;
+	struct wr_reading rd;
+	double pt, ct, tt;
 
-	wr_json_num(&json, wr_json_path(&json, 0, "usage", "prompt_tokens", NULL), &pt);
-	wr_json_num(&json, wr_json_path(&json, 0, "usage", "completion_tokens", NULL), &ct);
-	if (wr_json_num(&json, wr_json_path(&json, 0, "usage", "total_tokens", NULL), &tt) != 0)
-		tt = pt + ct > 0 ? pt + ct : -1;
-	if (wr_json_num(&json, wr_json_path(&json, 0, "usage", "prompt_tokens_details", "cached_tokens",
-	    NULL), &cached) == 0 && cached >= 0) {
+	api->read(&json, 0, &rd);
+	pt = rd.prompt_tokens > 0 ? rd.prompt_tokens : 0;
+	ct = rd.completion_tokens > 0 ? rd.completion_tokens : 0;
+	tt = rd.prompt_tokens >= 0 || rd.completion_tokens >= 0 ? pt + ct : -1;
+	if (rd.cached_tokens >= 0) {
 		saw_cached = 1;
-		cached_tokens += (unsigned long long)cached;
+		cached_tokens += (unsigned long long)rd.cached_tokens;
 	}
-	if (pt > 0)
-		prompt_tokens += (unsigned long long)pt;
-	if (ct > 0)
-		completion_tokens += (unsigned long long)ct;
+	prompt_tokens += (unsigned long long)pt;
+	completion_tokens += (unsigned long long)ct;
 	/* Correct the token bucket by what the request really cost. */
 	if (tpm > 0 && tt >= 0)
 		wr_bucket_put(&tpm_bucket, (double)r->rq.est_tokens - tt);
@@ -648,121 +666,170 @@ stop_run(struct req *r, const char *why)
 	stopping = STOP_FATAL;
 }
 
+/* How one attempt ended, as finish() decides what comes next. */
+enum outcome { ANSWER, RETRY, FINAL, STOP };
+
+struct verdict {
+	enum outcome what;
+	long status;               /* 0: no HTTP answer */
+	const char *body;          /* the answer, blank lines and keep-alive comments skipped */
+	size_t blen;
+	int body_json;             /* body is a JSON document (parsed in json) */
+	const char *code;          /* the result line's error code */
+	char why[CURL_ERROR_SIZE + 64];
+	struct wr_buf pmsg;        /* the provider's own message, if any */
+};
+
+/* Classify the attempt r made: an answer, worth another try, final, or a reason to stop the run. */
 static void
-finish(struct req *r, CURLcode cc, double now)
+classify(struct req *r, CURLcode cc, struct verdict *v)
+{
+	const char *why;
+	size_t off;
+
+	curl_easy_getinfo(r->easy, CURLINFO_RESPONSE_CODE, &v->status);
+	if (cc != CURLE_OK) {
+		v->status = 0;
+		if (r->too_big) {
+			v->what = FINAL;
+			v->code = "response_too_large";
+			snprintf(v->why, sizeof v->why, "answer larger than %lld bytes (--max-response)", max_response);
+			return;
+		}
+		v->code = cc == CURLE_OPERATION_TIMEDOUT ? "timeout" : "connection_error";
+		snprintf(v->why, sizeof v->why, "%s", r->errbuf[0] ? r->errbuf : curl_easy_strerror(cc));
+		v->what = wr_http_curl_fatal(cc) ? STOP : wr_http_curl_retryable(cc) ? RETRY : FINAL;
+		return;
+	}
+	off = wr_http_body_start(r->resp.s ? r->resp.s : "", r->resp.len);
+	v->body = r->resp.s ? r->resp.s + off : "";
+	v->blen = r->resp.len - off;
+	v->body_json = v->blen > 0 && wr_json_parse(&json, v->body, v->blen, &why) == 0 && wr_json_check(&json);
+	switch (wr_http_classify(v->status)) {
+	case WR_HTTP_OK:
+		if (v->body_json && *v->body == '{') {
+			v->what = ANSWER;
+			return;
+		}
+		v->what = RETRY;
+		v->code = "invalid_response";
+		snprintf(v->why, sizeof v->why, "HTTP 200 with an answer that is not a JSON object");
+		return;
+	case WR_HTTP_STOP:
+		v->what = STOP;
+		break;
+	case WR_HTTP_RETRY:
+		v->what = RETRY;
+		break;
+	case WR_HTTP_FINAL:
+		v->what = FINAL;
+		break;
+	}
+	/* The provider's own word on its error, and how it means it (a key used up, an overload). */
+	switch (api->error(&json, v->body_json ? 0 : -1, v->status, &v->pmsg)) {
+	case WR_ERR_RETRY:
+		v->what = RETRY;
+		break;
+	case WR_ERR_FINAL:
+		v->what = FINAL;
+		break;
+	case WR_ERR_STOP:
+		v->what = STOP;
+		break;
+	}
+	v->code = "http_error";
+	if (v->what != STOP)
+		snprintf(v->why, sizeof v->why, "HTTP %ld", v->status);
+	else if (v->status == 401)
+		snprintf(v->why, sizeof v->why, "HTTP 401: the API key was refused (see $%s or --api-key-file)",
+		    key_env);
+	else if (v->status == 403)
+		snprintf(v->why, sizeof v->why, "HTTP 403: access denied to this key");
+	else
+		snprintf(v->why, sizeof v->why, "HTTP %ld: %s", v->status, v->pmsg.len ? v->pmsg.s :
+		    "the provider refuses this key");
+}
+
+/* What the server's answer says about it: its health, and how long to hold off. Returns the hold, or < 0. */
+static double
+judge_server(struct req *r, const struct verdict *v, double now)
 {
 	struct endpoint *e = &eps[r->ep];
-	struct wr_buf pm = {0};
-	const char *body = NULL, *code = NULL, *pmsg = NULL, *why;
-	char what[CURL_ERROR_SIZE + 64];
-	size_t blen = 0;
-	long status = 0;
-	int body_json = 0, retry = 0;
-	double hold, delay;
-
-	curl_multi_remove_handle(multi, r->easy);
-	n_running--;
-	curl_easy_getinfo(r->easy, CURLINFO_RESPONSE_CODE, &status);
-	if (cc == CURLE_OK) {
-		size_t off = wr_http_body_start(r->resp.s ? r->resp.s : "", r->resp.len);
-		body = r->resp.s ? r->resp.s + off : "";
-		blen = r->resp.len - off;
-		body_json = blen > 0 && wr_json_parse(&json, body, blen, &why) == 0 && wr_json_check(&json);
-		switch (wr_http_classify(status)) {
-		case WR_HTTP_OK:
-			if (body_json && *body == '{') {
-				e->fails = 0;
-				e->backoff_until = 0;
-				if ((hold = wr_http_meta_wait(&r->meta)) > 0 && now + hold > e->pause_until)
-					e->pause_until = now + hold;
-				success(r, body, blen, now);
-				release(r);
-				return;
-			}
-			code = "invalid_response";
-			snprintf(what, sizeof what, "HTTP 200 with an answer that is not a JSON object");
-			retry = 1;
-			break;
-		case WR_HTTP_STOP:
-			stop_run(r, status == 401 ?
-			    "HTTP 401: the API key was refused (see $OPENAI_API_KEY or --api-key-file)" :
-			    "HTTP 403: access denied to this key");
-			release(r);
-			return;
-		case WR_HTTP_RETRY:
-			retry = 1;
-			/* fall through */
-		case WR_HTTP_FINAL:
-			code = "http_error";
-			snprintf(what, sizeof what, "HTTP %ld", status);
-			if (body_json)
-				pmsg = provider_message(&pm);
-			break;
-		}
-	} else {
-		status = 0;
-		if (r->too_big) {
-			code = "response_too_large";
-			snprintf(what, sizeof what, "answer larger than %lld bytes (--max-response)", max_response);
-		} else {
-			code = cc == CURLE_OPERATION_TIMEDOUT ? "timeout" : "connection_error";
-			snprintf(what, sizeof what, "%s", r->errbuf[0] ? r->errbuf : curl_easy_strerror(cc));
-			if (wr_http_curl_fatal(cc)) {
-				stop_run(r, what);
-				release(r);
-				return;
-			}
-			retry = wr_http_curl_retryable(cc);
-		}
-	}
+	double hold;
 
 	/* The server's health decides how much new work it gets. */
-	if (retry) {
+	if (v->what == RETRY) {
 		e->fails++;
 		e->backoff_until = now + wr_http_backoff(e->fails, backoff_base, BACKOFF_CAP, rnd());
-	} else
+	} else {
 		e->fails = 0;
-	hold = r->meta.retry_after >= 0 ? r->meta.retry_after : wr_http_meta_wait(&r->meta);
+		if (v->what == ANSWER)
+			e->backoff_until = 0;
+	}
+	hold = v->what == ANSWER || r->meta.retry_after < 0 ? wr_http_meta_wait(&r->meta) : r->meta.retry_after;
 	if (hold > 0 && now + hold > e->pause_until)
 		e->pause_until = now + hold;
+	if (v->what == ANSWER)
+		return hold;
 	/* "Too many requests" with no hint of how long: slow all starts to that server, not just this one. */
-	if (status == 429 && hold < 0) {
+	if (v->status == 429 && hold < 0) {
 		double p = wr_http_backoff(e->fails, backoff_base, BACKOFF_CAP, rnd());
 		if (now + p > e->pause_until)
 			e->pause_until = now + p;
 	}
-	if (status == 429 && tpm > 0)
+	if (v->status == 429 && tpm > 0)
 		wr_bucket_put(&tpm_bucket, (double)r->rq.est_tokens);
+	return hold;
+}
 
-	if (retry && r->attempts <= retries) {
-		if (hold >= 0)
-			delay = hold + hold * 0.1 * rnd();
-		else
-			delay = wr_http_backoff(r->attempts, backoff_base, BACKOFF_CAP, rnd());
+/* An attempt is over: write its answer, try it again, or write its error. */
+static void
+finish(struct req *r, CURLcode cc, double now)
+{
+	struct verdict v = {0};
+	double hold, delay;
+
+	curl_multi_remove_handle(mw.m, r->easy);
+	n_running--;
+	classify(r, cc, &v);
+	if (v.what == STOP) {
+		stop_run(r, v.why);
+		release(r);
+		return;
+	}
+	hold = judge_server(r, &v, now);
+	if (v.what == ANSWER) {
+		success(r, v.body, v.blen, now);
+		release(r);
+		return;
+	}
+	if (v.what == RETRY && r->attempts <= retries) {
+		delay = hold >= 0 ? hold + hold * 0.1 * rnd() :
+		    wr_http_backoff(r->attempts, backoff_base, BACKOFF_CAP, rnd());
 		if (verbose)
 			say("%.*s attempt %d: %s: %s in %.3f s; retry in %.2f s", (int)r->rq.cid_len, r->rq.cid,
-			    r->attempts, shown(r->url.s), what, now - r->started, delay);
+			    r->attempts, shown(r->url.s), v.why, now - r->started, delay);
 		n_retries++;
 		r->due = now + delay;
 		r->seq = seq++;
 		heap_push(r);
-		wr_buf_free(&pm);
+		wr_buf_free(&v.pmsg);
 		return;
 	}
 	if (verbose)
 		say("%.*s attempt %d: %s: %s in %.3f s; giving up", (int)r->rq.cid_len, r->rq.cid,
-		    r->attempts, shown(r->url.s), what, now - r->started);
+		    r->attempts, shown(r->url.s), v.why, now - r->started);
 	wr_buf_reset(&msg);
-	wr_buf_adds(&msg, what);
-	if (pmsg) {
+	wr_buf_adds(&msg, v.why);
+	if (v.pmsg.len) {
 		wr_buf_adds(&msg, ": ");
-		wr_buf_adds(&msg, pmsg);
+		wr_buf_adds(&msg, v.pmsg.s);
 	}
 	wr_buf_printf(&msg, " (%d attempt%s)", r->attempts, r->attempts == 1 ? "" : "s");
-	write_result(r, status, body, blen, body_json, code, msg.s);
+	write_result(r, v.status, v.body, v.blen, v.body_json, v.code, msg.s);
 	n_failed++;
 	release(r);
-	wr_buf_free(&pm);
+	wr_buf_free(&v.pmsg);
 }
 
 /* ---- the loop ---- */
@@ -774,152 +841,36 @@ drain(void)
 	char *p;
 	int left, n = 0;
 
-	while (stopping == GOING && (m = curl_multi_info_read(multi, &left)) != NULL) {
+	while (stopping == GOING && (m = curl_multi_info_read(mw.m, &left)) != NULL) {
 		if (m->msg != CURLMSG_DONE)
 			continue;
 		curl_easy_getinfo(m->easy_handle, CURLINFO_PRIVATE, &p);
-		finish((struct req *)(void *)p, m->data.result, now_s());
+		finish((struct req *)(void *)p, m->data.result, wr_now());
 		n++;
 	}
 	return n;
 }
 
-/*
- * libcurl tells us which sockets to watch (on_socket) and when its next
- * timeout is due (on_timer); one epoll set holds the sockets, so each wakeup
- * costs the sockets that are ready, not every connection in flight.
- */
-static int
-on_socket(CURL *e, curl_socket_t fd, int what, void *up, void *sp)
-{
-	struct epoll_event ev;
-	int op, want;
-
-	(void)e, (void)up, (void)sp;
-	if (fd < 0)
-		return 0;
-	if ((size_t)fd >= n_watched) {
-		size_t n = (size_t)fd + 64;
-		watched = wr_realloc(watched, n);
-		memset(watched + n_watched, 0, n - n_watched);
-		n_watched = n;
-	}
-	if (what == CURL_POLL_REMOVE) {
-		if (watched[fd] & W_REG)
-			watched[fd] |= W_STALE;
-		return 0;
-	}
-	want = (what & CURL_POLL_IN ? W_IN : 0) | (what & CURL_POLL_OUT ? W_OUT : 0);
-	/*
-	 * Asked again for what it holds: nothing to do. Not so for a stale entry,
-	 * whose socket may have been closed behind our back (a resolver's socket
-	 * is not closed through on_close): MOD checks, and ADD follows if need be.
-	 */
-	if (watched[fd] == (W_REG | want))
-		return 0;
-	memset(&ev, 0, sizeof ev);
-	ev.events = (want & W_IN ? EPOLLIN : 0) | (want & W_OUT ? EPOLLOUT : 0);
-	ev.data.fd = fd;
-	op = watched[fd] & W_REG ? EPOLL_CTL_MOD : EPOLL_CTL_ADD;
-	/* A closed fd leaves the set by itself; its number may come back as a new socket. */
-	if (epoll_ctl(epfd, op, fd, &ev) != 0 &&
-	    epoll_ctl(epfd, op == EPOLL_CTL_ADD ? EPOLL_CTL_MOD : EPOLL_CTL_ADD, fd, &ev) != 0)
-		return -1;
-	watched[fd] = (unsigned char)(W_REG | want);
-	return 0;
-}
-
-static int
-on_timer(CURLM *m, long ms, void *up)
-{
-	(void)m, (void)up;
-	timer_due = ms < 0 ? -1 : now_s() + (double)ms / 1000;
-	return 0;
-}
-
-static void
-act(curl_socket_t fd, int mask)
-{
-	int still;
-
-	if (curl_multi_socket_action(multi, fd, mask, &still) != CURLM_OK)
-		wr_die("libcurl: the transfer loop failed");
-}
-
-/* libcurl closes a socket: the set forgets it with the close; so must watched. */
-static int
-on_close(void *clientp, curl_socket_t fd)
-{
-	(void)clientp;
-	if (fd >= 0 && (size_t)fd < n_watched)
-		watched[fd] = 0;
-	return close(fd);
-}
-
-/* An event on fd: hand it to libcurl, or drop the fd from the set if libcurl let it go. */
-static void
-event(int fd, uint32_t events)
-{
-	if ((size_t)fd < n_watched && (watched[fd] & W_STALE)) {
-		epoll_ctl(epfd, EPOLL_CTL_DEL, fd, NULL);
-		watched[fd] = 0;
-		return;
-	}
-	act(fd, (events & EPOLLIN ? CURL_CSELECT_IN : 0) | (events & EPOLLOUT ? CURL_CSELECT_OUT : 0) |
-	    (events & (EPOLLERR | EPOLLHUP) ? CURL_CSELECT_ERR : 0));
-}
-
 static void
 run(void)
 {
-	struct epoll_event evs[256];
-	struct pollfd pfd[2];
 	double now, next, wait;
-	int i, n, ms, npfd;
 
 	for (;;) {
-		now = now_s();
+		now = wr_now();
 		progress(now);
 		if (stopping == GOING)
 			fill_slots(now);
 		next = stopping == GOING ? schedule(now) : -1;
 		if (stopping != GOING || (input_done && n_free == jobs) || (budget_out && n_running == 0))
 			break;
-		if (timer_due >= 0 && timer_due <= now_s()) {
-			timer_due = -1;
-			act(CURL_SOCKET_TIMEOUT, 0);
-		}
+		wr_multi_timeout(&mw, wr_now());
 		if (drain() > 0)
 			continue;
-		now = now_s();
 		wait = show_progress ? 0.25 : 5;
 		if (next >= 0 && next < wait)
 			wait = next;
-		if (timer_due >= 0 && timer_due - now < wait)
-			wait = timer_due > now ? timer_due - now : 0;
-		ms = wait > 0 ? (int)(wait * 1000) + 1 : 0;
-		pfd[0].fd = epfd;
-		pfd[0].events = POLLIN;
-		pfd[1].fd = reader_open ? reader.fd : -1;
-		pfd[1].events = POLLIN;
-		npfd = want_input && reader_open ? 2 : 1;
-		if (npfd == 2) {
-			if (poll(pfd, (nfds_t)npfd, ms) < 0) {
-				if (errno == EINTR)
-					continue;
-				wr_die("poll failed");
-			}
-			if (!(pfd[0].revents & POLLIN))
-				continue;
-			ms = 0;
-		}
-		if ((n = epoll_wait(epfd, evs, (int)(sizeof evs / sizeof evs[0]), ms)) < 0) {
-			if (errno == EINTR)
-				continue;
-			wr_die("epoll_wait failed");
-		}
-		for (i = 0; i < n; i++)
-			event(evs[i].data.fd, evs[i].events);
+		wr_multi_wait(&mw, wait, want_input && reader_open ? reader.fd : -1);
 	}
 }
 
@@ -948,33 +899,28 @@ have_header(const char *name)
 	return 0;
 }
 
+/* -H: a header that is no 'Name: value' is named by its first word only, since it may hold a key. */
+/* 1 when the user gave a header of the name of header line h with -H. */
+static int
+have_header_line(const char *h)
+{
+	char name[64];
+	size_t n = strcspn(h, ":");
+
+	if (n >= sizeof name)
+		return 0;
+	memcpy(name, h, n);
+	name[n] = '\0';
+	return have_header(name);
+}
+
 static void
 check_header(const char *h)
 {
-	const char *c = strpbrk(h, ":;");
-	const char *p;
+	const char *why = wr_header_check(h);
 
-	if (!c || c == h)
-		wr_die("-H %s: expected 'Name: value'", h);
-	for (p = h; *p; p++)
-		if ((unsigned char)*p < 0x20 && *p != '\t')
-			wr_die("-H: a header holds a control character");
-	for (p = h; p < c; p++)
-		if (*p == ' ' || *p == '\t')
-			wr_die("-H %s: expected 'Name: value'", h);
-}
-
-/* A name fit for a header: no separators, spaces or controls. */
-static void
-check_header_name(const char *name, const char *opt)
-{
-	const char *p;
-
-	if (!*name)
-		wr_die("%s: empty header name", opt);
-	for (p = name; *p; p++)
-		if ((unsigned char)*p <= 0x20 || (unsigned char)*p >= 0x7f || strchr(":;\"(),/<>=?@[\\]{}", *p))
-			wr_die("%s %s: not a header name", opt, name);
+	if (why)
+		wr_die("-H %.*s: %s", (int)strcspn(h, " \t:;"), h, why);
 }
 
 /*
@@ -984,20 +930,13 @@ check_header_name(const char *name, const char *opt)
 static void
 refuse_key_headers(void)
 {
-	static const char *const keyed[] = {"Authorization", "Proxy-Authorization", "api-key", "x-api-key"};
 	const struct curl_slist *l;
-	size_t i, n;
 
-	for (l = headers; l; l = l->next) {
-		n = strcspn(l->data, ":;");
-		for (i = 0; i <= sizeof keyed / sizeof *keyed; i++) {
-			const char *name = i < sizeof keyed / sizeof *keyed ? keyed[i] : key_header;
-			if (name && strlen(name) == n && strncasecmp(l->data, name, n) == 0)
-				wr_die("-H %.*s: a key on the command line is visible to other users; "
-				    "give it in $OPENAI_API_KEY or --api-key-file (and --key-header NAME "
-				    "for a header other than Authorization)", (int)n, l->data);
-		}
-	}
+	for (l = headers; l; l = l->next)
+		if (wr_key_header(l->data, key_header))
+			wr_die("-H %.*s: a key on the command line is visible to other users; "
+			    "give it in $OPENAI_API_KEY or --api-key-file (and --key-header NAME "
+			    "for a header other than Authorization)", (int)strcspn(l->data, ":;"), l->data);
 }
 
 /* The key: never from argv, never printed. */
@@ -1005,51 +944,23 @@ static void
 add_key(void)
 {
 	struct wr_buf hdr = {0};
-	char *key = NULL, *k, *end;
-	const char *src = key_file ? key_file : "$OPENAI_API_KEY";
-	size_t n;
+	char *key = wr_key_read(key_file, "--api-key-file", key_env);
 
-	if (key_file) {
-		struct stat st;
-		/* Like ssh: a key others can read is no secret. */
-		if (stat(key_file, &st) == 0 && S_ISREG(st.st_mode) && (st.st_mode & (S_IRWXG | S_IRWXO)))
-			wr_warn("%s: key file is readable by others", key_file);
-		key = wr_slurp(key_file, 1 << 16, &n);
-	} else if (getenv("OPENAI_API_KEY"))
-		key = wr_strdup(getenv("OPENAI_API_KEY"));
 	if (!key)
 		return;
-	/*
-	 * From here on the key is in memory: no core dump, no ptrace attach or
-	 * /proc/PID/mem, environ and maps for other processes of the same user.
-	 */
-	if (prctl(PR_SET_DUMPABLE, 0) != 0)
-		wr_warn("prctl PR_SET_DUMPABLE:");
-	k = key + strspn(key, " \t\r\n");
-	end = k + strcspn(k, "\n");
-	while (end > k && (end[-1] == ' ' || end[-1] == '\t' || end[-1] == '\r'))
-		end--;
-	*end = '\0';
-	if (*k == '\0') {
-		free(key);
-		if (key_file)
-			wr_die("%s: no key on the first line", key_file);
-		return;
-	}
-	for (end = k; *end; end++)
-		if ((unsigned char)*end <= 0x20 || (unsigned char)*end >= 0x7f)
-			wr_die("%s: the key holds a character that cannot go in a header", src);
 	if (key_header) {
 		wr_buf_adds(&hdr, key_header);
 		wr_buf_adds(&hdr, ": ");
-	} else
-		wr_buf_adds(&hdr, "Authorization: Bearer ");
-	wr_buf_adds(&hdr, k);
+	} else {
+		wr_buf_adds(&hdr, api->key_header);
+		wr_buf_adds(&hdr, ": ");
+		wr_buf_adds(&hdr, api->key_prefix);
+	}
+	wr_buf_adds(&hdr, key);
 	add_header(hdr.s);
 	explicit_bzero(hdr.s, hdr.len);
-	explicit_bzero(key, strlen(key));
 	wr_buf_free(&hdr);
-	free(key);
+	wr_key_free(key);
 }
 
 static void
@@ -1066,93 +977,84 @@ add_endpoint(const char *url)
 		wr_die("-u %s: not an http:// or https:// URL", e->shown.s);
 }
 
-/* Repair a last line cut short by a killed run: it is no result, and a re-run writes it anew. */
+/*
+ * The dialect (--api, else what the URLs say), the default URL, and the
+ * variable the key comes from: the one of the vendor whose hosts -u names
+ * (a key of one vendor never goes to another vendor's host), else the
+ * dialect's own.
+ */
 static void
-repair_torn(int fd, off_t size)
+choose_api(void)
 {
-	char buf[65536];
-	off_t pos = size, keep = 0;
-	ssize_t n, i;
+	static const struct { const char *vendor, *env; } vendors[] = {
+		{"openai", "OPENAI_API_KEY"}, {"anthropic", "ANTHROPIC_API_KEY"}, {"google", "GEMINI_API_KEY"},
+	};
+	const char *env, *vendor = NULL, *v;
+	const struct wr_dialect *d;
+	size_t k;
+	int i, by = -1, given = api != NULL;
 
-	while (pos > 0) {
-		size_t want = pos > (off_t)sizeof buf ? sizeof buf : (size_t)pos;
-		if ((n = pread(fd, buf, want, pos - (off_t)want)) != (ssize_t)want)
-			wr_die("%s: read error:", out_path);
-		if (pos == size && buf[want - 1] == '\n')
-			return;
-		for (i = n - 1; i >= 0; i--)
-			if (buf[i] == '\n')
-				break;
-		if (i >= 0) {
-			keep = pos - (off_t)want + i + 1;
-			break;
-		}
-		pos -= (off_t)want;
+	if (n_eps == 0) {
+		if (!api || api == &wr_dialect_openai)
+			add_endpoint((env = getenv("OPENAI_BASE_URL")) && *env ? env :
+			    wr_dialect_openai.base_url);
+		else
+			add_endpoint(api->base_url);
 	}
-	if (ftruncate(fd, keep) != 0)
-		wr_die("%s: cannot truncate:", out_path);
-	wr_warn("%s: removed a torn last line (%lld bytes) left by an interrupted run", out_path,
-	    (long long)(size - keep));
-}
-
-/* Remember every custom_id that already succeeded in the result lines of fd. */
-static void
-read_ledger(int fd)
-{
-	struct wr_reader r;
-	struct wr_buf id = {0};
-	enum wr_line_status ls;
-	char *s;
-	size_t len;
-	int k;
-
-	wr_reader_fd(&r, fd, out_path, LEDGER_LINE_MAX);
-	r.owned = 0;
-	while ((ls = wr_reader_next(&r, &s, &len)) != WR_LINE_EOF) {
-		if (ls == WR_LINE_ERR)
-			wr_die("%s: read error:", out_path);
-		if (ls != WR_LINE_OK)
+	for (i = 0; i < n_eps; i++) {
+		d = wr_dialect_infer(eps[i].base);
+		if (!api)
+			api = d;
+		else if (!given && d != api)
+			wr_die("-u %s speaks %s and -u %s speaks %s: give --api", eps[by].shown.s, api->name,
+			    eps[i].shown.s, d->name);
+		if (by < 0)
+			by = i;
+		if ((v = wr_dialect_vendor(eps[i].base)) == NULL)
 			continue;
-		wr_buf_reset(&id);
-		k = wr_result_succeeded(&json, s, len, &id);
-		if (k < 0 && !blank(s, len))
-			wr_warn_at(out_path, r.lineno, "not a result line, ignored");
-		if (k > 0)
-			wr_map_put(&done_ids, id.s ? id.s : "", id.len, 0, NULL);
+		if (vendor && strcmp(vendor, v) != 0)
+			wr_die("-u %s and -u %s are hosts of two vendors: a key of one is never sent to the other",
+			    eps[0].shown.s, eps[i].shown.s);
+		vendor = v;
 	}
-	wr_reader_close(&r);
-	wr_buf_free(&id);
+	key_env = api->key_env;
+	for (k = 0; vendor && k < sizeof vendors / sizeof *vendors; k++)
+		if (strcmp(vendor, vendors[k].vendor) == 0)
+			key_env = vendors[k].env;
 }
 
-/* -o FILE: append there, and remember every custom_id that already succeeded. */
+
+/*
+ * -o FILE: append there, and skip what already succeeded. A request whose
+ * answer there was for another body is never skipped as done: the run
+ * stops before sending anything, or with --replace sends it again and sets
+ * the old answer aside.
+ */
 static void
 open_output(void)
 {
-	struct stat st;
-	int fd;
+	struct wr_map changed;
+	size_t n;
 
-	fd = open(out_path, O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC, 0666);
-	if (fd < 0)
-		wr_die("%s:", out_path);
-	if (fstat(fd, &st) != 0)
-		wr_die("%s:", out_path);
-	out_fd = fd;
+	wr_ledger_open(&ledger, out_path);
+	out_fd = ledger.fd;
 	out_name = out_path;
-	if (!S_ISREG(st.st_mode))
+	if (!ledger.hashed)
 		return;
-	if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
-		if (errno == EWOULDBLOCK)
-			wr_die("%s: another process is writing it", out_path);
-		wr_die("%s: cannot lock:", out_path);
+	wr_map_init(&changed);
+	if ((n = wr_ledger_scan(&ledger, in_fds, in_names, n_in, &changed)) > 0) {
+		if (!replace)
+			wr_die("%s: %zu request%s answered there for another body under the same custom_id "
+			    "(another model, prompt or option); nothing sent: write to another file, or give "
+			    "--replace to send %s again and set the old answers aside in %s.replaced", out_path, n,
+			    n == 1 ? " was" : "s were", n == 1 ? "it" : "them", out_path);
+		wr_ledger_replace(&ledger, &changed);
+		out_fd = ledger.fd;
+		if (!quiet)
+			wr_warn("%s: %zu old answer%s to another body set aside in %s.replaced", out_path, n,
+			    n == 1 ? "" : "s", out_path);
 	}
-	ledger = 1;
-	wr_map_init(&done_ids);
-	if (st.st_size == 0)
-		return;
-	repair_torn(fd, st.st_size);
-	if (lseek(fd, 0, SEEK_SET) != 0)
-		wr_die("%s:", out_path);
-	read_ledger(fd);
+	wr_map_free(&changed);
 }
 
 static void
@@ -1177,174 +1079,10 @@ open_inputs(int argc, char **argv)
 	}
 }
 
-/* ---- --plan ---- */
-
-#define BATCH_MAX_LINES 50000
-#define BATCH_MAX_BYTES 200000000LL
-
-static const char *const limit_name[WR_LIMIT_N] = {"concurrency", "rpm", "tpm", "rpd"};
-
-/* "(16 in flight, 3 s each)" and the like, for the limit k of p. */
-static void
-limit_desc(struct wr_buf *b, const struct wr_plan *p, enum wr_limit k)
-{
-	switch (k) {
-	case WR_LIMIT_JOBS:
-		wr_buf_printf(b, "%d in flight, ", jobs);
-		wr_duration_format(b, p->latency);
-		wr_buf_adds(b, " each");
-		break;
-	case WR_LIMIT_RPM:
-		wr_buf_printf(b, "%.15g requests per minute", p->rpm);
-		break;
-	case WR_LIMIT_TPM:
-		wr_buf_printf(b, "%.15g tokens per minute", p->tpm);
-		break;
-	default:
-		wr_buf_printf(b, "%.15g requests per day", p->rpd);
-		break;
-	}
-}
-
-static void
-plan_line(const struct wr_plan *p, enum wr_limit k, const char *lead, double t, int days)
-{
-	wr_buf_reset(&out);
-	wr_buf_printf(&out, "%s%s (", lead, limit_name[k]);
-	limit_desc(&out, p, k);
-	wr_buf_adds(&out, "): ");
-	if (days)
-		wr_buf_printf(&out, "%.0f day%s", t, t == 1 ? "" : "s");
-	else
-		wr_duration_format(&out, t);
-	wr_buf_addc(&out, '\n');
-	fputs(out.s, stdout);
-}
-
-/*
- * Read every request, send nothing: count requests and estimated tokens,
- * and say what they cost and how long they take under the limits.
- */
-static int
-run_plan(void)
-{
-	struct wr_request rq = {0};
-	struct wr_reader r;
-	struct wr_plan p = {0};
-	struct stat st;
-	unsigned long long prompt = 0, completion = 0;
-	unsigned long bad = 0, skipped = 0, lines;
-	long long bytes, pb;
-	enum wr_line_status ls;
-	const char *why;
-	double max;
-	char *s;
-	size_t len;
-	int i, fd, t, body, status = WR_EXIT_OK;
-
-	if (out_path) {
-		if ((fd = open(out_path, O_RDONLY | O_CLOEXEC)) >= 0) {
-			ledger = 1;
-			wr_map_init(&done_ids);
-			read_ledger(fd);
-			close(fd);
-		} else if (errno != ENOENT)
-			wr_die("%s:", out_path);
-	}
-	for (i = 0; i < n_in; i++) {
-		wr_reader_fd(&r, in_fds[i], in_names[i], LINE_MAX_BYTES);
-		r.owned = in_fds[i] != STDIN_FILENO;
-		lines = 0;
-		bytes = 0;
-		while ((ls = wr_reader_next(&r, &s, &len)) != WR_LINE_EOF) {
-			if (ls == WR_LINE_ERR)
-				wr_die("%s: read error:", in_names[i]);
-			if (ls == WR_LINE_LONG) {
-				wr_warn_at(in_names[i], r.lineno, "line longer than 16 MiB");
-				bad++;
-				lines++;
-				continue;
-			}
-			bytes += (long long)len + 1;
-			len = wr_chomp_cr(s, len);
-			if (blank(s, len))
-				continue;
-			lines++;
-			if (wr_request_parse(&json, s, len, &rq, &why) != 0) {
-				wr_warn_at(in_names[i], r.lineno, "%s", why);
-				bad++;
-				continue;
-			}
-			if (ledger && wr_map_get(&done_ids, rq.id.s ? rq.id.s : "", rq.id.len)) {
-				skipped++;
-				continue;
-			}
-			/* wr_request_parse took a valid line apart: look into it again. */
-			if (wr_json_parse(&json, s, len, &why) != 0)
-				continue;
-			body = wr_json_get(&json, 0, "body");
-			if ((pb = wr_prompt_bytes(&json, body)) < 0)
-				pb = (long long)rq.body_len;
-			prompt += (unsigned long long)(pb + 3) / 4;
-			t = wr_json_get(&json, body, "max_completion_tokens");
-			if (t < 0)
-				t = wr_json_get(&json, body, "max_tokens");
-			if (t < 0 || wr_json_num(&json, t, &max) != 0 || max < 0 || max > 1e9) {
-				t = wr_json_get(&json, 0, "entries");
-				max = 4.0 * (t >= 0 && json.tok[t].type == JSMN_ARRAY ? json.tok[t].size : 0) + 8;
-			}
-			completion += (unsigned long long)max;
-			p.requests++;
-		}
-		if (fstat(r.fd, &st) == 0 && S_ISREG(st.st_mode))
-			bytes = (long long)st.st_size;
-		wr_reader_close(&r);
-		if (lines > BATCH_MAX_LINES)
-			printf("%s: %lu requests, over the OpenAI Batch limit of %d per file\n", in_names[i],
-			    lines, BATCH_MAX_LINES);
-		if (bytes > BATCH_MAX_BYTES)
-			printf("%s: %lld bytes, over the OpenAI Batch limit of %lld per file\n", in_names[i],
-			    bytes, BATCH_MAX_BYTES);
-	}
-	n_in = 0;
-	wr_request_free(&rq);
-
-	printf("requests: %.0f\n", p.requests);
-	if (bad)
-		printf("invalid lines: %lu (not counted)\n", bad);
-	if (ledger)
-		printf("already done in %s: %lu\n", out_path, skipped);
-	printf("prompt tokens: %llu (estimated)\n", prompt);
-	printf("completion tokens: %llu (max_tokens, else estimated)\n", completion);
-	if (have_price) {
-		wr_buf_reset(&out);
-		wr_buf_adds(&out, "est. cost: ");
-		wr_cost_format(&out, wr_price_cost(&price, (double)prompt, 0, (double)completion));
-		puts(out.s);
-	}
-	p.tokens = (double)(prompt + completion);
-	p.jobs = jobs;
-	p.latency = latency_est;
-	p.rpm = rpm;
-	p.tpm = tpm;
-	p.rpd = rpd;
-	wr_plan_time(&p);
-	plan_line(&p, WR_LIMIT_JOBS, "", p.alone[WR_LIMIT_JOBS], 0);
-	if (rpm > 0)
-		plan_line(&p, WR_LIMIT_RPM, "", p.alone[WR_LIMIT_RPM], 0);
-	if (tpm > 0)
-		plan_line(&p, WR_LIMIT_TPM, "", p.alone[WR_LIMIT_TPM], 0);
-	if (rpd > 0)
-		plan_line(&p, WR_LIMIT_RPD, "", p.alone[WR_LIMIT_RPD], 1);
-	plan_line(&p, p.binding, "binding limit: ", p.total, p.binding == WR_LIMIT_RPD);
-	if (bad)
-		status = WR_EXIT_FAIL;
-	return status;
-}
-
 static void
 setup(void)
 {
+	const char *const *h;
 	struct rlimit rl;
 	int i;
 
@@ -1353,6 +1091,9 @@ setup(void)
 	/* No "100 Continue" round trip before a large body. */
 	if (!have_header("Expect"))
 		add_header("Expect:");
+	for (h = api->headers; *h; h++)
+		if (!have_header_line(*h))
+			add_header(*h);
 	add_key();
 
 	/* Each request may hold a connection to each server. */
@@ -1363,15 +1104,8 @@ setup(void)
 	}
 	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
 		wr_die("libcurl: cannot initialise");
-	if (!(multi = curl_multi_init()))
-		wr_die("libcurl: cannot create a multi handle");
-	curl_multi_setopt(multi, CURLMOPT_PIPELINING, CURLPIPE_MULTIPLEX);
 	/* Keep a connection for every request in flight, to each server, between transfers. */
-	curl_multi_setopt(multi, CURLMOPT_MAXCONNECTS, (long)jobs * n_eps + 4);
-	if ((epfd = epoll_create1(EPOLL_CLOEXEC)) < 0)
-		wr_die("epoll_create1 failed");
-	curl_multi_setopt(multi, CURLMOPT_SOCKETFUNCTION, on_socket);
-	curl_multi_setopt(multi, CURLMOPT_TIMERFUNCTION, on_timer);
+	wr_multi_init(&mw, (long)jobs * n_eps + 4);
 
 	conf.timeout_ms = (long)(timeout_s * 1000);
 	conf.connect_timeout_ms = (long)(connect_timeout_s * 1000);
@@ -1385,11 +1119,13 @@ setup(void)
 	heap = wr_malloc((size_t)jobs * sizeof *heap);
 	for (i = jobs - 1; i >= 0; i--)
 		freelist[n_free++] = &slots[i];
-	t0 = now_s();
+	t0 = wr_now();
 	if (rpm > 0)
 		wr_bucket_init(&rpm_bucket, rpm, t0);
 	if (tpm > 0)
 		wr_bucket_init(&tpm_bucket, tpm, t0);
+	wr_map_init(&warned);
+	wr_json_init(&bodyj);
 	rnd_state = (uint64_t)time(NULL) ^ ((uint64_t)getpid() << 32) ^ (uint64_t)(t0 * 1e9);
 	if (!rnd_state)
 		rnd_state = 1;
@@ -1405,17 +1141,17 @@ teardown(void)
 		struct req *r = &slots[i];
 		if (r->easy) {
 			if (r->state == RUNNING)
-				curl_multi_remove_handle(multi, r->easy);
+				curl_multi_remove_handle(mw.m, r->easy);
 			curl_easy_cleanup(r->easy);
 		}
 		wr_buf_free(&r->line);
 		wr_buf_free(&r->resp);
 		wr_buf_free(&r->url);
+		wr_buf_free(&r->native);
+		wr_buf_free(&r->npath);
 		wr_request_free(&r->rq);
 	}
-	curl_multi_cleanup(multi);
-	close(epfd);
-	free(watched);
+	wr_multi_free(&mw);
 	curl_slist_free_all(headers);
 	curl_global_cleanup();
 	for (i = 0; i < n_eps; i++)
@@ -1427,9 +1163,11 @@ teardown(void)
 	free(in_fds);
 	if (reader_open)
 		wr_reader_close(&reader);
-	if (ledger)
-		wr_map_free(&done_ids);
+	if (out_path)
+		wr_ledger_free(&ledger);
 	wr_json_free(&json);
+	wr_json_free(&bodyj);
+	wr_map_free(&warned);
 	wr_buf_free(&out);
 	wr_buf_free(&msg);
 }
@@ -1447,9 +1185,10 @@ positive(const char *s, const char *opt)
 int
 main(int argc, char **argv)
 {
-	enum { O_KEYFILE = 256, O_BACKOFF, O_CACERT, O_CONNTO, O_KEYHDR, O_LATENCY, O_MAXRESP, O_PLAN,
-		O_PRICE, O_RETRIES, O_RPD, O_RPM, O_TIMEOUT, O_TPM, O_VERSION };
+	enum { O_KEYFILE = 256, O_API, O_BACKOFF, O_CACERT, O_CONNTO, O_KEYHDR, O_LATENCY, O_MAXRESP, O_PLAN,
+		O_PRICE, O_REPLACE, O_RETRIES, O_RPD, O_RPM, O_TIMEOUT, O_TPM, O_VERSION };
 	static const struct option longopts[] = {
+		{"api", required_argument, NULL, O_API},
 		{"api-key-file", required_argument, NULL, O_KEYFILE},
 		{"backoff", required_argument, NULL, O_BACKOFF},
 		{"cacert", required_argument, NULL, O_CACERT},
@@ -1464,6 +1203,7 @@ main(int argc, char **argv)
 		{"plan", no_argument, NULL, O_PLAN},
 		{"price", required_argument, NULL, O_PRICE},
 		{"quiet", no_argument, NULL, 'q'},
+		{"replace", no_argument, NULL, O_REPLACE},
 		{"retries", required_argument, NULL, O_RETRIES},
 		{"rpd", required_argument, NULL, O_RPD},
 		{"rpm", required_argument, NULL, O_RPM},
@@ -1474,10 +1214,12 @@ main(int argc, char **argv)
 		{"version", no_argument, NULL, O_VERSION},
 		{NULL, 0, NULL, 0},
 	};
+	static const char *const keyfile_opts[] = {"api-key-file", NULL};
 	const char *env;
 	int c, status;
 
 	wr_setprog(argv[0]);
+	wr_key_argv(argc, argv, longopts, keyfile_opts, "set $OPENAI_API_KEY or use --api-key-file FILE");
 	/* libcurl writes to sockets whose peer may be gone; EPIPE is handled where it happens. */
 	signal(SIGPIPE, SIG_IGN);
 	while ((c = getopt_long(argc, argv, "H:hj:o:qu:v", longopts, NULL)) != -1) {
@@ -1503,6 +1245,10 @@ main(int argc, char **argv)
 		case 'v':
 			verbose = 1;
 			break;
+		case O_API:
+			if (!(api = wr_dialect_find(optarg)))
+				wr_die("--api %s: expected openai, anthropic or gemini", optarg);
+			break;
 		case O_KEYFILE:
 			key_file = optarg;
 			break;
@@ -1518,7 +1264,8 @@ main(int argc, char **argv)
 			connect_timeout_s = positive(optarg, "--connect-timeout");
 			break;
 		case O_KEYHDR:
-			check_header_name(optarg, "--key-header");
+			if (wr_header_name_check(optarg))
+				wr_die("--key-header %s: %s", optarg, wr_header_name_check(optarg));
 			key_header = optarg;
 			break;
 		case O_LATENCY:
@@ -1532,6 +1279,9 @@ main(int argc, char **argv)
 				wr_die("--price %s: expected IN:OUT or IN:OUT:CACHED, dollars per million tokens",
 				    optarg);
 			have_price = 1;
+			break;
+		case O_REPLACE:
+			replace = 1;
 			break;
 		case O_RPD:
 			rpd = (double)wr_strtonum(optarg, 1, 1000000000, "--rpd");
@@ -1565,30 +1315,34 @@ main(int argc, char **argv)
 			wr_die("WR_PRICE=%s: expected IN:OUT or IN:OUT:CACHED, dollars per million tokens", env);
 		have_price = 1;
 	}
-	if (n_eps == 0)
-		add_endpoint((env = getenv("OPENAI_BASE_URL")) && *env ? env : "https://api.openai.com/v1");
+	choose_api();
 	if (cacert && access(cacert, R_OK) != 0)
 		wr_die("%s:", cacert);
 
 	open_inputs(argc, argv);
 	if (plan) {
-		status = run_plan();
+		struct wr_plan_opts po = {jobs, latency_est, rpm, tpm, rpd, have_price ? &price : NULL, NULL};
+		if (out_path) {
+			wr_ledger_peek(&ledger, out_path);
+			po.ledger = &ledger;
+		}
+		status = wr_plan_run(&po, in_fds, in_names, n_in);
 		free(in_fds);
 		curl_slist_free_all(headers);
 		for (c = 0; c < n_eps; c++)
 			wr_buf_free(&eps[c].shown);
 		free(eps);
-		if (ledger)
-			wr_map_free(&done_ids);
+		if (out_path)
+			wr_ledger_free(&ledger);
 		wr_json_free(&json);
 		wr_buf_free(&out);
 		if (wr_fshut(stdout, "stdout"))
 			status = WR_EXIT_USAGE;
 		return status;
 	}
-	setup();
 	if (out_path)
 		open_output();
+	setup();
 	run();
 
 	clear_progress();
@@ -1613,7 +1367,7 @@ main(int argc, char **argv)
 			    (double)completion_tokens));
 			fprintf(stderr, "; est. cost %s", msg.s);
 		}
-		fprintf(stderr, "; %.2f s\n", now_s() - t0);
+		fprintf(stderr, "; %.2f s\n", wr_now() - t0);
 	}
 	status = n_failed || (budget_out && (n_heap > 0 || !input_done)) ? WR_EXIT_FAIL : WR_EXIT_OK;
 	if (stopping == STOP_FATAL || input_error)

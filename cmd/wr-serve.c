@@ -1,4 +1,4 @@
-/* wr-serve: a local OpenAI-compatible endpoint that rates entries from SCOWL, with faults on demand. */
+/* wr-serve: a local model speaking OpenAI, Anthropic and Gemini that rates entries from SCOWL, with faults on demand. */
 #include <getopt.h>
 #include <signal.h>
 #include <pthread.h>
@@ -8,14 +8,16 @@
 
 #include "common.h"
 #include "hash.h"
+#include "key.h"
 #include "lexicon.h"
 #include "serve.h"
 #include "serve_http.h"
 
 enum {
 	OPT_DROP = 256, OPT_FAIL_429, OPT_FAIL_500, OPT_FILTER, OPT_GARBLE, OPT_KEY_FILE,
-	OPT_LATENCY, OPT_LOG, OPT_MAX_BODY, OPT_PARTIAL, OPT_REFUSE, OPT_REFUSE_ENTRY,
-	OPT_RETRY_AFTER, OPT_SEED, OPT_STYLE, OPT_THREADS, OPT_TRUNCATE, OPT_VERSION
+	OPT_LATENCY, OPT_LIMIT_BURST, OPT_LIMIT_RETRY_AFTER, OPT_LOG, OPT_MAX_BODY, OPT_OVERLOAD,
+	OPT_PARTIAL, OPT_REFUSE, OPT_REFUSE_ENTRY, OPT_RETRY_AFTER, OPT_RPM, OPT_SEED, OPT_STYLE,
+	OPT_THREADS, OPT_TPM, OPT_TRUNCATE, OPT_VERSION
 };
 
 static int quiet;
@@ -25,6 +27,7 @@ static struct wr_serve_conf conf = {
 	.style = WR_STYLE_PLAIN,
 	.retry_after = 1,
 	.max_body = 1 << 20,
+	.burst = 1,
 };
 static struct wr_lexicon lex;
 static struct wr_map refuse;
@@ -37,23 +40,31 @@ usage(FILE *fp, int status)
 	    "          [--fail-500 RATE] [--fail-429 RATE] [--retry-after SEC] [--refuse RATE]\n"
 	    "          [--filter RATE] [--truncate RATE] [--garble RATE] [--partial RATE] [--drop RATE]\n"
 	    "          [--refuse-entry ENTRY]... [--log FILE] [--max-body BYTES] [--threads N]\n"
+	    "          [--overload RATE] [--rpm N] [--tpm N] [--limit-burst SEC] [--limit-retry-after]\n"
+	    "  Dialects: OpenAI POST /v1/chat/completions, Anthropic POST /v1/messages,\n"
+	    "  Gemini POST /v1beta/models/MODEL:generateContent; GET /v1/models, /v1beta/models.\n"
 	    "  -p, --port PORT           listen on 127.0.0.1:PORT (default 8080; 0 picks one and prints it)\n"
 	    "      --latency MS          wait MS milliseconds before each answer (default 0)\n"
 	    "      --seed N              seed of the fault draws and of --style mix (default 1)\n"
 	    "      --style STYLE         answer shape: plain, colon, dash, tab, numbered, bold, table,\n"
 	    "                            json-array, json-object, fenced or mix (default plain)\n"
-	    "      --key-file FILE       require \"Authorization: Bearer KEY\" with the key in FILE\n"
+	    "      --key-file FILE       require the key in FILE (Bearer, x-api-key or x-goog-api-key)\n"
 	    "                            (default: the key in $WR_SERVE_KEY, if set)\n"
 	    "      --fail-500 RATE       answer HTTP 500 to a fraction RATE (0 to 1) of the requests\n"
 	    "      --fail-429 RATE       answer HTTP 429 with Retry-After\n"
-	    "      --retry-after SEC     the Retry-After of 429 answers (default 1)\n"
-	    "      --refuse RATE         refuse to rate (message.refusal)\n"
-	    "      --filter RATE         stop with finish_reason content_filter and no content\n"
+	    "      --retry-after SEC     the Retry-After of --fail-429 answers (default 1)\n"
+	    "      --overload RATE       answer overloaded: 529 (Anthropic), 503 (OpenAI, Gemini)\n"
+	    "      --refuse RATE         refuse to rate (refusal, stop_reason refusal, finishReason SAFETY)\n"
+	    "      --filter RATE         no content: content_filter, refusal, Gemini promptFeedback block\n"
 	    "      --truncate RATE       cut the answer in the middle of a line (finish_reason length)\n"
 	    "      --garble RATE         send a body that is not valid JSON\n"
 	    "      --partial RATE        send less than the announced Content-Length, then close\n"
 	    "      --drop RATE           close the connection without an answer\n"
 	    "      --refuse-entry ENTRY  refuse every request that holds ENTRY; repeatable\n"
+	    "      --rpm N               allow N requests a minute (token bucket; 429 beyond)\n"
+	    "      --tpm N               allow N tokens a minute (body bytes/4 + max tokens)\n"
+	    "      --limit-burst SEC     seconds' worth of the limits a bucket holds (default 1)\n"
+	    "      --limit-retry-after   Retry-After on OpenAI's and Gemini's limit 429s too\n"
 	    "      --log FILE            append a line per request: STATUS FAULT N entries\n"
 	    "      --max-body BYTES      answer 413 to larger request bodies (default 1048576)\n"
 	    "      --threads N           worker threads (default: the number of CPUs)\n"
@@ -73,25 +84,15 @@ rate(const char *s, const char *opt)
 	return v;
 }
 
-/* The bearer key from a file (its first line) or the environment; NULL when none. */
-static char *
-read_key(const char *path)
+/* A positive number for a limit. */
+static double
+limit(const char *s, const char *opt)
 {
-	char *key;
-	size_t len;
-	const char *env;
+	double v = wr_strtod(s, opt);
 
-	if (path) {
-		key = wr_slurp(path, 4096, &len);
-		len = strcspn(key, "\r\n");
-		key[len] = '\0';
-		if (!len)
-			wr_die("%s: no key in the first line", path);
-		return key;
-	}
-	if ((env = getenv("WR_SERVE_KEY")) != NULL && *env)
-		return wr_strdup(env);
-	return NULL;
+	if (!(v > 0) || v > 1e12)
+		wr_die("%s %s: not a positive number", opt, s);
+	return v;
 }
 
 int
@@ -106,21 +107,27 @@ main(int argc, char **argv)
 		{"help", no_argument, NULL, 'h'},
 		{"key-file", required_argument, NULL, OPT_KEY_FILE},
 		{"latency", required_argument, NULL, OPT_LATENCY},
+		{"limit-burst", required_argument, NULL, OPT_LIMIT_BURST},
+		{"limit-retry-after", no_argument, NULL, OPT_LIMIT_RETRY_AFTER},
 		{"log", required_argument, NULL, OPT_LOG},
 		{"max-body", required_argument, NULL, OPT_MAX_BODY},
+		{"overload", required_argument, NULL, OPT_OVERLOAD},
 		{"partial", required_argument, NULL, OPT_PARTIAL},
 		{"port", required_argument, NULL, 'p'},
 		{"quiet", no_argument, NULL, 'q'},
 		{"refuse", required_argument, NULL, OPT_REFUSE},
 		{"refuse-entry", required_argument, NULL, OPT_REFUSE_ENTRY},
 		{"retry-after", required_argument, NULL, OPT_RETRY_AFTER},
+		{"rpm", required_argument, NULL, OPT_RPM},
 		{"seed", required_argument, NULL, OPT_SEED},
 		{"style", required_argument, NULL, OPT_STYLE},
 		{"threads", required_argument, NULL, OPT_THREADS},
+		{"tpm", required_argument, NULL, OPT_TPM},
 		{"truncate", required_argument, NULL, OPT_TRUNCATE},
 		{"version", no_argument, NULL, OPT_VERSION},
 		{NULL, 0, NULL, 0},
 	};
+	static const char *const keyfile_opts[] = {"key-file", NULL};
 	const char *key_file = NULL, *log_file = NULL, *dir;
 	struct wr_serve_stats st;
 	sigset_t sigs;
@@ -130,6 +137,7 @@ main(int argc, char **argv)
 	char *key;
 
 	wr_setprog(argv[0]);
+	wr_key_argv(argc, argv, longopts, keyfile_opts, "set $WR_SERVE_KEY or use --key-file FILE");
 	wr_map_init(&refuse);
 	cpus = sysconf(_SC_NPROCESSORS_ONLN);
 	conf.threads = cpus > 0 ? (unsigned)(cpus < 256 ? cpus : 256) : 1;
@@ -163,6 +171,21 @@ main(int argc, char **argv)
 			break;
 		case OPT_LATENCY:
 			conf.latency_ms = (unsigned long)wr_strtonum(optarg, 0, 3600000, "--latency");
+			break;
+		case OPT_LIMIT_BURST:
+			conf.burst = limit(optarg, "--limit-burst");
+			break;
+		case OPT_LIMIT_RETRY_AFTER:
+			conf.limit_retry_after = 1;
+			break;
+		case OPT_OVERLOAD:
+			conf.rates[WR_FAULT_OVERLOAD] = rate(optarg, "--overload");
+			break;
+		case OPT_RPM:
+			conf.rpm = limit(optarg, "--rpm");
+			break;
+		case OPT_TPM:
+			conf.tpm = limit(optarg, "--tpm");
 			break;
 		case OPT_LOG:
 			log_file = optarg;
@@ -206,7 +229,7 @@ main(int argc, char **argv)
 		usage(stderr, WR_EXIT_USAGE);
 
 	/* Everything that can fail is read before the port is announced. */
-	key = read_key(key_file);
+	key = wr_key_read(key_file, "--key-file", "WR_SERVE_KEY");
 	conf.key = key;
 	if (log_file && !(conf.log = fopen(log_file, "ae")))
 		wr_die("%s:", log_file);
@@ -234,14 +257,17 @@ main(int argc, char **argv)
 	while (sigwait(&sigs, &sig) != 0)
 		;
 	wr_serve_stop(&st);
-	if (!quiet)
+	if (!quiet && (conf.rpm > 0 || conf.tpm > 0))
+		fprintf(stderr, "%s: %lu requests, %lu ok, %lu errors, %lu entries, %lu rate-limited\n",
+		    wr_prog, st.requests, st.ok, st.errors, st.entries, st.rate_limited);
+	else if (!quiet)
 		fprintf(stderr, "%s: %lu requests, %lu ok, %lu errors, %lu entries\n",
 		    wr_prog, st.requests, st.ok, st.errors, st.entries);
 	if (conf.log && fclose(conf.log))
 		wr_warn("%s:", log_file);
 	wr_lexicon_free(&lex);
 	wr_map_free(&refuse);
-	free(key);
+	wr_key_free(key);
 	if (wr_fshut(stdout, "stdout"))
 		return WR_EXIT_USAGE;
 	return WR_EXIT_OK;

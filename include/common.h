@@ -15,13 +15,11 @@ extern const char *wr_prog;
 void wr_setprog(const char *argv0);
 
 /* Print "prog: message" to stderr; a format ending in ':' appends strerror(errno). */
-void wr_warn(const char *fmt, ...);
+void wr_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Same, then exit 2 (setup failure or unreadable input). */
-_Noreturn void wr_die(const char *fmt, ...);
-/* Same, then exit with status. */
-_Noreturn void wr_die_status(int status, const char *fmt, ...);
+_Noreturn void wr_die(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Print "prog: file:line: message". */
-void wr_warn_at(const char *file, long line, const char *fmt, ...);
+void wr_warn_at(const char *file, long line, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
 void *wr_malloc(size_t n);
 void *wr_calloc(size_t n, size_t size);
@@ -53,11 +51,12 @@ void wr_buf_free(struct wr_buf *b);
 long long wr_strtonum(const char *s, long long min, long long max, const char *opt);
 /* Parse a decimal number option value; same error handling. */
 double wr_strtod(const char *s, const char *opt);
+/* Seconds on the monotonic clock. */
+double wr_now(void);
+/* A non-negative decimal number ("12", "3.5") filling s[0..n), or -1. */
+double wr_decimal(const char *s, size_t n);
 /* Parse "LO:HI" with LO < HI; same error handling. */
 void wr_range(const char *s, double *lo, double *hi, const char *opt);
-
-/* Open path for reading ("-" is stdin); exit 2 naming the path on failure. */
-FILE *wr_open(const char *path);
 
 /*
  * Line-buffer stdout when it is not a terminal, so the next stage of a pipe

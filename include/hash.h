@@ -33,8 +33,5 @@ size_t *wr_map_get(const struct wr_map *m, const char *key, size_t len);
 size_t *wr_map_put(struct wr_map *m, const char *key, size_t len, size_t def, int *added);
 /* The map's own copy of key (valid until wr_map_free), or NULL when absent. */
 const char *wr_map_key(const struct wr_map *m, const char *key, size_t len);
-struct wr_map_iter { size_t i; };
-/* Next key in slot order; returns 0 at the end. */
-int wr_map_next(const struct wr_map *m, struct wr_map_iter *it, const char **key, size_t *len, size_t *val);
 
 #endif

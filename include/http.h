@@ -8,27 +8,27 @@
 #include <curl/curl.h>
 
 #include "common.h"
+#include "dialect.h"
 #include "json.h"
 
 /* What the response headers of one attempt said. */
 struct wr_http_meta {
 	double retry_after;       /* Retry-After in seconds; < 0 when absent or nonsense */
-	long remaining_requests;  /* x-ratelimit-remaining-requests; -1 when absent or nonsense */
-	long remaining_tokens;    /* x-ratelimit-remaining-tokens; -1 likewise */
-	double reset_requests;    /* x-ratelimit-reset-requests in seconds; < 0 likewise */
-	double reset_tokens;      /* x-ratelimit-reset-tokens in seconds; < 0 likewise */
+	struct wr_limits lim;     /* the rate-limit headers, as the dialect reads them */
 	long long content_length; /* Content-Length; -1 when absent */
-	char request_id[128];     /* x-request-id (cut to fit); "" when absent */
+	char request_id[128];     /* x-request-id or request-id (cut to fit); "" when absent */
 };
 
 void wr_http_meta_reset(struct wr_http_meta *m);
 /*
  * Take one header line as libcurl's header callback hands it over (with
  * its CRLF). A status line ("HTTP/...") starts a new response and resets m.
+ * Rate-limit headers are read the way dialect d sends them.
  */
-void wr_http_meta_header(struct wr_http_meta *m, const char *line, size_t n, time_t now);
+void wr_http_meta_header(struct wr_http_meta *m, const struct wr_dialect *d, const char *line, size_t n,
+    time_t now);
 /*
- * Seconds the x-ratelimit headers ask us to hold off before the next
+ * Seconds the rate-limit headers ask us to hold off before the next
  * request to this server (a remaining count of 0 with its reset time), or
  * < 0 when they ask nothing.
  */
@@ -36,8 +36,6 @@ double wr_http_meta_wait(const struct wr_http_meta *m);
 
 /* Retry-After: delay-seconds or an HTTP-date. 0 with *sec set, or -1 for nonsense. */
 int wr_http_retry_after(const char *s, size_t n, time_t now, double *sec);
-/* A duration as in x-ratelimit-reset-*: "12ms", "1s", "6m0s", "1h2m3.5s", or bare seconds. */
-int wr_http_duration(const char *s, size_t n, double *sec);
 
 /*
  * Offset of the answer in a response body: skips what a server sends while
@@ -116,55 +114,5 @@ struct wr_http_conf {
  * long as the handle) as CURLOPT_ERRORBUFFER. Exits 2 on failure.
  */
 CURL *wr_http_easy(const struct wr_http_conf *conf, void *priv, char *errbuf);
-
-/* Prices in US dollars per million tokens, as --price IN:OUT[:CACHED] gives them. */
-struct wr_price {
-	double in;      /* prompt tokens */
-	double out;     /* completion tokens */
-	double cached;  /* cached prompt tokens; < 0: charged as prompt tokens */
-};
-
-/* Parse "IN:OUT" or "IN:OUT:CACHED" (non-negative decimals). 0, or -1 for nonsense. */
-int wr_price_parse(const char *s, struct wr_price *p);
-/* Dollars for the tokens; cached is the part of prompt served from the cache. */
-double wr_price_cost(const struct wr_price *p, double prompt, double cached, double completion);
-/* Append "$0.0123" (4 decimals; 2 from $100 on). */
-void wr_cost_format(struct wr_buf *out, double dollars);
-
-/*
- * A job planned before it runs: how long it takes under each limit alone
- * and all together. A limit of 0 is no limit.
- */
-enum wr_limit { WR_LIMIT_JOBS, WR_LIMIT_RPM, WR_LIMIT_TPM, WR_LIMIT_RPD, WR_LIMIT_N };
-
-struct wr_plan {
-	double requests;
-	double tokens;   /* prompt and completion, as counted against tpm */
-	double jobs;     /* requests in flight */
-	double latency;  /* seconds per request */
-	double rpm, tpm, rpd;
-	/* Set by wr_plan_time: */
-	double alone[WR_LIMIT_N];  /* seconds under each limit alone; for rpd the days it spans */
-	double total;              /* seconds, or for rpd binding the days the job spans */
-	enum wr_limit binding;
-};
-
-/*
- * Fill alone[], total and binding. Concurrency takes ceil(requests / jobs)
- * * latency, rpm requests / rpm minutes, tpm tokens / tpm minutes. The
- * daily budget binds when the other limits would send more than rpd
- * requests in a day and the job has more than rpd requests: then the job
- * spans ceil(requests / rpd) days.
- */
-void wr_plan_time(struct wr_plan *p);
-/* Append a duration for people: "2.5 s", "42 s", "17 min", "3.5 h", "2.1 days". */
-void wr_duration_format(struct wr_buf *out, double sec);
-
-/*
- * Bytes of the text a request body sends to the model: every string
- * "content" of body.messages (or the "text" of its parts), or the string
- * body.prompt or body.input. -1 when the body has none of these.
- */
-long long wr_prompt_bytes(const struct wr_json *j, int body);
 
 #endif

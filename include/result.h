@@ -8,6 +8,8 @@
 #include "hash.h"
 #include "json.h"
 
+struct wr_dialect;
+
 enum wr_result_kind {
 	WR_RESULT_ANSWER,   /* HTTP 200 with a message: read its content */
 	WR_RESULT_REFUSED,  /* message.refusal, or finish_reason "content_filter" */
@@ -30,7 +32,8 @@ struct wr_result {
 	const char *why;           /* FAILED: a short reason; NULL for an ordinary error line */
 	const char *model;         /* response body "model" (raw JSON string body), or NULL */
 	size_t model_len;
-	int cut;                   /* finish_reason "length" */
+	int cut;                   /* finish_reason "length", or another dialect's cut-off */
+	const struct wr_dialect *dialect;   /* whose answer body it is (dialect.h) */
 	int content;               /* token of message.content, or -1 */
 };
 

@@ -26,8 +26,10 @@ const char *wr_style_name(int style);
 enum wr_fault {
 	WR_FAULT_NONE, WR_FAULT_DROP, WR_FAULT_PARTIAL, WR_FAULT_500,
 	WR_FAULT_429, WR_FAULT_GARBLE, WR_FAULT_REFUSE, WR_FAULT_FILTER,
-	WR_FAULT_TRUNCATE, WR_FAULT_REFUSE_ENTRY, WR_NFAULTS
+	WR_FAULT_TRUNCATE, WR_FAULT_OVERLOAD, WR_FAULT_REFUSE_ENTRY, WR_NFAULTS
 };
+/* The last fault that is drawn (WR_FAULT_REFUSE_ENTRY is chosen by entry). */
+#define WR_FAULT_LAST_DRAWN WR_FAULT_OVERLOAD
 
 /* "-", "drop", "partial", "fail-500", "fail-429", "garble", "refuse", ... */
 const char *wr_fault_name(enum wr_fault f);
@@ -42,7 +44,7 @@ enum wr_fault wr_fault_pick(const double rates[WR_NFAULTS], uint64_t seed,
 /* The style for one request: style itself, or for WR_STYLE_MIX a pure function of seed and body. */
 int wr_style_pick(int style, uint64_t seed, uint64_t bodyhash);
 
-/* A parsed chat completion request. Reuse one across requests; entries point into user. */
+/* A parsed request, in any dialect. Reuse one across requests; entries point into user. */
 struct wr_chat {
 	struct wr_json json;
 	struct wr_buf user;      /* text of the last user message */
@@ -55,6 +57,25 @@ struct wr_chat {
 
 void wr_chat_init(struct wr_chat *c);
 void wr_chat_free(struct wr_chat *c);
+
+/* The *why of a body that is not a JSON object (compare the pointer). */
+extern const char wr_chat_bad_json[];
+/* Empty c and parse body, which must be a JSON object, into c->json; -1 with *why if not. */
+int wr_chat_begin(struct wr_chat *c, const char *body, size_t len, const char **why);
+/*
+ * Append the text of a message content at token t: a string, or an array
+ * of strings and {"text":...} parts (parts with another "type" are skipped).
+ * null appends nothing. -1 when t is none of these.
+ */
+int wr_chat_content(const struct wr_json *j, int t, struct wr_buf *out);
+/* c->model from token t (absent or null: "wr-serve"); -1 with *why if not a string. */
+int wr_chat_model(struct wr_chat *c, int t, const char **why);
+/* c->max_tokens from token t (absent or null: 0); -1 with *why unless a positive integer. */
+int wr_chat_max_tokens(struct wr_chat *c, int t, const char *name, const char **why);
+/* -1 with *why when token t is true: wr-serve does not stream. */
+int wr_chat_no_stream(const struct wr_json *j, int t, const char **why);
+/* Split c->user into c->entries (see wr_chat_parse). */
+void wr_chat_split(struct wr_chat *c);
 /*
  * Parse an OpenAI chat completion body. The entries are the trimmed,
  * non-blank lines of the last user message after its last blank line.
@@ -68,13 +89,25 @@ int wr_chat_has_entry(const struct wr_chat *c, const struct wr_map *set);
 void wr_answer_text(struct wr_buf *out, int style, const char *const *entries,
     const size_t *lens, const int *scores, size_t n);
 
-/* What wr_completion_json needs besides the request. */
+/* What the answer writers need besides the request. */
 struct wr_reply {
-	const char *id;          /* "chatcmpl-..." */
+	const char *id;          /* "chatcmpl-..." for wr_completion_json; the bare hex id for a dialect */
 	long created;
 	int style;               /* a concrete style, not WR_STYLE_MIX */
 	enum wr_fault fault;     /* NONE, REFUSE, REFUSE_ENTRY, FILTER or TRUNCATE shape the body */
 };
+
+/* How an answer ends, whatever the dialect calls it. */
+enum wr_stop { WR_STOP_END, WR_STOP_LENGTH, WR_STOP_REFUSAL, WR_STOP_FILTER };
+
+/* What a refusal says. */
+extern const char wr_refusal_text[];
+/*
+ * The answer text to c in text (emptied first; empty for a refusal or a
+ * filter), shaped by r's style and fault and cut at max_tokens, and how it ends.
+ */
+enum wr_stop wr_reply_text(struct wr_buf *text, const struct wr_chat *c, const int *scores,
+    const struct wr_reply *r);
 
 /*
  * Append the chat.completion JSON answering c to out. scores[i] rates
@@ -90,5 +123,80 @@ size_t wr_mid_line(const char *s, size_t n);
 size_t wr_utf8_cut(const char *s, size_t at);
 /* Token estimate used in usage and for max_tokens: ceil(bytes / 4). */
 size_t wr_tokens(size_t bytes);
+
+/* What a request asks for, as a dialect's route sees it. */
+enum wr_endpoint {
+	WR_EP_NONE,              /* not this dialect's */
+	WR_EP_GENERATE,          /* a request to rate (POST) */
+	WR_EP_MODELS,            /* the model list */
+	WR_EP_MODEL,             /* one model */
+	WR_EP_UNKNOWN,           /* this dialect's, but no such URL */
+	WR_EP_BAD_METHOD         /* a known URL with the wrong method */
+};
+
+/* The errors a dialect writes in its own shape. */
+enum wr_serve_err {
+	WR_ERR_INVALID,          /* a request that cannot be answered as it is */
+	WR_ERR_JSON,             /* a body that is not a JSON object */
+	WR_ERR_NO_KEY, WR_ERR_BAD_KEY,
+	WR_ERR_NOT_FOUND, WR_ERR_METHOD, WR_ERR_TOO_BIG,
+	WR_ERR_SERVER,           /* --fail-500 */
+	WR_ERR_RATE,             /* --fail-429 */
+	WR_ERR_LIMIT_REQUESTS,   /* --rpm */
+	WR_ERR_LIMIT_TOKENS,     /* --tpm */
+	WR_ERR_OVERLOAD          /* --overload */
+};
+
+/* A request as the dialects see it, without the HTTP library. */
+struct wr_serve_req {
+	const char *method, *path;   /* path without the query */
+	/* A request header or query argument, or NULL. */
+	const char *(*header)(const struct wr_serve_req *q, const char *name);
+	const char *(*arg)(const struct wr_serve_req *q, const char *name);
+	void *ctx;
+};
+
+/* A snapshot of the rate limits, for the headers (see serve_limit.h). */
+struct wr_limits;
+typedef void wr_add_header(void *ctx, const char *name, const char *value);
+
+/*
+ * The steps in which the dialects differ: each file lib/serve_NAME.c fills
+ * one, and serve_http.c only calls through it. NULL where a dialect has
+ * nothing to do.
+ */
+struct wr_serve_dialect {
+	const char *name;
+	/* Which endpoint q is; *allow gets the methods allowed for WR_EP_BAD_METHOD. */
+	enum wr_endpoint (*route)(const struct wr_serve_req *q, const char **allow);
+	/* The key the request presents, or NULL. */
+	const char *(*key)(const struct wr_serve_req *q);
+	/* NULL, or why a WR_EP_GENERATE request is refused before its body is read. */
+	const char *(*check)(const struct wr_serve_req *q);
+	/* Parse a native request body into c; -1 with *why (wr_chat_bad_json for bad JSON). */
+	int (*parse)(struct wr_chat *c, const struct wr_serve_req *q, const char *body, size_t len,
+	    const char **why);
+	/* Append the native answer to c; text is scratch space. */
+	void (*answer)(struct wr_buf *out, const struct wr_chat *c, const int *scores,
+	    const struct wr_reply *r, struct wr_buf *text);
+	/* Append the native error body for e (message NULL: the dialect's own); return the status. */
+	unsigned (*error)(struct wr_buf *out, enum wr_serve_err e, const char *message);
+	/* Append the model list (WR_EP_MODELS) or one model (WR_EP_MODEL, named in q->path). */
+	void (*models)(struct wr_buf *out, const struct wr_serve_req *q, enum wr_endpoint ep);
+	/* Add the rate-limit headers of l to every answer. */
+	void (*limit_headers)(const struct wr_limits *l, wr_add_header *add, void *ctx);
+	/* 429s of --rpm/--tpm carry Retry-After even without --limit-retry-after. */
+	int limit_retry_after;
+	/* The header that carries "req_HEX" on the model's answers. */
+	const char *request_id_header;
+};
+
+/* The key of "Authorization: Bearer KEY", or NULL. */
+const char *wr_serve_bearer(const struct wr_serve_req *q);
+
+extern const struct wr_serve_dialect wr_serve_openai, wr_serve_anthropic, wr_serve_gemini;
+
+/* The fixed "created" time of answers, so that the same request gives the same bytes. */
+#define WR_SERVE_CREATED 1735689600L
 
 #endif

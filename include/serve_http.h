@@ -1,4 +1,4 @@
-/* wr-serve's HTTP side: an OpenAI-compatible endpoint on 127.0.0.1 (libmicrohttpd). */
+/* wr-serve's HTTP side: OpenAI, Anthropic and Gemini endpoints on 127.0.0.1 (libmicrohttpd). */
 #ifndef WR_SERVE_HTTP_H
 #define WR_SERVE_HTTP_H
 
@@ -22,10 +22,13 @@ struct wr_serve_conf {
 	const struct wr_map *refuse;  /* entries whose requests are always refused */
 	FILE *log;                    /* one line per request, or NULL */
 	size_t max_body;              /* larger request bodies get 413 */
+	double rpm, tpm;              /* rate limits a minute; 0: none */
+	double burst;                 /* seconds' worth a limit's bucket holds */
+	int limit_retry_after;        /* Retry-After on every dialect's limit 429s */
 };
 
 struct wr_serve_stats {
-	unsigned long requests, ok, errors, entries;
+	unsigned long requests, ok, errors, entries, rate_limited;
 };
 
 /*

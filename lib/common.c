@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 const char *wr_prog = "wr";
@@ -67,17 +68,6 @@ wr_die(const char *fmt, ...)
 	vwarn(NULL, 0, fmt, ap);
 	va_end(ap);
 	exit(WR_EXIT_USAGE);
-}
-
-void
-wr_die_status(int status, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vwarn(NULL, 0, fmt, ap);
-	va_end(ap);
-	exit(status);
 }
 
 void *
@@ -253,18 +243,6 @@ wr_range(const char *s, double *lo, double *hi, const char *opt)
 		wr_die("%s %s: LO must be below HI", opt, s);
 }
 
-FILE *
-wr_open(const char *path)
-{
-	FILE *fp;
-
-	if (!path || strcmp(path, "-") == 0)
-		return stdin;
-	if (!(fp = fopen(path, "r")))
-		wr_die("%s:", path);
-	return fp;
-}
-
 void
 wr_stdout_lines(void)
 {
@@ -379,4 +357,39 @@ void
 wr_out_before_read(void *o)
 {
 	wr_out_flush(o);
+}
+
+double
+wr_decimal(const char *s, size_t n)
+{
+	double v = 0, scale = 1;
+	size_t i, digits = 0;
+	int frac = 0;
+
+	if (n == 0 || n > 32)
+		return -1;
+	for (i = 0; i < n; i++) {
+		if (s[i] == '.' && !frac) {
+			frac = 1;
+			continue;
+		}
+		if (s[i] < '0' || s[i] > '9')
+			return -1;
+		digits++;
+		if (frac) {
+			scale /= 10;
+			v += (s[i] - '0') * scale;
+		} else
+			v = v * 10 + (s[i] - '0');
+	}
+	return digits ? v : -1;
+}
+
+double
+wr_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }

@@ -171,18 +171,3 @@ wr_map_put(struct wr_map *m, const char *key, size_t len, size_t def, int *added
 	return &s->val;
 }
 
-int
-wr_map_next(const struct wr_map *m, struct wr_map_iter *it, const char **key, size_t *len, size_t *val)
-{
-	while (it->i < m->cap) {
-		const struct wr_map_slot *s = &m->slots[it->i++];
-		if (s->key) {
-			*key = s->key;
-			*len = s->len;
-			if (val)
-				*val = s->val;
-			return 1;
-		}
-	}
-	return 0;
-}

@@ -13,8 +13,7 @@ void
 wr_http_meta_reset(struct wr_http_meta *m)
 {
 	m->retry_after = -1;
-	m->remaining_requests = m->remaining_tokens = -1;
-	m->reset_requests = m->reset_tokens = -1;
+	wr_limits_reset(&m->lim);
 	m->content_length = -1;
 	m->request_id[0] = '\0';
 }
@@ -42,33 +41,6 @@ count(const char *s, size_t n)
 	return v;
 }
 
-/* A non-negative decimal number ("12", "3.5") filling s[0..n); -1 otherwise. */
-static double
-decimal(const char *s, size_t n)
-{
-	double v = 0, scale = 1;
-	size_t i, digits = 0;
-	int frac = 0;
-
-	if (n == 0 || n > 32)
-		return -1;
-	for (i = 0; i < n; i++) {
-		if (s[i] == '.' && !frac) {
-			frac = 1;
-			continue;
-		}
-		if (s[i] < '0' || s[i] > '9')
-			return -1;
-		digits++;
-		if (frac) {
-			scale /= 10;
-			v += (s[i] - '0') * scale;
-		} else
-			v = v * 10 + (s[i] - '0');
-	}
-	return digits ? v : -1;
-}
-
 int
 wr_http_retry_after(const char *s, size_t n, time_t now, double *sec)
 {
@@ -83,7 +55,7 @@ wr_http_retry_after(const char *s, size_t n, time_t now, double *sec)
 	if (n == 0 || n >= sizeof tmp)
 		return -1;
 	if ((*s >= '0' && *s <= '9') || *s == '-' || *s == '.') {
-		if ((v = decimal(s, n)) < 0)
+		if ((v = wr_decimal(s, n)) < 0)
 			return -1;
 	} else {
 		memcpy(tmp, s, n);
@@ -93,57 +65,6 @@ wr_http_retry_after(const char *s, size_t n, time_t now, double *sec)
 		v = t > now ? (double)(t - now) : 0;
 	}
 	*sec = v > MAX_WAIT ? MAX_WAIT : v;
-	return 0;
-}
-
-int
-wr_http_duration(const char *s, size_t n, double *sec)
-{
-	double total = 0;
-	size_t i = 0;
-
-	while (n && is_space(*s))
-		s++, n--;
-	while (n && is_space(s[n - 1]))
-		n--;
-	if (n == 0)
-		return -1;
-	/* Bare seconds, as some servers send. */
-	if ((total = decimal(s, n)) >= 0) {
-		*sec = total > MAX_WAIT ? MAX_WAIT : total;
-		return 0;
-	}
-	total = 0;
-	while (i < n) {
-		size_t start = i, ulen;
-		double v, mult;
-		const char *u;
-
-		while (i < n && ((s[i] >= '0' && s[i] <= '9') || s[i] == '.'))
-			i++;
-		if ((v = decimal(s + start, i - start)) < 0)
-			return -1;
-		u = s + i;
-		while (i < n && !((s[i] >= '0' && s[i] <= '9') || s[i] == '.'))
-			i++;
-		ulen = (size_t)(s + i - u);
-		if (ulen == 1 && *u == 'h')
-			mult = 3600;
-		else if (ulen == 1 && *u == 'm')
-			mult = 60;
-		else if (ulen == 1 && *u == 's')
-			mult = 1;
-		else if (ulen == 2 && memcmp(u, "ms", 2) == 0)
-			mult = 1e-3;
-		else if ((ulen == 2 && memcmp(u, "us", 2) == 0) || (ulen == 3 && memcmp(u, "\xc2\xb5s", 3) == 0))
-			mult = 1e-6;
-		else if (ulen == 2 && memcmp(u, "ns", 2) == 0)
-			mult = 1e-9;
-		else
-			return -1;
-		total += v * mult;
-	}
-	*sec = total > MAX_WAIT ? MAX_WAIT : total;
 	return 0;
 }
 
@@ -167,12 +88,11 @@ header_is(const char *line, size_t n, const char *name, const char **val, size_t
 }
 
 void
-wr_http_meta_header(struct wr_http_meta *m, const char *line, size_t n, time_t now)
+wr_http_meta_header(struct wr_http_meta *m, const struct wr_dialect *d, const char *line, size_t n, time_t now)
 {
 	const char *v;
 	size_t vn;
-	long long c;
-	double d;
+	double dv;
 
 	if (n >= 5 && memcmp(line, "HTTP/", 5) == 0) {
 		wr_http_meta_reset(m);
@@ -180,39 +100,38 @@ wr_http_meta_header(struct wr_http_meta *m, const char *line, size_t n, time_t n
 	}
 	/* -1 and other nonsense (seen from Azure) leave the field unset. */
 	if (header_is(line, n, "retry-after", &v, &vn)) {
-		if (wr_http_retry_after(v, vn, now, &d) == 0)
-			m->retry_after = d;
-	} else if (header_is(line, n, "x-ratelimit-remaining-requests", &v, &vn)) {
-		if ((c = count(v, vn)) >= 0)
-			m->remaining_requests = (long)c;
-	} else if (header_is(line, n, "x-ratelimit-remaining-tokens", &v, &vn)) {
-		if ((c = count(v, vn)) >= 0)
-			m->remaining_tokens = (long)c;
-	} else if (header_is(line, n, "x-ratelimit-reset-requests", &v, &vn)) {
-		if (wr_http_duration(v, vn, &d) == 0)
-			m->reset_requests = d;
-	} else if (header_is(line, n, "x-ratelimit-reset-tokens", &v, &vn)) {
-		if (wr_http_duration(v, vn, &d) == 0)
-			m->reset_tokens = d;
+		if (wr_http_retry_after(v, vn, now, &dv) == 0)
+			m->retry_after = dv;
 	} else if (header_is(line, n, "content-length", &v, &vn)) {
 		m->content_length = count(v, vn);
-	} else if (header_is(line, n, "x-request-id", &v, &vn)) {
+	} else if (header_is(line, n, "x-request-id", &v, &vn) || header_is(line, n, "request-id", &v, &vn)) {
 		if (vn >= sizeof m->request_id)
 			vn = sizeof m->request_id - 1;
 		memcpy(m->request_id, v, vn);
 		m->request_id[vn] = '\0';
-	}
+	} else
+		wr_dialect_header_line(d, &m->lim, line, n, now);
+}
+
+/* The reset of a limit whose remaining count is 0, or -1. */
+static double
+spent(double remaining, double reset)
+{
+	return remaining == 0 && reset >= 0 ? (reset > MAX_WAIT ? MAX_WAIT : reset) : -1;
 }
 
 double
 wr_http_meta_wait(const struct wr_http_meta *m)
 {
-	double w = -1;
+	const struct wr_limits *l = &m->lim;
+	double w = spent(l->remaining_requests, l->reset_requests), t;
 
-	if (m->remaining_requests == 0 && m->reset_requests >= 0)
-		w = m->reset_requests;
-	if (m->remaining_tokens == 0 && m->reset_tokens > w)
-		w = m->reset_tokens;
+	if ((t = spent(l->remaining_tokens, l->reset_tokens)) > w)
+		w = t;
+	if ((t = spent(l->remaining_input_tokens, l->reset_input_tokens)) > w)
+		w = t;
+	if ((t = spent(l->remaining_output_tokens, l->reset_output_tokens)) > w)
+		w = t;
 	return w;
 }
 
@@ -422,136 +341,4 @@ wr_http_easy(const struct wr_http_conf *c, void *priv, char *errbuf)
 	if (c->cacert)
 		SETOPT(h, CURLOPT_CAINFO, c->cacert);
 	return h;
-}
-
-/* A price: a non-negative decimal from s up to the next ':' or the end. */
-static const char *
-price_part(const char *s, double *v)
-{
-	size_t n = strcspn(s, ":");
-
-	if ((*v = decimal(s, n)) < 0 || *v > 1e6)
-		return NULL;
-	return s + n;
-}
-
-int
-wr_price_parse(const char *s, struct wr_price *p)
-{
-	p->cached = -1;
-	if (!(s = price_part(s, &p->in)) || *s++ != ':' || !(s = price_part(s, &p->out)))
-		return -1;
-	if (*s == '\0')
-		return 0;
-	if (*s++ != ':' || !(s = price_part(s, &p->cached)) || *s != '\0')
-		return -1;
-	return 0;
-}
-
-double
-wr_price_cost(const struct wr_price *p, double prompt, double cached, double completion)
-{
-	double c = p->cached >= 0 ? p->cached : p->in;
-
-	if (cached > prompt)
-		cached = prompt;
-	if (cached < 0)
-		cached = 0;
-	return ((prompt - cached) * p->in + cached * c + completion * p->out) / 1e6;
-}
-
-void
-wr_cost_format(struct wr_buf *out, double dollars)
-{
-	wr_buf_printf(out, dollars >= 100 ? "$%.2f" : "$%.4f", dollars);
-}
-
-void
-wr_plan_time(struct wr_plan *p)
-{
-	double other = 0, days;
-	int k;
-
-	for (k = 0; k < WR_LIMIT_N; k++)
-		p->alone[k] = 0;
-	if (p->jobs > 0)
-		p->alone[WR_LIMIT_JOBS] = ceil(p->requests / p->jobs) * p->latency;
-	if (p->rpm > 0)
-		p->alone[WR_LIMIT_RPM] = p->requests / p->rpm * 60;
-	if (p->tpm > 0)
-		p->alone[WR_LIMIT_TPM] = p->tokens / p->tpm * 60;
-	p->binding = WR_LIMIT_JOBS;
-	for (k = WR_LIMIT_JOBS; k <= WR_LIMIT_TPM; k++)
-		if (p->alone[k] > other) {
-			other = p->alone[k];
-			p->binding = (enum wr_limit)k;
-		}
-	p->total = other;
-	if (p->rpd <= 0)
-		return;
-	days = ceil(p->requests / p->rpd);
-	p->alone[WR_LIMIT_RPD] = days > 1 ? days : 1;
-	/* The budget binds when the job outlasts it and the others would spend a day's budget within a day. */
-	if (p->requests > p->rpd && (other <= 0 || p->rpd * other / p->requests < 86400)) {
-		p->binding = WR_LIMIT_RPD;
-		p->total = days;
-	}
-}
-
-void
-wr_duration_format(struct wr_buf *out, double sec)
-{
-	if (sec < 10)
-		wr_buf_printf(out, "%.1f s", sec);
-	else if (sec < 120)
-		wr_buf_printf(out, "%.0f s", sec);
-	else if (sec < 2 * 3600)
-		wr_buf_printf(out, "%.0f min", sec / 60);
-	else if (sec < 2 * 86400)
-		wr_buf_printf(out, "%.1f h", sec / 3600);
-	else
-		wr_buf_printf(out, "%.1f days", sec / 86400);
-}
-
-/* Decoded bytes of string token t, or 0 when t is no string. */
-static long long
-str_bytes(const struct wr_json *j, int t, struct wr_buf *tmp)
-{
-	if (t < 0 || j->tok[t].type != JSMN_STRING)
-		return 0;
-	wr_buf_reset(tmp);
-	if (wr_json_str(j, t, tmp) != 0)
-		return 0;
-	return (long long)tmp->len;
-}
-
-long long
-wr_prompt_bytes(const struct wr_json *j, int body)
-{
-	struct wr_buf tmp = {0};
-	long long n = -1;
-	int msgs, m, c, part, k, q;
-
-	if (body < 0 || j->tok[body].type != JSMN_OBJECT)
-		return -1;
-	if ((msgs = wr_json_get(j, body, "messages")) >= 0 && j->tok[msgs].type == JSMN_ARRAY) {
-		n = 0;
-		for (k = 0, m = msgs + 1; k < j->tok[msgs].size; k++, m = wr_json_skip(j, m)) {
-			if ((c = wr_json_get(j, m, "content")) < 0)
-				continue;
-			if (j->tok[c].type == JSMN_STRING) {
-				n += str_bytes(j, c, &tmp);
-				continue;
-			}
-			if (j->tok[c].type != JSMN_ARRAY)
-				continue;
-			for (q = 0, part = c + 1; q < j->tok[c].size; q++, part = wr_json_skip(j, part))
-				n += str_bytes(j, wr_json_get(j, part, "text"), &tmp);
-		}
-	} else if ((c = wr_json_get(j, body, "prompt")) >= 0 && j->tok[c].type == JSMN_STRING)
-		n = str_bytes(j, c, &tmp);
-	else if ((c = wr_json_get(j, body, "input")) >= 0 && j->tok[c].type == JSMN_STRING)
-		n = str_bytes(j, c, &tmp);
-	wr_buf_free(&tmp);
-	return n;
 }

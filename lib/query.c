@@ -14,7 +14,9 @@ wr_request_clear(struct wr_request *rq)
 {
 	rq->cid = rq->body = NULL;
 	rq->cid_len = rq->body_len = 0;
-	rq->est_tokens = 0;
+	rq->est_tokens = rq->est.prompt = rq->est.completion = 0;
+	rq->hash = 0;
+	rq->nentries = 0;
 	wr_buf_reset(&rq->path);
 	wr_buf_reset(&rq->id);
 	wr_buf_reset(&rq->extra);
@@ -68,25 +70,11 @@ recover_cid(const char *line, size_t len, struct wr_request *rq)
 	}
 }
 
-/* Tokens a request may use: bytes / 4 of the body plus the completion it allows. */
-static long
-estimate(const struct wr_json *j, int body, size_t body_len)
-{
-	double max = 0;
-	int t = wr_json_get(j, body, "max_completion_tokens");
-
-	if (t < 0)
-		t = wr_json_get(j, body, "max_tokens");
-	if (t >= 0 && (wr_json_num(j, t, &max) != 0 || max < 0 || max > 1e9))
-		max = 0;
-	return (long)(body_len / 4 + (size_t)max);
-}
-
 int
 wr_request_parse(struct wr_json *j, const char *line, size_t len, struct wr_request *rq,
     const char **why)
 {
-	int i, k, n, key, val, cid = -1, body = -1, url = -1, method = -1;
+	int i, k, n, key, val, cid = -1, body = -1, url = -1, method = -1, entries = -1;
 	size_t tl;
 	const char *t;
 
@@ -122,7 +110,11 @@ wr_request_parse(struct wr_json *j, const char *line, size_t len, struct wr_requ
 			url = val;
 		else if (wr_json_streq(j, key, "method"))
 			method = val;
+		else if (wr_json_streq(j, key, "body_hash"))
+			;  /* the result's own field: never a copy of the request's */
 		else {
+			if (wr_json_streq(j, key, "entries") && j->tok[val].type == JSMN_ARRAY)
+				entries = val;
 			t = wr_json_text(j, key, &tl);
 			wr_buf_addc(&rq->extra, ',');
 			wr_buf_add(&rq->extra, t, tl);
@@ -169,8 +161,19 @@ wr_request_parse(struct wr_json *j, const char *line, size_t len, struct wr_requ
 		return -1;
 	}
 	rq->body = wr_json_text(j, body, &rq->body_len);
-	rq->est_tokens = estimate(j, body, rq->body_len);
+	rq->nentries = entries >= 0 ? (size_t)j->tok[entries].size : 0;
+	wr_estimate_tokens(j, body, rq->body_len, rq->nentries, &rq->est);
+	rq->est_tokens = rq->est.prompt + rq->est.completion;
+	rq->hash = wr_body_hash(rq->body, rq->body_len);
 	return 0;
+}
+
+uint64_t
+wr_body_hash(const char *body, size_t len)
+{
+	uint64_t h = XXH64(body, len, 0);
+
+	return h ? h : 1;
 }
 
 uint64_t
@@ -222,7 +225,7 @@ add_json(struct wr_buf *out, const char *s, size_t n)
 }
 
 void
-wr_result_format(struct wr_buf *out, const struct wr_result *r)
+wr_result_format(struct wr_buf *out, const struct wr_result_out *r)
 {
 	char hex[17];
 	size_t n = r->body_len;
@@ -260,29 +263,56 @@ wr_result_format(struct wr_buf *out, const struct wr_result *r)
 		wr_buf_addc(out, '}');
 	} else
 		wr_buf_adds(out, ",\"error\":null");
+	if (r->body_hash) {
+		wr_id_hex(r->body_hash, hex);
+		wr_buf_adds(out, ",\"body_hash\":\"");
+		wr_buf_add(out, hex, 16);
+		wr_buf_addc(out, '"');
+	}
 	if (r->extra)
 		wr_buf_add(out, r->extra, r->extra_len);
 	wr_buf_adds(out, "}\n");
 }
 
+/* The 16 lowercase hex digits of string token t as a number; 0 when t is anything else. */
+static uint64_t
+hex_hash(const struct wr_json *j, int t)
+{
+	const char *s;
+	size_t n, i;
+	uint64_t v = 0;
+
+	if (t < 0 || j->tok[t].type != JSMN_STRING || (s = wr_json_raw(j, t, &n), n != 16))
+		return 0;
+	for (i = 0; i < n; i++) {
+		if (s[i] >= '0' && s[i] <= '9')
+			v = v << 4 | (uint64_t)(s[i] - '0');
+		else if (s[i] >= 'a' && s[i] <= 'f')
+			v = v << 4 | (uint64_t)(s[i] - 'a' + 10);
+		else
+			return 0;
+	}
+	return v;
+}
+
 int
-wr_result_succeeded(struct wr_json *j, const char *line, size_t len, struct wr_buf *id)
+wr_result_succeeded(struct wr_json *j, const char *line, size_t len, struct wr_buf *id, uint64_t *hash)
 {
 	const char *why;
 	double status;
 	int cid;
 
+	*hash = 0;
 	if (wr_json_parse(j, line, len, &why) != 0 || j->tok[0].type != JSMN_OBJECT)
 		return -1;
 	cid = wr_json_get(j, 0, "custom_id");
-	if (cid < 0 || j->tok[cid].type != JSMN_STRING)
+	if (cid < 0 || j->tok[cid].type != JSMN_STRING || wr_json_str(j, cid, id) != 0)
 		return 0;
+	*hash = hex_hash(j, wr_json_get(j, 0, "body_hash"));
 	if (!wr_json_isnull(j, wr_json_get(j, 0, "error")))
 		return 0;
 	if (wr_json_num(j, wr_json_path(j, 0, "response", "status_code", NULL), &status) != 0 ||
 	    status != 200)
 		return 0;
-	if (wr_json_get(j, wr_json_get(j, 0, "response"), "body") < 0)
-		return 0;
-	return wr_json_str(j, cid, id) == 0;
+	return wr_json_get(j, wr_json_get(j, 0, "response"), "body") >= 0;
 }

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "dialect.h"
 #include "utf8.h"
 
 void
@@ -80,12 +81,58 @@ needs_decoding(const char *raw, size_t len, const char *end)
 	return 0;
 }
 
+/* An answer body of Anthropic's or Gemini's dialect at token body, read by its dialect. */
+static int
+read_native(struct wr_result *r, int body)
+{
+	const struct wr_dialect *d = wr_dialect_of_body(&r->json, body);
+	struct wr_reading rd;
+
+	if (!d) {
+		r->why = "the response body is not an answer of a known dialect";
+		return 0;
+	}
+	d->read(&r->json, body, &rd);
+	r->dialect = d;
+	r->content = rd.content;
+	r->cut = rd.cut;
+	if (rd.model >= 0 && r->json.tok[rd.model].type == JSMN_STRING)
+		r->model = wr_json_raw(&r->json, rd.model, &r->model_len);
+	switch (rd.kind) {
+	case WR_READ_ANSWER:
+		r->kind = WR_RESULT_ANSWER;
+		break;
+	case WR_READ_REFUSED:
+		r->kind = WR_RESULT_REFUSED;
+		break;
+	default:
+		r->why = rd.why ? rd.why : "no answer in the response body";
+		break;
+	}
+	return 0;
+}
+
+/* {"custom_id":…,"result":{"type":"succeeded","message":{…}}} and its errored, canceled and expired kin. */
+static int
+read_anthropic_batch(struct wr_result *r, int result)
+{
+	const struct wr_json *j = &r->json;
+	int type = wr_json_get(j, result, "type"), m = wr_json_get(j, result, "message");
+
+	if (wr_json_streq(j, type, "succeeded") && m >= 0 && j->tok[m].type == JSMN_OBJECT)
+		return read_native(r, m);
+	r->why = wr_json_streq(j, type, "errored") ? "the batch request errored" :
+	    wr_json_streq(j, type, "canceled") ? "the batch request was canceled" :
+	    wr_json_streq(j, type, "expired") ? "the batch request expired" : "result holds no message";
+	return 0;
+}
+
 int
 wr_result_parse(struct wr_result *r, const char *line, size_t len, const char **why)
 {
 	struct wr_json *j = &r->json;
 	int k, i, n, id = -1, resp = -1, err = -1, body = -1, status = -1, msg = -1, fin = -1;
-	int refusal = -1, model = -1;
+	int refusal = -1, model = -1, result = -1, gemini_key = -1;
 	size_t idlen;
 	const char *raw;
 
@@ -95,6 +142,7 @@ wr_result_parse(struct wr_result *r, const char *line, size_t len, const char **
 	r->model = NULL;
 	r->model_len = 0;
 	r->cut = 0;
+	r->dialect = &wr_dialect_openai;
 	wr_buf_reset(&r->id);
 	if (!wr_utf8_valid(line, len)) {
 		*why = "invalid UTF-8";
@@ -116,6 +164,11 @@ wr_result_parse(struct wr_result *r, const char *line, size_t len, const char **
 			err = i + 1;
 		else if (KEY(j, i, "entries"))
 			r->entries = i + 1;
+		else if (KEY(j, i, "result"))
+			result = i + 1;
+		else if (KEY(j, i, "key") && id < 0)
+			/* Gemini's batch lines name their request by "key". */
+			gemini_key = id = i + 1;
 	}
 	if (id < 0 || j->tok[id].type != JSMN_STRING) {
 		*why = id < 0 ? "no custom_id" : "custom_id is not a string";
@@ -139,17 +192,24 @@ wr_result_parse(struct wr_result *r, const char *line, size_t len, const char **
 		return -1;
 	}
 
-	/* The answer, if this line holds one. */
-	if (!wr_json_isnull(j, err) || resp < 0 || j->tok[resp].type != JSMN_OBJECT)
-		return 0;
-	n = j->tok[resp].size;
-	for (k = 0, i = resp + 1; k < n; k++, i = skip(j, i + 1)) {
-		if (KEY(j, i, "status_code"))
-			status = i + 1;
-		else if (KEY(j, i, "body"))
-			body = i + 1;
-	}
-	if (status < 0 || !key_is(j, status, "200", 3) || j->tok[status].type != JSMN_PRIMITIVE)
+	/* The answer, if this line holds one: a wr-query or OpenAI-style batch line, */
+	if (resp >= 0 && j->tok[resp].type == JSMN_OBJECT && wr_json_isnull(j, err)) {
+		n = j->tok[resp].size;
+		for (k = 0, i = resp + 1; k < n; k++, i = skip(j, i + 1)) {
+			if (KEY(j, i, "status_code"))
+				status = i + 1;
+			else if (KEY(j, i, "body"))
+				body = i + 1;
+		}
+		/* a Gemini batch line, whose response is the answer itself, */
+		if (status < 0 && body < 0 && gemini_key >= 0)
+			return read_native(r, resp);
+		if (status < 0 || !key_is(j, status, "200", 3) || j->tok[status].type != JSMN_PRIMITIVE)
+			return 0;
+	} else if (result >= 0 && j->tok[result].type == JSMN_OBJECT)
+		/* or an Anthropic Message Batches line. */
+		return read_anthropic_batch(r, result);
+	else
 		return 0;
 	if (body >= 0 && j->tok[body].type == JSMN_OBJECT) {
 		n = j->tok[body].size;
@@ -159,6 +219,9 @@ wr_result_parse(struct wr_result *r, const char *line, size_t len, const char **
 			else if (KEY(j, i, "choices"))
 				msg = wr_json_index(j, i + 1, 0);
 		}
+		/* No choices: the body of another dialect (wr-query --api anthropic or gemini). */
+		if (msg < 0 && wr_dialect_of_body(j, body) && wr_dialect_of_body(j, body) != &wr_dialect_openai)
+			return read_native(r, body);
 	}
 	if (msg >= 0 && j->tok[msg].type == JSMN_OBJECT) {
 		int choice = msg;
@@ -292,6 +355,11 @@ wr_result_text(struct wr_result *r, struct wr_buf *text)
 	wr_buf_reset(text);
 	if (c < 0 || wr_json_isnull(j, c))
 		return 0;
+	if (r->dialect != &wr_dialect_openai) {
+		/* Anthropic's blocks and Gemini's parts, thinking left out. */
+		struct wr_reading rd = {.content = c};
+		return wr_reading_text(j, &rd, text) == 0 || text->len == 0 ? 0 : -1;
+	}
 	if (j->tok[c].type == JSMN_STRING) {
 		raw = wr_json_raw(j, c, &len);
 		return wr_json_unescape(raw, len, text);

@@ -14,11 +14,11 @@ static const char *const style_names[] = {
 
 static const char *const fault_names[WR_NFAULTS] = {
 	"-", "drop", "partial", "fail-500", "fail-429", "garble", "refuse",
-	"filter", "truncate", "refuse-entry",
+	"filter", "truncate", "overload", "refuse-entry",
 };
 
-static const char refusal_text[] =
-    "I'm sorry, but I can't help with rating these entries.";
+const char wr_refusal_text[] = "I'm sorry, but I can't help with rating these entries.";
+const char wr_chat_bad_json[] = "We could not parse the JSON body of your request.";
 
 int
 wr_style_parse(const char *name)
@@ -58,7 +58,7 @@ wr_fault_pick(const double rates[WR_NFAULTS], uint64_t seed, uint64_t bodyhash, 
 	double u = draw(seed, bodyhash, seen), edge = 0;
 	int f;
 
-	for (f = WR_FAULT_NONE + 1; f <= WR_FAULT_TRUNCATE; f++) {
+	for (f = WR_FAULT_NONE + 1; f <= WR_FAULT_LAST_DRAWN; f++) {
 		if (rates[f] <= 0)
 			continue;
 		edge += rates[f];
@@ -101,9 +101,8 @@ blank(int ch)
 	return ch == ' ' || ch == '\t' || ch == '\r' || ch == '\v' || ch == '\f';
 }
 
-/* Append the text of a message content (a string or an array of text parts); -1 if neither. */
-static int
-content_text(const struct wr_json *j, int t, struct wr_buf *out)
+int
+wr_chat_content(const struct wr_json *j, int t, struct wr_buf *out)
 {
 	int k, part, text;
 
@@ -147,8 +146,8 @@ add_entry(struct wr_chat *c, const char *s, size_t n)
  * The entries: the trimmed lines after the last blank line (all lines when
  * none is blank). A final newline ends the last line; it starts no new one.
  */
-static void
-split_entries(struct wr_chat *c)
+void
+wr_chat_split(struct wr_chat *c)
 {
 	const char *s = c->user.s ? c->user.s : "", *end = s + c->user.len, *p, *nl, *from = s;
 	size_t a, b;
@@ -176,72 +175,61 @@ split_entries(struct wr_chat *c)
 }
 
 int
-wr_chat_parse(struct wr_chat *c, const char *body, size_t len, const char **why)
+wr_chat_begin(struct wr_chat *c, const char *body, size_t len, const char **why)
 {
-	struct wr_json *j = &c->json;
-	struct wr_buf scratch = {0};
-	int msgs, m, k, role, user = -1, t;
-	double v;
-
 	wr_buf_reset(&c->user);
 	wr_buf_reset(&c->model);
 	c->n = 0;
 	c->max_tokens = 0;
 	c->prompt_bytes = 0;
-	if (wr_json_parse(j, body, len, why) || j->tok[0].type != JSMN_OBJECT) {
-		*why = "We could not parse the JSON body of your request.";
+	if (wr_json_parse(&c->json, body, len, why) || c->json.tok[0].type != JSMN_OBJECT) {
+		*why = wr_chat_bad_json;
 		return -1;
 	}
-	t = wr_json_get(j, 0, "model");
-	if (t < 0 || wr_json_isnull(j, t))
+	return 0;
+}
+
+int
+wr_chat_model(struct wr_chat *c, int t, const char **why)
+{
+	const struct wr_json *j = &c->json;
+
+	if (t < 0 || wr_json_isnull(j, t)) {
 		wr_buf_adds(&c->model, "wr-serve");
-	else if (j->tok[t].type != JSMN_STRING || wr_json_str(j, t, &c->model)) {
+		return 0;
+	}
+	if (j->tok[t].type != JSMN_STRING || wr_json_str(j, t, &c->model)) {
 		*why = "model must be a string.";
 		return -1;
 	}
-	t = wr_json_get(j, 0, "stream");
+	return 0;
+}
+
+int
+wr_chat_max_tokens(struct wr_chat *c, int t, const char *name, const char **why)
+{
+	static _Thread_local char msg[96];
+	const struct wr_json *j = &c->json;
+	double v;
+
+	if (t < 0 || wr_json_isnull(j, t))
+		return 0;
+	if (wr_json_num(j, t, &v) || v < 1 || v >= 0x1p62 || v != (double)(long)v) {
+		snprintf(msg, sizeof msg, "%s must be a positive integer.", name);
+		*why = msg;
+		return -1;
+	}
+	c->max_tokens = (long)v;
+	return 0;
+}
+
+int
+wr_chat_no_stream(const struct wr_json *j, int t, const char **why)
+{
 	if (t >= 0 && j->tok[t].type == JSMN_PRIMITIVE && j->js[j->tok[t].start] == 't') {
 		*why = "wr-serve does not stream; leave out \"stream\": true.";
 		return -1;
 	}
-	if ((t = wr_json_get(j, 0, "max_completion_tokens")) < 0 || wr_json_isnull(j, t))
-		t = wr_json_get(j, 0, "max_tokens");
-	if (t >= 0 && !wr_json_isnull(j, t)) {
-		if (wr_json_num(j, t, &v) || v < 1 || v >= 0x1p62 || v != (double)(long)v) {
-			*why = "max_tokens must be a positive integer.";
-			return -1;
-		}
-		c->max_tokens = (long)v;
-	}
-	msgs = wr_json_get(j, 0, "messages");
-	if (msgs < 0 || j->tok[msgs].type != JSMN_ARRAY) {
-		*why = "messages must be an array.";
-		return -1;
-	}
-	for (k = 0; (m = wr_json_index(j, msgs, k)) >= 0; k++) {
-		role = wr_json_get(j, m, "role");
-		if (role < 0)
-			continue;
-		if (wr_json_streq(j, role, "user"))
-			user = m;
-		if (wr_json_streq(j, role, "user") || wr_json_streq(j, role, "system") ||
-		    wr_json_streq(j, role, "developer")) {
-			wr_buf_reset(&scratch);
-			if (content_text(j, wr_json_get(j, m, "content"), &scratch)) {
-				wr_buf_free(&scratch);
-				*why = "message content must be a string or an array of text parts.";
-				return -1;
-			}
-			c->prompt_bytes += scratch.len;
-		}
-	}
-	wr_buf_free(&scratch);
-	if (user < 0) {
-		*why = "messages must include a user message.";
-		return -1;
-	}
-	content_text(j, wr_json_get(j, user, "content"), &c->user);
-	split_entries(c);
 	return 0;
 }
 
@@ -390,66 +378,28 @@ wr_mid_line(const char *s, size_t n)
 	return cut;
 }
 
-void
-wr_completion_json(struct wr_buf *out, const struct wr_chat *c, const int *scores,
-    const struct wr_reply *r, struct wr_buf *text)
+enum wr_stop
+wr_reply_text(struct wr_buf *text, const struct wr_chat *c, const int *scores,
+    const struct wr_reply *r)
 {
-	const char *finish = "stop";
-	size_t answer_bytes = 0, cut;
-	int refused = r->fault == WR_FAULT_REFUSE || r->fault == WR_FAULT_REFUSE_ENTRY;
+	enum wr_stop stop = WR_STOP_END;
 
 	wr_buf_reset(text);
-	if (!refused && r->fault != WR_FAULT_FILTER) {
-		wr_answer_text(text, r->style, c->entries, c->lens, scores, c->n);
-		if (r->fault == WR_FAULT_TRUNCATE) {
-			text->len = wr_mid_line(text->s, text->len);
-			text->s[text->len] = '\0';
-			finish = "length";
-		}
-		if (c->max_tokens > 0 && wr_tokens(text->len) > (size_t)c->max_tokens) {
-			cut = wr_utf8_cut(text->s, (size_t)c->max_tokens * 4);
-			text->len = cut;
-			text->s[cut] = '\0';
-			finish = "length";
-		}
-		answer_bytes = text->len;
-	} else if (refused) {
-		answer_bytes = sizeof refusal_text - 1;
-	} else {
-		finish = "content_filter";
+	wr_buf_adds(text, "");
+	if (r->fault == WR_FAULT_REFUSE || r->fault == WR_FAULT_REFUSE_ENTRY)
+		return WR_STOP_REFUSAL;
+	if (r->fault == WR_FAULT_FILTER)
+		return WR_STOP_FILTER;
+	wr_answer_text(text, r->style, c->entries, c->lens, scores, c->n);
+	if (r->fault == WR_FAULT_TRUNCATE) {
+		text->len = wr_mid_line(text->s, text->len);
+		text->s[text->len] = '\0';
+		stop = WR_STOP_LENGTH;
 	}
-
-	wr_buf_printf(out, "{\"id\":\"%s\",\"object\":\"chat.completion\",\"created\":%ld,\"model\":",
-	    r->id, r->created);
-	wr_json_escape(out, c->model.s, c->model.len);
-	wr_buf_adds(out, ",\"choices\":[{\"index\":0,\"message\":{\"role\":\"assistant\",\"content\":");
-	if (refused || r->fault == WR_FAULT_FILTER)
-		wr_buf_adds(out, "null");
-	else
-		wr_json_escape(out, text->s, text->len);
-	wr_buf_adds(out, ",\"refusal\":");
-	if (refused)
-		wr_json_escapes(out, refusal_text);
-	else
-		wr_buf_adds(out, "null");
-	wr_buf_printf(out, "},\"logprobs\":null,\"finish_reason\":\"%s\"}],"
-	    "\"usage\":{\"prompt_tokens\":%zu,\"completion_tokens\":%zu,\"total_tokens\":%zu},"
-	    "\"system_fingerprint\":\"wr-serve\"}",
-	    finish, wr_tokens(c->prompt_bytes), wr_tokens(answer_bytes),
-	    wr_tokens(c->prompt_bytes) + wr_tokens(answer_bytes));
-}
-
-void
-wr_error_json(struct wr_buf *out, const char *message, const char *type, const char *code)
-{
-	wr_buf_adds(out, "{\"error\":{\"message\":");
-	wr_json_escapes(out, message);
-	wr_buf_adds(out, ",\"type\":");
-	wr_json_escapes(out, type);
-	wr_buf_adds(out, ",\"param\":null,\"code\":");
-	if (code)
-		wr_json_escapes(out, code);
-	else
-		wr_buf_adds(out, "null");
-	wr_buf_adds(out, "}}");
+	if (c->max_tokens > 0 && wr_tokens(text->len) > (size_t)c->max_tokens) {
+		text->len = wr_utf8_cut(text->s, (size_t)c->max_tokens * 4);
+		text->s[text->len] = '\0';
+		stop = WR_STOP_LENGTH;
+	}
+	return stop;
 }

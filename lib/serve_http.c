@@ -1,7 +1,8 @@
-/* wr-serve's HTTP side: routes, bearer keys, delayed answers, faults on the wire, log and counters. */
+/* wr-serve's HTTP side: routing to the dialects, keys, limits, delayed answers, faults on the wire, log and counters. */
 #include "serve_http.h"
 
 #include <errno.h>
+#include <math.h>
 #include <netinet/in.h>
 #include <pthread.h>
 #include <stdatomic.h>
@@ -18,17 +19,23 @@
 
 #include "common.h"
 #include "hash.h"
+#include "serve_limit.h"
 
-/* Answers carry a fixed "created" time so that the same request gives the same bytes. */
-#define CREATED 1735689600L
 /* Idle keep-alive connections are closed after this many seconds. */
 #define IDLE_TIMEOUT 120
 
-enum route { R_CHAT = 1, R_MODELS, R_STATS, R_NOT_FOUND, R_BAD_METHOD };
+/* The dialects, asked in turn which requests are theirs; OpenAI's takes the rest. */
+static const struct wr_serve_dialect *const dialects[] = {
+	&wr_serve_anthropic, &wr_serve_gemini, &wr_serve_openai,
+};
 
 /* One HTTP request, from its first byte to its completion. */
 struct req {
-	enum route route;
+	const struct wr_serve_dialect *d;   /* NULL for /stats */
+	enum wr_endpoint ep;
+	struct wr_serve_req q;
+	struct wr_limits lim;         /* the limits after this request's charge */
+	int have_lim, limited;
 	struct wr_buf body;
 	int too_big;
 	int delayed;                  /* suspended; the answer below waits for the timer */
@@ -67,7 +74,10 @@ static pthread_mutex_t seen_lock = PTHREAD_MUTEX_INITIALIZER;
 
 static pthread_mutex_t log_lock = PTHREAD_MUTEX_INITIALIZER;
 static int log_failed;
-static atomic_ulong n_requests, n_ok, n_errors, n_entries;
+static atomic_ulong n_requests, n_ok, n_errors, n_entries, n_limited;
+
+static struct wr_limiter limiter;
+static pthread_mutex_t limit_lock = PTHREAD_MUTEX_INITIALIZER;
 
 /*
  * Delayed answers. The latency is the same for every request and each
@@ -193,13 +203,15 @@ set_answer(struct req *r, unsigned status, const char *body, size_t len)
 	MHD_add_response_header(r->resp, MHD_HTTP_HEADER_CONTENT_TYPE, "application/json");
 }
 
+/* Answer the error e in the dialect's shape; message NULL: the dialect's own. */
 static void
-set_error(struct req *r, unsigned status, const char *message, const char *type, const char *code)
+set_error(struct req *r, enum wr_serve_err e, const char *message)
 {
 	struct scratch *s = scratch();
+	unsigned status;
 
 	wr_buf_reset(&s->out);
-	wr_error_json(&s->out, message, type, code);
+	status = r->d->error(&s->out, e, message);
 	set_answer(r, status, s->out.s, s->out.len);
 }
 
@@ -241,35 +253,31 @@ set_partial(struct req *r, const char *body, size_t len)
 	MHD_add_response_header(r->resp, MHD_HTTP_HEADER_CONTENT_TYPE, "application/json");
 }
 
-/* Compare without an early exit, so that timing does not reveal the key. */
+/* Check the key the dialect finds in the request; 0 when it answered the error. */
 static int
-key_ok(struct MHD_Connection *conn)
+key_ok(struct req *r)
 {
-	const char *h = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION);
+	const char *h;
 	size_t klen, hlen, i;
 	unsigned char diff;
 
 	if (!conf->key)
 		return 1;
-	if (!h || strncasecmp(h, "Bearer ", 7) != 0)
+	if (!(h = r->d->key(&r->q)) || !*h) {
+		set_error(r, WR_ERR_NO_KEY, NULL);
 		return 0;
-	h += 7;
-	while (*h == ' ')
-		h++;
+	}
+	/* Compare without an early exit, so that timing does not reveal the key. */
 	klen = strlen(conf->key);
 	hlen = strlen(h);
 	diff = hlen != klen;
 	for (i = 0; i < klen; i++)
 		diff |= (unsigned char)(conf->key[i] ^ h[i < hlen ? i : 0]);
-	return diff == 0;
-}
-
-static void
-unauthorized(struct req *r)
-{
-	set_error(r, MHD_HTTP_UNAUTHORIZED,
-	    "Incorrect API key provided. Give it as \"Authorization: Bearer KEY\".",
-	    "invalid_request_error", "invalid_api_key");
+	if (diff) {
+		set_error(r, WR_ERR_BAD_KEY, NULL);
+		return 0;
+	}
+	return 1;
 }
 
 static uint64_t
@@ -286,12 +294,12 @@ count_seen(uint64_t h)
 
 /* The log line of an answered chat request: STATUS TAB FAULT TAB N TAB entry|entry... */
 static void
-log_chat(struct req *r, enum wr_fault f, const struct wr_chat *c)
+log_chat(struct req *r, const char *what, const struct wr_chat *c)
 {
 	size_t i;
 
 	r->entries = c->n;
-	wr_buf_printf(&r->log, "%u\t%s\t%zu\t", r->status, wr_fault_name(f), c->n);
+	wr_buf_printf(&r->log, "%u\t%s\t%zu\t", r->status, what, c->n);
 	for (i = 0; i < c->n; i++) {
 		if (i)
 			wr_buf_addc(&r->log, '|');
@@ -301,10 +309,10 @@ log_chat(struct req *r, enum wr_fault f, const struct wr_chat *c)
 
 /* The model's answer to c, shaped by fault f, in s->out. */
 static void
-rate(struct scratch *s, const struct wr_chat *c, enum wr_fault f, uint64_t h, const char *id)
+rate(struct req *r, struct scratch *s, const struct wr_chat *c, enum wr_fault f, uint64_t h,
+    const char *id)
 {
 	struct wr_reply reply;
-	char cid[32];
 	size_t i;
 
 	if (s->nscores < c->n) {
@@ -315,22 +323,62 @@ rate(struct scratch *s, const struct wr_chat *c, enum wr_fault f, uint64_t h, co
 		wr_lexicon_prefetch(conf->lex, c->entries[i], c->lens[i]);
 	for (i = 0; i < c->n; i++)
 		s->scores[i] = wr_lexicon_score(conf->lex, c->entries[i], c->lens[i]);
-	snprintf(cid, sizeof cid, "chatcmpl-%s", id);
 	wr_buf_reset(&s->out);
-	reply.id = cid;
-	reply.created = CREATED;
+	reply.id = id;
+	reply.created = WR_SERVE_CREATED;
 	reply.style = wr_style_pick(conf->style, conf->seed, h);
 	reply.fault = f;
-	wr_completion_json(&s->out, c, s->scores, &reply, &s->text);
+	r->d->answer(&s->out, c, s->scores, &reply, &s->text);
+}
+
+static void
+add_retry_after(struct req *r, double sec)
+{
+	char hdr[32];
+
+	snprintf(hdr, sizeof hdr, "%.0f", sec);
+	MHD_add_response_header(r->resp, MHD_HTTP_HEADER_RETRY_AFTER, hdr);
+}
+
+static double
+wall_clock(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+/* Pay for c from the limits; 0 when paid, else the 429 is answered. */
+static int
+charge(struct req *r, const struct wr_chat *c)
+{
+	size_t tokens = r->body.len / 4 + (size_t)c->max_tokens;
+	int refused;
+
+	pthread_mutex_lock(&limit_lock);
+	refused = wr_limiter_charge(&limiter, now_ns(), tokens, 1, &r->lim);
+	pthread_mutex_unlock(&limit_lock);
+	r->lim.wall = wall_clock();
+	r->have_lim = 1;
+	if (!refused)
+		return 0;
+	r->limited = 1;
+	set_error(r, r->lim.refused == WR_LIMIT_TOKENS ? WR_ERR_LIMIT_TOKENS : WR_ERR_LIMIT_REQUESTS,
+	    NULL);
+	if (conf->limit_retry_after || r->d->limit_retry_after)
+		add_retry_after(r, r->lim.wait < 1 ? 1 : ceil(r->lim.wait));
+	log_chat(r, "limit", c);
+	return -1;
 }
 
 /*
- * Decide the answer to a whole chat completion request. Sets r->wait when
- * the answer is the model's (or a fault in its place), which the latency
- * delays; errors in the request itself are answered at once.
+ * Decide the answer to a whole request to rate, in its dialect. Sets
+ * r->wait when the answer is the model's (or a fault in its place), which
+ * the latency delays; errors in the request itself are answered at once.
  */
 static void
-chat(struct req *r, struct MHD_Connection *conn)
+generate(struct req *r)
 {
 	struct scratch *s;
 	struct wr_chat *c;
@@ -339,25 +387,27 @@ chat(struct req *r, struct MHD_Connection *conn)
 	uint64_t h, n, in[2];
 	char id[17], hdr[32];
 
-	if (!key_ok(conn)) {
-		unauthorized(r);
+	if (!key_ok(r))
+		return;
+	if (r->d->check && (why = r->d->check(&r->q)) != NULL) {
+		set_error(r, WR_ERR_INVALID, why);
 		return;
 	}
 	if (r->too_big) {
 		s = scratch();
 		wr_buf_reset(&s->text);
 		wr_buf_printf(&s->text, "The request body is larger than %zu bytes.", conf->max_body);
-		set_error(r, MHD_HTTP_CONTENT_TOO_LARGE, s->text.s, "invalid_request_error",
-		    "request_too_large");
+		set_error(r, WR_ERR_TOO_BIG, s->text.s);
 		return;
 	}
 	s = scratch();
 	c = &s->chat;
-	if (wr_chat_parse(c, r->body.s ? r->body.s : "", r->body.len, &why)) {
-		set_error(r, MHD_HTTP_BAD_REQUEST, why, "invalid_request_error",
-		    strstr(why, "JSON") ? "invalid_json" : "invalid_request");
+	if (r->d->parse(c, &r->q, r->body.s ? r->body.s : "", r->body.len, &why)) {
+		set_error(r, why == wr_chat_bad_json ? WR_ERR_JSON : WR_ERR_INVALID, why);
 		return;
 	}
+	if (wr_limiter_on(&limiter) && charge(r, c))
+		return;
 	h = XXH3_64bits(r->body.s, r->body.len);
 	n = count_seen(h);
 	in[0] = h;
@@ -373,19 +423,17 @@ chat(struct req *r, struct MHD_Connection *conn)
 		r->status = 0;
 		break;
 	case WR_FAULT_500:
-		set_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR,
-		    "The server had an error while processing your request (wr-serve fault injection).",
-		    "server_error", "internal_error");
+		set_error(r, WR_ERR_SERVER, NULL);
 		break;
 	case WR_FAULT_429:
-		set_error(r, MHD_HTTP_TOO_MANY_REQUESTS,
-		    "Rate limit reached for requests (wr-serve fault injection). Please try again later.",
-		    "rate_limit_error", "rate_limit_exceeded");
-		snprintf(hdr, sizeof hdr, "%lu", conf->retry_after);
-		MHD_add_response_header(r->resp, MHD_HTTP_HEADER_RETRY_AFTER, hdr);
+		set_error(r, WR_ERR_RATE, NULL);
+		add_retry_after(r, (double)conf->retry_after);
+		break;
+	case WR_FAULT_OVERLOAD:
+		set_error(r, WR_ERR_OVERLOAD, NULL);
 		break;
 	default:
-		rate(s, c, f, h, id);
+		rate(r, s, c, f, h, id);
 		if (f == WR_FAULT_GARBLE)
 			set_answer(r, MHD_HTTP_OK, s->out.s, wr_utf8_cut(s->out.s, s->out.len / 2));
 		else if (f == WR_FAULT_PARTIAL)
@@ -393,24 +441,21 @@ chat(struct req *r, struct MHD_Connection *conn)
 		else
 			set_answer(r, MHD_HTTP_OK, s->out.s, s->out.len);
 		snprintf(hdr, sizeof hdr, "req_%s", id);
-		MHD_add_response_header(r->resp, "x-request-id", hdr);
+		MHD_add_response_header(r->resp, r->d->request_id_header, hdr);
 	}
-	log_chat(r, f, c);
+	log_chat(r, wr_fault_name(f), c);
 }
 
 static void
-models(struct req *r, struct MHD_Connection *conn)
+models(struct req *r)
 {
 	struct scratch *s;
 
-	if (!key_ok(conn)) {
-		unauthorized(r);
+	if (!key_ok(r))
 		return;
-	}
 	s = scratch();
 	wr_buf_reset(&s->out);
-	wr_buf_printf(&s->out, "{\"object\":\"list\",\"data\":[{\"id\":\"wr-serve\",\"object\":\"model\","
-	    "\"created\":%ld,\"owned_by\":\"wr\"}]}", CREATED);
+	r->d->models(&s->out, &r->q, r->ep);
 	set_answer(r, MHD_HTTP_OK, s->out.s, s->out.len);
 }
 
@@ -420,9 +465,10 @@ stats(struct req *r)
 	struct scratch *s = scratch();
 
 	wr_buf_reset(&s->out);
-	wr_buf_printf(&s->out, "{\"requests\":%lu,\"ok\":%lu,\"errors\":%lu,\"entries\":%lu}",
+	wr_buf_printf(&s->out, "{\"requests\":%lu,\"ok\":%lu,\"errors\":%lu,\"entries\":%lu,"
+	    "\"rate_limited\":%lu}",
 	    atomic_load(&n_requests), atomic_load(&n_ok), atomic_load(&n_errors),
-	    atomic_load(&n_entries));
+	    atomic_load(&n_entries), atomic_load(&n_limited));
 	set_answer(r, MHD_HTTP_OK, s->out.s, s->out.len);
 }
 
@@ -441,21 +487,39 @@ write_log(struct req *r)
 	pthread_mutex_unlock(&log_lock);
 }
 
+static void
+add_header(void *ctx, const char *name, const char *value)
+{
+	MHD_add_response_header(ctx, name, value);
+}
+
 /* Send the decided answer (or drop the connection), after counting and logging it. */
 static enum MHD_Result
 answer(struct req *r, struct MHD_Connection *conn)
 {
 	enum MHD_Result ret;
 
-	if (r->route != R_STATS) {
+	if (r->d) {
 		atomic_fetch_add(&n_requests, 1);
 		atomic_fetch_add(r->status == MHD_HTTP_OK && r->complete ? &n_ok : &n_errors, 1);
 		atomic_fetch_add(&n_entries, r->entries);
+		if (r->limited)
+			atomic_fetch_add(&n_limited, 1);
 		if (conf->log)
 			write_log(r);
 	}
 	if (!r->resp)
 		return MHD_NO;
+	/* The limits on every answer of the dialects that announce them. */
+	if (r->d && r->d->limit_headers && wr_limiter_on(&limiter)) {
+		if (!r->have_lim) {
+			pthread_mutex_lock(&limit_lock);
+			wr_limiter_charge(&limiter, now_ns(), 0, 0, &r->lim);
+			pthread_mutex_unlock(&limit_lock);
+			r->lim.wall = wall_clock();
+		}
+		r->d->limit_headers(&r->lim, add_header, r->resp);
+	}
 	ret = MHD_queue_response(conn, r->status, r->resp);
 	MHD_destroy_response(r->resp);
 	r->resp = NULL;
@@ -470,19 +534,80 @@ add_printable(struct wr_buf *b, const char *s)
 		wr_buf_addc(b, *s >= 0x20 && *s < 0x7f ? *s : '?');
 }
 
-static enum route
-route(const char *method, const char *url)
+static const char *
+req_header(const struct wr_serve_req *q, const char *name)
 {
-	int get = strcmp(method, "GET") == 0 || strcmp(method, "HEAD") == 0;
-	int post = strcmp(method, "POST") == 0;
+	return MHD_lookup_connection_value(q->ctx, MHD_HEADER_KIND, name);
+}
 
-	if (strcmp(url, "/v1/chat/completions") == 0)
-		return post ? R_CHAT : R_BAD_METHOD;
-	if (strcmp(url, "/v1/models") == 0)
-		return get ? R_MODELS : R_BAD_METHOD;
-	if (strcmp(url, "/stats") == 0)
-		return get ? R_STATS : R_BAD_METHOD;
-	return R_NOT_FOUND;
+static const char *
+req_arg(const struct wr_serve_req *q, const char *name)
+{
+	return MHD_lookup_connection_value(q->ctx, MHD_GET_ARGUMENT_KIND, name);
+}
+
+/* Find the dialect and endpoint of a new request; answer at once what needs no body. */
+static enum MHD_Result
+start(struct req *r, struct MHD_Connection *conn, const char *url, const char *method)
+{
+	struct scratch *s;
+	const char *cl, *allow = NULL;
+	unsigned long long len;
+	char *end;
+	size_t i;
+
+	r->q = (struct wr_serve_req){method, url, req_header, req_arg, conn};
+	if (strcmp(url, "/stats") == 0 && (strcmp(method, "GET") == 0 || strcmp(method, "HEAD") == 0)) {
+		stats(r);
+		return answer(r, conn);
+	}
+	for (i = 0; i < sizeof dialects / sizeof *dialects; i++) {
+		r->d = dialects[i];
+		if ((r->ep = r->d->route(&r->q, &allow)) != WR_EP_NONE)
+			break;
+	}
+	if (strcmp(url, "/stats") == 0) {
+		r->ep = WR_EP_BAD_METHOD;
+		allow = "GET, HEAD";
+	}
+	switch (r->ep) {
+	case WR_EP_GENERATE:
+		/* A declared length over the limit is refused before the body is read. */
+		cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
+		if (cl && (errno = 0, len = strtoull(cl, &end, 10), !errno) &&
+		    end != cl && len > conf->max_body) {
+			r->too_big = 1;
+			generate(r);
+			return answer(r, conn);
+		}
+		return MHD_YES;
+	case WR_EP_MODELS:
+	case WR_EP_MODEL:
+		models(r);
+		break;
+	case WR_EP_BAD_METHOD:
+		s = scratch();
+		wr_buf_reset(&s->text);
+		wr_buf_adds(&s->text, "Method ");
+		add_printable(&s->text, method);
+		wr_buf_adds(&s->text, " is not allowed on ");
+		add_printable(&s->text, url);
+		wr_buf_addc(&s->text, '.');
+		set_error(r, WR_ERR_METHOD, s->text.s);
+		MHD_add_response_header(r->resp, MHD_HTTP_HEADER_ALLOW, allow ? allow : "GET, HEAD");
+		break;
+	default:
+		s = scratch();
+		wr_buf_reset(&s->text);
+		wr_buf_adds(&s->text, "Unknown request URL: ");
+		add_printable(&s->text, method);
+		wr_buf_addc(&s->text, ' ');
+		add_printable(&s->text, url);
+		wr_buf_addc(&s->text, '.');
+		set_error(r, WR_ERR_NOT_FOUND, s->text.s);
+		break;
+	}
+	return answer(r, conn);
 }
 
 static enum MHD_Result
@@ -490,59 +615,17 @@ handle(void *cls, struct MHD_Connection *conn, const char *url, const char *meth
     const char *version, const char *upload, size_t *upload_size, void **con_cls)
 {
 	struct req *r = *con_cls;
-	struct scratch *s;
-	const char *cl;
-	unsigned long long len;
-	char *end;
 
 	(void)cls;
 	(void)version;
 	if (!r) {
 		r = wr_calloc(1, sizeof *r);
 		*con_cls = r;
-		r->route = route(method, url);
-		switch (r->route) {
-		case R_CHAT:
-			/* A declared length over the limit is refused before the body is read. */
-			cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
-			    MHD_HTTP_HEADER_CONTENT_LENGTH);
-			if (cl && (errno = 0, len = strtoull(cl, &end, 10), !errno) &&
-			    end != cl && len > conf->max_body) {
-				r->too_big = 1;
-				chat(r, conn);
-				return answer(r, conn);
-			}
-			return MHD_YES;
-		case R_MODELS:
-			models(r, conn);
-			break;
-		case R_STATS:
-			stats(r);
-			break;
-		case R_NOT_FOUND:
-			s = scratch();
-			wr_buf_reset(&s->text);
-			wr_buf_adds(&s->text, "Unknown request URL: ");
-			add_printable(&s->text, method);
-			wr_buf_addc(&s->text, ' ');
-			add_printable(&s->text, url);
-			wr_buf_addc(&s->text, '.');
-			set_error(r, MHD_HTTP_NOT_FOUND, s->text.s, "invalid_request_error", "unknown_url");
-			break;
-		case R_BAD_METHOD:
-			s = scratch();
-			wr_buf_reset(&s->text);
-			wr_buf_adds(&s->text, "Method ");
-			add_printable(&s->text, method);
-			wr_buf_printf(&s->text, " is not allowed on %s.", url);
-			set_error(r, MHD_HTTP_METHOD_NOT_ALLOWED, s->text.s, "invalid_request_error",
-			    "method_not_allowed");
-			MHD_add_response_header(r->resp, MHD_HTTP_HEADER_ALLOW,
-			    strcmp(url, "/v1/chat/completions") == 0 ? "POST" : "GET, HEAD");
-			break;
-		}
-		return answer(r, conn);
+		return start(r, conn, url, method);
 	}
+	/* libmicrohttpd passes the same request line on every call; take it anew all the same. */
+	r->q.method = method;
+	r->q.path = url;
 	if (r->delayed)
 		return answer(r, conn);
 	if (*upload_size) {
@@ -555,9 +638,9 @@ handle(void *cls, struct MHD_Connection *conn, const char *url, const char *meth
 		*upload_size = 0;
 		return MHD_YES;
 	}
-	if (r->route != R_CHAT)
+	if (r->ep != WR_EP_GENERATE)
 		return MHD_YES;
-	chat(r, conn);
+	generate(r);
 	if (conf->latency_ms && r->wait) {
 		/* Set first: once suspended, the timer may resume the connection at any time. */
 		r->delayed = 1;
@@ -611,6 +694,7 @@ wr_serve_start(const struct wr_serve_conf *c)
 
 	conf = c;
 	wr_map_init(&seen);
+	wr_limiter_init(&limiter, conf->rpm, conf->tpm, conf->burst, now_ns());
 	pthread_condattr_init(&ca);
 	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
 	pthread_cond_init(&dq.cond, &ca);
@@ -674,4 +758,5 @@ wr_serve_stop(struct wr_serve_stats *st)
 	st->ok = atomic_load(&n_ok);
 	st->errors = atomic_load(&n_errors);
 	st->entries = atomic_load(&n_entries);
+	st->rate_limited = atomic_load(&n_limited);
 }

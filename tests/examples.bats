@@ -218,3 +218,22 @@ wr-bisect: batches of 1: 4 entries sent, 2 refused"
 	run bash -c 'wc -l < run.1.tsv; wc -l < run.2.tsv; [ $(wc -l < run.3.tsv) -lt 15 ] && echo fewer'
 	assert_output $'15\n15\nfewer'
 }
+
+@test "after a change of model the dataset Makefile rates again what the old model left unrated" {
+	# Every answer of the first model is cut mid-line: its one-entry batches succeed with no rating.
+	serve_more --truncate 1
+	run dataset URL="$URL_N" BATCH=1
+	assert_success
+	assert_output "$PWD/scored.dict: 0 entries, 15 missing"
+	start_serve --log log
+	touch words.txt
+	run dataset URL="$SERVE_URL" BATCH=1 MODEL=m2
+	assert_success
+	assert_output "$PWD/scored.dict: 15 entries, 0 missing"
+	run cat scored.dict
+	assert_output "$EXPECTED"
+	run bash -c 'cat out/results.*.jsonl.replaced | wc -l'
+	assert_output 15
+	run bash -c "jq -r .response.body.model out/results.*.jsonl | sort -u"
+	assert_output m2
+}

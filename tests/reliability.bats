@@ -122,7 +122,7 @@ has_socket() {
 	run --separate-stderr bash -c "wr-query -q --api-key-file '$T/key' -u '$SERVE_URL' '$T/one.jsonl' | jq -c '[.custom_id, .response.status_code, .error]'"
 	assert_success
 	assert_output '["c5a62931ca6b6d20",200,null]'
-	[ "$stderr" = "wr-query: $T/key: key file is readable by others" ]
+	[ "$stderr" = "wr-query: the key file given to --api-key-file is readable by others" ]
 }
 
 @test "a key file its group may read draws the warning too" {
@@ -130,7 +130,7 @@ has_socket() {
 	chmod 640 "$T/key"
 	run --separate-stderr wr-query -q --api-key-file "$T/key" -u http://127.0.0.1:1/v1 --retries 0 /dev/null
 	assert_success
-	[ "$stderr" = "wr-query: $T/key: key file is readable by others" ]
+	[ "$stderr" = "wr-query: the key file given to --api-key-file is readable by others" ]
 }
 
 @test "a key file only its owner can read draws no warning" {

@@ -405,6 +405,46 @@ $(summary 1 0 0 1 2 0 0 0)" ]
 	[ "$stderr" = "" ]
 }
 
+# ---- Anthropic and Gemini answers ----
+
+@test "Anthropic and Gemini answers are read: thinking left out, cut-offs kept whole, refusals to --refused" {
+	run --separate-stderr wr-parse -l -M "$BATS_TEST_TMPDIR/missing" -R "$BATS_TEST_TMPDIR/refused" "$FIX/parse-native.jsonl"
+	assert_failure 1
+	assert_output "$(printf '%s\n' 'ant	4	claude-sonnet-4-5	a1' 'bee	3	claude-sonnet-4-5	a1' \
+		'emu	3	claude-sonnet-4-5	a3' 'fox	4	claude-sonnet-4-5	a3' 'hen	5	gemini-2.5-flash	g1' \
+		'owl	2	gemini-2.5-flash	g1' 'elk	2	gemini-2.5-flash	g4')"
+	assert_equal "$stderr" "wr-parse: 7 results (0 failed, 0 duplicate), 7 rated, 2 missing, 6 refused, 0 rejected, 0 bad lines"
+	run cat "$BATS_TEST_TMPDIR/missing"
+	assert_output "$(printf '%s\n' gnu asp cat dog pig rat yak ape)"
+	run cat "$BATS_TEST_TMPDIR/refused"
+	assert_output "$(printf '%s\n' cat dog pig rat yak ape)"
+}
+
+@test "Anthropic Message Batches results are read with -b; errored, expired and canceled lines count as failed" {
+	run --separate-stderr wr-parse -b "$FIX/parse-anthropic-batch.txt" -M "$BATS_TEST_TMPDIR/missing" -R "$BATS_TEST_TMPDIR/refused" "$FIX/parse-anthropic-batch.jsonl"
+	assert_failure 1
+	assert_output "$(printf 'ant\t4\nbee\t3')"
+	assert_equal "$stderr" "wr-parse: $FIX/parse-anthropic-batch.jsonl:2: b2: the batch request errored
+wr-parse: $FIX/parse-anthropic-batch.jsonl:3: b3: the batch request expired
+wr-parse: $FIX/parse-anthropic-batch.jsonl:4: b4: the batch request was canceled
+wr-parse: 5 results (3 failed, 0 duplicate), 2 rated, 6 missing, 2 refused, 0 rejected, 0 bad lines"
+	run cat "$BATS_TEST_TMPDIR/missing"
+	assert_output "$(printf '%s\n' cat dog emu fox hen owl pig rat)"
+	run cat "$BATS_TEST_TMPDIR/refused"
+	assert_output "$(printf '%s\n' pig rat)"
+}
+
+@test "Gemini batch output lines are read by their key with -b" {
+	run --separate-stderr wr-parse -b "$FIX/parse-gemini-batch.txt" -M "$BATS_TEST_TMPDIR/missing" -R "$BATS_TEST_TMPDIR/refused" "$FIX/parse-gemini-batch.jsonl"
+	assert_failure 1
+	assert_output "$(printf 'ant\t5\nbee\t4')"
+	assert_equal "$stderr" "wr-parse: 3 results (1 failed, 0 duplicate), 2 rated, 2 missing, 2 refused, 0 rejected, 0 bad lines"
+	run cat "$BATS_TEST_TMPDIR/missing"
+	assert_output "$(printf '%s\n' cat dog emu fox)"
+	run cat "$BATS_TEST_TMPDIR/refused"
+	assert_output "$(printf '%s\n' emu fox)"
+}
+
 @test "a -b line that is not a batch is worded as wr-prompt words it" {
 	printf 'a1\tapple\nno tab here\nb2\t\nc3\tx\t\ty\n' > "$BATS_TEST_TMPDIR/b"
 	res a1 'apple;4' apple | sed 's/,"entries":\[[^]]*\]//' > "$BATS_TEST_TMPDIR/r"

@@ -379,7 +379,7 @@ wr-query: \"c5a62931ca6b6d20\" attempt 2: $FAIL/chat/completions: HTTP 500 in N 
 @test "--help prints the usage on stdout" {
 	run --separate-stderr wr-query --help
 	assert_success
-	assert_line --index 0 "usage: wr-query [-qv] [-H HEADER]... [-j N] [-o FILE] [-u URL]... [--api-key-file FILE]"
+	assert_line --index 0 "usage: wr-query [-qv] [-H HEADER]... [-j N] [-o FILE] [-u URL]... [--api NAME] [--api-key-file FILE]"
 	assert_equal "$stderr" ""
 }
 
@@ -405,7 +405,7 @@ wr-query: \"c5a62931ca6b6d20\" attempt 2: $FAIL/chat/completions: HTTP 500 in N 
 	assert_equal "$stderr" "wr-query: -u ftp://***@example.org/v1: not an http:// or https:// URL"
 	run --separate-stderr wr-query -H 'no colon'
 	assert_failure 2
-	assert_equal "$stderr" "wr-query: -H no colon: expected 'Name: value'"
+	assert_equal "$stderr" "wr-query: -H no: expected 'Name: value'"
 	run --separate-stderr wr-query --timeout 0
 	assert_failure 2
 	assert_equal "$stderr" "wr-query: --timeout 0: must be above 0 and at most 10000000"

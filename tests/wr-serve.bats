@@ -419,7 +419,7 @@ statuses() {
 	assert_output - <<-'EOF'
 	200
 	200
-	{"requests":3,"ok":2,"errors":1,"entries":8}
+	{"requests":3,"ok":2,"errors":1,"entries":8,"rate_limited":0}
 	EOF
 }
 
@@ -546,5 +546,404 @@ statuses() {
 @test "a missing key file exits 2" {
 	run --separate-stderr wr-serve --key-file "$BATS_TEST_TMPDIR/nokey"
 	assert_failure 2
-	assert_equal "$stderr" "wr-serve: $BATS_TEST_TMPDIR/nokey: No such file or directory"
+	assert_equal "$stderr" "wr-serve: the key file given to --key-file cannot be read: No such file or directory"
+}
+
+# The dialects: Anthropic's Messages API and Gemini's generateContent.
+
+# anthropic_body [MAX_TOKENS]: the fixed request as an Anthropic Messages body.
+anthropic_body() {
+	jq -c --argjson max "${1:-1000}" '{model, max_tokens: $max,
+	    system: [{type: "text", text: .messages[0].content}],
+	    messages: [{role: "user", content: [{type: "text", text: .messages[1].content}]}]}' "$REQ"
+}
+
+# gemini_body [MAX_TOKENS]: the fixed request as a Gemini generateContent body.
+gemini_body() {
+	jq -c --argjson max "${1:-1000}" '{systemInstruction: {parts: [{text: .messages[0].content}]},
+	    contents: [{role: "user", parts: [{text: .messages[1].content}]}],
+	    generationConfig: {maxOutputTokens: $max, temperature: 0}}' "$REQ"
+}
+
+# amsg [MAX_TOKENS [curl options...]]: POST the Anthropic body, print the answer.
+amsg() {
+	local max=${1:-1000}
+	shift || true
+	anthropic_body "$max" | curl -s "$SERVE_URL/messages" -H 'anthropic-version: 2023-06-01' \
+	    -H 'Content-Type: application/json' --data-binary @- "$@"
+}
+
+# gcontent [MAX_TOKENS [curl options...]]: POST the Gemini body, print the answer.
+gcontent() {
+	local max=${1:-1000}
+	shift || true
+	gemini_body "$max" | curl -s "http://127.0.0.1:$SERVE_PORT/v1beta/models/gemini-2.0-flash:generateContent" \
+	    -H 'Content-Type: application/json' --data-binary @- "$@"
+}
+
+# ajq FILTER [curl options...]: the Anthropic answer through jq -c FILTER.
+ajq() {
+	local f=$1
+	shift
+	amsg 1000 "$@" | jq -c "$f"
+}
+
+# gjq FILTER [MAX_TOKENS]: the Gemini answer through jq -c FILTER.
+gjq() {
+	gcontent "${2:-1000}" | jq -c "$1"
+}
+
+@test "anthropic: /v1/messages answers a Message" {
+	start_serve
+	run amsg
+	assert_success
+	assert_output '{"id":"msg_b2cee3c8d88d1c9d","type":"message","role":"assistant","model":"test-model","content":[{"type":"text","text":"cat;5\nice cream;5\nquixotic;4\nzymurgy;3\nabidingness;2\nxyzzyq;1"}],"stop_reason":"end_turn","stop_sequence":null,"usage":{"input_tokens":31,"output_tokens":16}}'
+}
+
+@test "gemini: generateContent answers a GenerateContentResponse" {
+	start_serve
+	run gcontent
+	assert_success
+	assert_output '{"candidates":[{"content":{"parts":[{"text":"cat;5\nice cream;5\nquixotic;4\nzymurgy;3\nabidingness;2\nxyzzyq;1"}],"role":"model"},"finishReason":"STOP","index":0}],"usageMetadata":{"promptTokenCount":31,"candidatesTokenCount":16,"totalTokenCount":47},"modelVersion":"gemini-2.0-flash","responseId":"4d977c46ae3e8669"}'
+}
+
+@test "every dialect gives the same text in every style" {
+	local style a o g
+	for style in plain colon numbered table json-object fenced; do
+		start_serve --style "$style"
+		o=$(content)
+		a=$(amsg | jq -r '.content[0].text')
+		g=$(gcontent | jq -r '.candidates[0].content.parts[0].text')
+		assert_equal "$a" "$o"
+		assert_equal "$g" "$o"
+		stop_serve
+	done
+}
+
+@test "anthropic: max_tokens is required and honoured" {
+	start_serve
+	run curl -s -w ' %{http_code}' "$SERVE_URL/messages" -H 'anthropic-version: 2023-06-01' \
+	    -d '{"model":"m","messages":[{"role":"user","content":"cat"}]}'
+	assert_output '{"type":"error","error":{"type":"invalid_request_error","message":"max_tokens: Field required"}} 400'
+	run amsg 3
+	assert_output --partial '"content":[{"type":"text","text":"cat;5\nice cr"}],"stop_reason":"max_tokens"'
+}
+
+@test "anthropic: a missing anthropic-version header gets 400" {
+	start_serve
+	run sh -c "$(declare -f anthropic_body); REQ=$REQ anthropic_body | curl -s -w ' %{http_code}' '$SERVE_URL/messages' --data-binary @-"
+	assert_output '{"type":"error","error":{"type":"invalid_request_error","message":"anthropic-version: header is required"}} 400'
+}
+
+@test "anthropic: the key goes in x-api-key or a Bearer token" {
+	printf 'sk-ant-test\n' > "$BATS_TEST_TMPDIR/key"
+	start_serve --key-file "$BATS_TEST_TMPDIR/key"
+	run amsg 1000 -H 'x-api-key: sk-ant-test'
+	assert_output --partial '"stop_reason":"end_turn"'
+	run amsg 1000 -H 'Authorization: Bearer sk-ant-test'
+	assert_output --partial '"stop_reason":"end_turn"'
+	run amsg 1000 -H 'x-api-key: wrong' -w ' %{http_code}'
+	assert_output '{"type":"error","error":{"type":"authentication_error","message":"invalid x-api-key"}} 401'
+	run amsg 1000 -w ' %{http_code}'
+	assert_output '{"type":"error","error":{"type":"authentication_error","message":"x-api-key header is required"}} 401'
+}
+
+@test "gemini: the key goes in x-goog-api-key or ?key=" {
+	printf 'AIza-test\n' > "$BATS_TEST_TMPDIR/key"
+	start_serve --key-file "$BATS_TEST_TMPDIR/key"
+	run gcontent 1000 -H 'x-goog-api-key: AIza-test'
+	assert_output --partial '"finishReason":"STOP"'
+	run sh -c "$(declare -f gemini_body); REQ=$REQ gemini_body | curl -s 'http://127.0.0.1:$SERVE_PORT/v1beta/models/m:generateContent?key=AIza-test' --data-binary @- | jq -r '.candidates[0].finishReason'"
+	assert_output STOP
+	run gcontent 1000 -H 'x-goog-api-key: wrong' -w ' %{http_code}'
+	assert_output '{"error":{"code":400,"message":"API key not valid. Please pass a valid API key.","status":"INVALID_ARGUMENT","details":[{"@type":"type.googleapis.com/google.rpc.ErrorInfo","reason":"API_KEY_INVALID","domain":"googleapis.com","metadata":{"service":"generativelanguage.googleapis.com"}}]}} 400'
+	run gcontent 1000 -w ' %{http_code}'
+	assert_output --partial '"status":"PERMISSION_DENIED"}} 403'
+}
+
+@test "gemini: maxOutputTokens cuts the answer with MAX_TOKENS" {
+	start_serve
+	run gjq '.candidates[0] | [.content.parts[0].text, .finishReason]' 3
+	assert_output '["cat;5\nice cr","MAX_TOKENS"]'
+}
+
+@test "refusals and filters in each dialect's words" {
+	start_serve --refuse 1
+	run ajq '[.content, .stop_reason]'
+	assert_output '[[{"type":"text","text":"I'\''m sorry, but I can'\''t help with rating these entries."}],"refusal"]'
+	run gjq '.candidates[0] | [.content, .finishReason, (.safetyRatings | length)]'
+	assert_output '[null,"SAFETY",4]'
+	stop_serve
+	start_serve --filter 1
+	run ajq '[.content, .stop_reason]'
+	assert_output '[[],"refusal"]'
+	run gjq '[.candidates, .promptFeedback.blockReason, .usageMetadata]'
+	assert_output '[null,"SAFETY",{"promptTokenCount":31,"totalTokenCount":31}]'
+}
+
+@test "--refuse-entry refuses on every dialect" {
+	start_serve --refuse-entry zymurgy
+	run message
+	assert_output '[null,"I'\''m sorry, but I can'\''t help with rating these entries.","stop"]'
+	run ajq .stop_reason
+	assert_output '"refusal"'
+	run gjq '.candidates[0].finishReason'
+	assert_output '"SAFETY"'
+}
+
+@test "--overload answers 529 on Anthropic, 503 on OpenAI and Gemini" {
+	start_serve --overload 1
+	run amsg 1000 -w ' %{http_code}'
+	assert_output '{"type":"error","error":{"type":"overloaded_error","message":"Overloaded (wr-serve fault injection)"}} 529'
+	run gcontent 1000 -w ' %{http_code}'
+	assert_output '{"error":{"code":503,"message":"The model is overloaded. Please try again later.","status":"UNAVAILABLE"}} 503'
+	run status
+	assert_output 503
+}
+
+@test "--fail-429 and --fail-500 in each dialect's error shape" {
+	start_serve --fail-429 1 --retry-after 7
+	run amsg 1000 -D "$BATS_TEST_TMPDIR/h" -w ' %{http_code}'
+	assert_output '{"type":"error","error":{"type":"rate_limit_error","message":"Rate limit exceeded (wr-serve fault injection). Please try again later."}} 429'
+	run grep -ci '^retry-after: 7' "$BATS_TEST_TMPDIR/h"
+	assert_output 1
+	run gcontent 1000 -w ' %{http_code}'
+	assert_output '{"error":{"code":429,"message":"Resource has been exhausted (wr-serve fault injection).","status":"RESOURCE_EXHAUSTED"}} 429'
+	stop_serve
+	start_serve --fail-500 1
+	run amsg 1000 -w ' %{http_code}'
+	assert_output '{"type":"error","error":{"type":"api_error","message":"Internal server error (wr-serve fault injection)"}} 500'
+	run gcontent 1000 -w ' %{http_code}'
+	assert_output '{"error":{"code":500,"message":"An internal error has occurred (wr-serve fault injection). Please retry.","status":"INTERNAL"}} 500'
+}
+
+@test "garble and partial break the answer on every dialect" {
+	start_serve --garble 1
+	run ajq .
+	assert_failure
+	run gjq .
+	assert_failure
+	stop_serve
+	start_serve --partial 1
+	run amsg
+	assert_equal "$status" 18
+	run gcontent
+	assert_equal "$status" 18
+}
+
+@test "the same seed gives the same statuses on the Anthropic path" {
+	local i out
+	astatuses() {
+		out=
+		for ((i = 0; i < 12; i++)); do
+			out+="$(amsg 1000 -o /dev/null -w '%{http_code}') "
+		done
+		echo "${out% }"
+	}
+	start_serve --fail-500 0.3 --overload 0.3 --seed 3
+	run astatuses
+	first=$output
+	stop_serve
+	start_serve --fail-500 0.3 --overload 0.3 --seed 3
+	run astatuses
+	assert_output "$first"
+	assert_output --partial 529
+	assert_output --partial 500
+	assert_output --partial 200
+}
+
+@test "--log logs the requests of every dialect" {
+	start_serve --log "$BATS_TEST_TMPDIR/log"
+	amsg > /dev/null
+	gcontent > /dev/null
+	stop_serve
+	run cat "$BATS_TEST_TMPDIR/log"
+	assert_output - <<-'EOF'
+	200	-	6	cat|ice cream|quixotic|zymurgy|abidingness|xyzzyq
+	200	-	6	cat|ice cream|quixotic|zymurgy|abidingness|xyzzyq
+	EOF
+}
+
+@test "GET /v1/models answers Anthropic's list with anthropic-version, OpenAI's without" {
+	start_serve
+	run curl -s "$SERVE_URL/models" -H 'anthropic-version: 2023-06-01'
+	assert_output '{"data":[{"type":"model","id":"wr-serve","display_name":"wr-serve","created_at":"2025-01-01T00:00:00Z"}],"has_more":false,"first_id":"wr-serve","last_id":"wr-serve"}'
+	run curl -s "$SERVE_URL/models"
+	assert_output '{"object":"list","data":[{"id":"wr-serve","object":"model","created":1735689600,"owned_by":"wr"}]}'
+}
+
+@test "gemini: GET /v1beta/models lists the model" {
+	start_serve
+	run sh -c "curl -s 'http://127.0.0.1:$SERVE_PORT/v1beta/models' | jq -c '[.models[] | .name, .supportedGenerationMethods]'"
+	assert_output '["models/wr-serve",["generateContent"]]'
+	run sh -c "curl -s 'http://127.0.0.1:$SERVE_PORT/v1beta/models/gemini-x' | jq -r .name"
+	assert_output models/gemini-x
+	run curl -s -w ' %{http_code}' "http://127.0.0.1:$SERVE_PORT/v1beta/models/m:streamGenerateContent" -d '{}'
+	assert_output '{"error":{"code":404,"message":"Unknown request URL: POST /v1beta/models/m:streamGenerateContent.","status":"NOT_FOUND"}} 404'
+}
+
+# codes N CMD...: the HTTP statuses of N runs of CMD, counted, as "COUNT STATUS" lines.
+codes() {
+	local n=$1 i
+	shift
+	for ((i = 0; i < n; i++)); do
+		"$@" -o /dev/null -w '%{http_code}\n'
+	done | sort | uniq -c | awk '{print $1, $2}'
+}
+
+@test "--rpm lets a bucket's worth through and answers 429 to the rest" {
+	# 1 a minute holding 300 s: 5 requests now, the next one a minute later.
+	start_serve --rpm 1 --limit-burst 300
+	run codes 20 post "$REQ"
+	assert_output - <<-'EOF'
+	5 200
+	15 429
+	EOF
+	run sh -c "curl -s http://127.0.0.1:$SERVE_PORT/stats | jq -c '[.requests, .ok, .rate_limited]'"
+	assert_output '[20,5,15]'
+}
+
+@test "--rpm is shared by every dialect and limits each in its shape" {
+	start_serve --rpm 1 --limit-burst 120
+	run codes 1 post "$REQ"
+	assert_output '1 200'
+	run codes 1 amsg 1000
+	assert_output '1 200'
+	run amsg 1000 -w ' %{http_code}'
+	assert_output '{"type":"error","error":{"type":"rate_limit_error","message":"This request would exceed the rate limit for requests per minute."}} 429'
+	run gcontent 1000 -w ' %{http_code}'
+	assert_output '{"error":{"code":429,"message":"You exceeded your current quota of requests per minute.","status":"RESOURCE_EXHAUSTED"}} 429'
+	run post "$REQ" -w ' %{http_code}'
+	assert_output '{"error":{"message":"Rate limit reached for requests per min (RPM). Please try again later.","type":"requests","param":null,"code":"rate_limit_exceeded"}} 429'
+}
+
+@test "OpenAI answers carry x-ratelimit-* headers, 429s Retry-After only with --limit-retry-after" {
+	start_serve --rpm 1 --limit-burst 120
+	post "$REQ" -D "$BATS_TEST_TMPDIR/h1" -o /dev/null
+	post "$REQ" -D "$BATS_TEST_TMPDIR/h2" -o /dev/null
+	post "$REQ" -D "$BATS_TEST_TMPDIR/h3" -o /dev/null
+	run grep -i '^x-ratelimit-\(limit\|remaining\)' "$BATS_TEST_TMPDIR/h1"
+	assert_output - <<-EOF
+	x-ratelimit-limit-requests: 1$(printf '\r')
+	x-ratelimit-remaining-requests: 1$(printf '\r')
+	EOF
+	run grep -ci '^x-ratelimit-reset-requests: [0-9.]*m\?s' "$BATS_TEST_TMPDIR/h2"
+	assert_output 1
+	run grep -ci '^x-ratelimit-remaining-requests: 0' "$BATS_TEST_TMPDIR/h3"
+	assert_output 1
+	run grep -ci '^retry-after' "$BATS_TEST_TMPDIR/h3"
+	assert_output 0
+	run grep -c '^HTTP/1.1 429' "$BATS_TEST_TMPDIR/h3"
+	assert_output 1
+	stop_serve
+	start_serve --rpm 1 --limit-retry-after
+	post "$REQ" -o /dev/null
+	post "$REQ" -D "$BATS_TEST_TMPDIR/h4" -o /dev/null
+	run grep -i '^retry-after' "$BATS_TEST_TMPDIR/h4"
+	assert_output "Retry-After: 60$(printf '\r')"
+}
+
+@test "Anthropic answers carry anthropic-ratelimit-* headers with RFC 3339 resets, 429s retry-after" {
+	start_serve --rpm 1 --tpm 6000
+	amsg 1000 -D "$BATS_TEST_TMPDIR/h1" -o /dev/null
+	amsg 1000 -D "$BATS_TEST_TMPDIR/h2" -o /dev/null
+	run grep -ci '^anthropic-ratelimit-requests-reset: 20[0-9][0-9]-[01][0-9]-[0-3][0-9]T[0-2][0-9]:[0-5][0-9]:[0-6][0-9]Z' "$BATS_TEST_TMPDIR/h1"
+	assert_output 1
+	run grep -i '^anthropic-ratelimit-\(requests\|tokens\)-limit' "$BATS_TEST_TMPDIR/h1"
+	assert_output - <<-EOF
+	anthropic-ratelimit-requests-limit: 1$(printf '\r')
+	anthropic-ratelimit-tokens-limit: 6000$(printf '\r')
+	EOF
+	run grep -ci '^anthropic-ratelimit-tokens-reset: 20' "$BATS_TEST_TMPDIR/h1"
+	assert_output 1
+	run grep -ci '^retry-after: [1-9]' "$BATS_TEST_TMPDIR/h2"
+	assert_output 1
+	run grep -ci '^x-ratelimit' "$BATS_TEST_TMPDIR/h1"
+	assert_output 0
+}
+
+@test "Gemini answers carry no rate headers" {
+	start_serve --rpm 1
+	gcontent 1000 -D "$BATS_TEST_TMPDIR/h1" -o /dev/null
+	gcontent 1000 -D "$BATS_TEST_TMPDIR/h2" -o /dev/null
+	run grep -ci 'ratelimit\|^retry-after' "$BATS_TEST_TMPDIR/h1" "$BATS_TEST_TMPDIR/h2"
+	assert_output - <<-EOF
+	$BATS_TEST_TMPDIR/h1:0
+	$BATS_TEST_TMPDIR/h2:0
+	EOF
+	run grep -c '^HTTP/1.1 429' "$BATS_TEST_TMPDIR/h2"
+	assert_output 1
+}
+
+@test "--tpm charges body bytes / 4 plus max_tokens" {
+	local bytes cost
+	# 1 token a minute, holding 100: nothing refills during the test.
+	start_serve --tpm 1 --limit-burst 6000
+	printf '{"model":"m","max_tokens":30,"messages":[{"role":"user","content":"cat"}]}' \
+	    > "$BATS_TEST_TMPDIR/body"
+	bytes=$(wc -c < "$BATS_TEST_TMPDIR/body")
+	cost=$((bytes / 4 + 30))
+	run curl -s -D - -o /dev/null "$SERVE_URL/messages" -H 'anthropic-version: 1' \
+	    --data-binary @"$BATS_TEST_TMPDIR/body"
+	assert_line --partial "anthropic-ratelimit-tokens-remaining: $((100 - cost))"
+	run codes 3 curl -s "$SERVE_URL/messages" -H 'anthropic-version: 1' \
+	    --data-binary @"$BATS_TEST_TMPDIR/body"
+	assert_output - <<-EOF
+	$(( (100 - cost) / cost )) 200
+	$(( 3 - (100 - cost) / cost )) 429
+	EOF
+}
+
+@test "--help lists the dialects and the limit options, as the man page does" {
+	run --separate-stderr wr-serve --help
+	assert_success
+	assert_line --index 4 '          [--overload RATE] [--rpm N] [--tpm N] [--limit-burst SEC] [--limit-retry-after]'
+	assert_line --partial 'Anthropic POST /v1/messages'
+	run diff <(wr-serve --help | grep -o -- '--[a-z0-9-]*' | sort -u) \
+	    <(grep -o 'Fl -[a-z0-9-]*' "$TOP/man/wr-serve.1" | sed 's/Fl -/--/' | sort -u)
+	assert_success
+}
+
+@test "limit options need a positive number" {
+	run wr-serve --rpm 0
+	assert_failure 2
+	assert_output --partial 'wr-serve: --rpm 0: not a positive number'
+	run wr-serve --tpm -5
+	assert_failure 2
+}
+
+@test "anthropic: answers carry request-id, OpenAI's and Gemini's x-request-id" {
+	start_serve
+	amsg 1000 -D "$BATS_TEST_TMPDIR/h" -o /dev/null
+	run grep -ci '^request-id: req_b2cee3c8d88d1c9d' "$BATS_TEST_TMPDIR/h"
+	assert_output 1
+	gcontent 1000 -D "$BATS_TEST_TMPDIR/h" -o /dev/null
+	run grep -ci '^x-request-id: req_4d977c46ae3e8669' "$BATS_TEST_TMPDIR/h"
+	assert_output 1
+}
+
+@test "--rpm under 20 concurrent requests on 4 threads: exactly a bucket's worth get 200" {
+	start_serve --rpm 1 --limit-burst 420 --threads 4
+	run sh -c "seq 20 | xargs -P 20 -I{} curl -s -o /dev/null -w '%{http_code}\n' \
+	    '$SERVE_URL/chat/completions' --data-binary @'$REQ' | sort | uniq -c | awk '{print \$1, \$2}'"
+	assert_output - <<-'EOF'
+	7 200
+	13 429
+	EOF
+	run sh -c "curl -s http://127.0.0.1:$SERVE_PORT/stats | jq -c '[.requests, .ok, .rate_limited]'"
+	assert_output '[20,7,13]'
+}
+
+@test "--max-body and --drop on the Anthropic and Gemini paths" {
+	start_serve --max-body 100
+	run amsg 1000 -w ' %{http_code}'
+	assert_output '{"type":"error","error":{"type":"request_too_large","message":"The request body is larger than 100 bytes."}} 413'
+	run gcontent 1000 -w ' %{http_code}'
+	assert_output '{"error":{"code":400,"message":"The request body is larger than 100 bytes.","status":"INVALID_ARGUMENT"}} 400'
+	stop_serve
+	start_serve --drop 1
+	run amsg
+	assert_equal "$status" 52
+	run gcontent
+	assert_equal "$status" 52
 }

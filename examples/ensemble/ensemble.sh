@@ -3,7 +3,9 @@
 # endpoint, merged by the median of their scores.
 #   examples/ensemble/ensemble.sh words.txt URL1 MODEL1 URL2 MODEL2 ... > scored.dict
 # Run K keeps its results in run.K.jsonl (resumable) and its ratings in
-# run.K.tsv; HOW (default median) is wr-merge's -a.
+# run.K.tsv; HOW (default median) is wr-merge's -a.  Run K must keep its
+# model: a re-run that puts another MODEL in place K is refused by
+# wr-query before anything is sent (run.K.jsonl answers the old one).
 set -eu
 words=${1:?usage: ensemble.sh WORDS URL MODEL [URL MODEL ...]}
 shift

@@ -5,7 +5,10 @@
 #   URL=... MODEL=... FALLBACK_URL=... FALLBACK_MODEL=... \
 #       examples/failover/failover.sh words.txt > scored.dict
 # Results stay in first.jsonl and second.jsonl: a re-run sends only what
-# neither has answered yet.  Entries neither model rated end in missing.txt.
+# neither has answered yet.  A re-run with another MODEL or FALLBACK_MODEL
+# in the same directory is refused by wr-query (exit 2) before anything is
+# sent, since those files hold answers to the old requests: run it in a
+# new directory.  Entries neither model rated end in missing.txt.
 # SIZE (default 50) is the number of entries per request.
 set -eu
 words=${1:?usage: failover.sh WORDS}

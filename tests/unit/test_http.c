@@ -2,6 +2,9 @@
 #include <math.h>
 #include <stdlib.h>
 
+#define XXH_INLINE_ALL
+#include <xxhash.h>
+
 #include "http.h"
 #include "query.h"
 #include "unit.h"
@@ -30,35 +33,16 @@ test_retry_after(void)
 }
 
 static void
-test_duration(void)
-{
-	static const struct { const char *s; double want; } v[] = {
-		{"12ms", 0.012}, {"1s", 1}, {"6m0s", 360}, {"1h2m3.5s", 3723.5}, {"0s", 0},
-		{"2", 2}, {"0.5", 0.5}, {"250us", 0.00025}, {"20ns", 2e-8},
-		{"-1", -1}, {"", -1}, {"5x", -1}, {"ms", -1}, {"1m-2s", -1}, {"s1", -1},
-	};
-	size_t i;
-	double d;
-
-	for (i = 0; i < sizeof v / sizeof *v; i++) {
-		int r = wr_http_duration(v[i].s, strlen(v[i].s), &d);
-		if (v[i].want < 0)
-			CHECK(r == -1, "duration %s gave %d", v[i].s, r);
-		else
-			CHECK(r == 0 && fabs(d - v[i].want) < 1e-12, "duration %s: %d %g", v[i].s, r, d);
-	}
-}
-
-static void
 hdr(struct wr_http_meta *m, const char *line)
 {
-	wr_http_meta_header(m, line, strlen(line), 0);
+	wr_http_meta_header(m, &wr_dialect_openai, line, strlen(line), 0);
 }
 
 static void
 test_meta(void)
 {
 	struct wr_http_meta m;
+	const char *line;
 
 	wr_http_meta_reset(&m);
 	hdr(&m, "HTTP/1.1 429 Too Many Requests\r\n");
@@ -70,9 +54,9 @@ test_meta(void)
 	hdr(&m, "x-request-id: req_123\r\n");
 	hdr(&m, "Content-Length: 42\r\n");
 	CHECK(m.retry_after == 3, "retry-after %g", m.retry_after);
-	CHECK(m.remaining_requests == 0 && m.reset_requests == 1.5, "requests %ld %g",
-	    m.remaining_requests, m.reset_requests);
-	CHECK(m.remaining_tokens == 100 && m.reset_tokens == 360, "tokens");
+	CHECK(m.lim.remaining_requests == 0 && m.lim.reset_requests == 1.5, "requests %g %g",
+	    m.lim.remaining_requests, m.lim.reset_requests);
+	CHECK(m.lim.remaining_tokens == 100 && m.lim.reset_tokens == 360, "tokens");
 	CHECK(strcmp(m.request_id, "req_123") == 0, "request id %s", m.request_id);
 	CHECK(m.content_length == 42, "content-length");
 	CHECK(wr_http_meta_wait(&m) == 1.5, "wait %g", wr_http_meta_wait(&m));
@@ -86,11 +70,20 @@ test_meta(void)
 	hdr(&m, "x-ratelimit-reset-requests: -1\r\n");
 	hdr(&m, "x-ratelimit-remaining-tokens: 0\r\n");
 	hdr(&m, "x-ratelimit-reset-tokens: soon\r\n");
-	CHECK(m.retry_after < 0 && m.remaining_requests == -1 && m.reset_requests < 0, "nonsense ignored");
+	CHECK(m.retry_after < 0 && m.lim.remaining_requests == -1 && m.lim.reset_requests < 0, "nonsense ignored");
 	CHECK(wr_http_meta_wait(&m) < 0, "no wait without a reset time");
 	CHECK(m.request_id[0] == '\0', "request id reset");
 	hdr(&m, "retry-after-not: 5\r\n");
 	CHECK(m.retry_after < 0, "a longer header name is another header");
+	hdr(&m, "request-id: req_a\r\n");
+	CHECK(strcmp(m.request_id, "req_a") == 0, "Anthropic's request-id %s", m.request_id);
+	/* Anthropic's limits, with RFC 3339 resets, through its dialect. */
+	wr_http_meta_reset(&m);
+	line = "anthropic-ratelimit-output-tokens-remaining: 0\r\n";
+	wr_http_meta_header(&m, &wr_dialect_anthropic, line, strlen(line), 0);
+	line = "anthropic-ratelimit-output-tokens-reset: 1970-01-01T00:00:07Z\r\n";
+	wr_http_meta_header(&m, &wr_dialect_anthropic, line, strlen(line), 0);
+	CHECK(wr_http_meta_wait(&m) == 7, "anthropic output tokens wait %g", wr_http_meta_wait(&m));
 }
 
 static void
@@ -237,8 +230,13 @@ test_request(void)
 	CHECK(strcmp(rq.id.s, "abc\xc3\xa9") == 0, "decoded id %s", rq.id.s);
 	CHECK(strcmp(rq.path.s, "/v1/chat/completions") == 0, "path %s", rq.path.s);
 	CHECK(rq.body_len == 44 && memcmp(rq.body, "{\"model\"", 8) == 0, "body %.*s", (int)rq.body_len, rq.body);
-	CHECK(rq.est_tokens == 44 / 4 + 100, "estimate %ld", rq.est_tokens);
+	CHECK(rq.est.prompt == 0 && rq.est.completion == 100 && rq.est_tokens == 100, "estimate %ld", rq.est_tokens);
 	CHECK(strcmp(rq.extra.s, ",\"entries\":[\"a\",\"b c\"],\"n\":1") == 0, "extra %s", rq.extra.s);
+	CHECK(rq.hash == XXH64(rq.body, rq.body_len, 0) && rq.hash == wr_body_hash(rq.body, rq.body_len),
+	    "body hash %016llx", (unsigned long long)rq.hash);
+	CHECK(wr_request_parse(&j, "{\"custom_id\":\"z\",\"body_hash\":\"0000000000000001\",\"body\":{\"m\":1}}",
+	    63, &rq, &why) == 0 && rq.extra.len == 0 && rq.hash == wr_body_hash("{\"m\":1}", 7),
+	    "a body_hash in the request is not copied: %s", rq.extra.s ? rq.extra.s : "");
 	CHECK(wr_request_parse(&j, "{\"custom_id\":\"z\",\"body\":{}}", 27, &rq, &why) == 0 &&
 	    strcmp(rq.path.s, "/v1/chat/completions") == 0 && rq.extra.len == 0, "defaults");
 	for (i = 0; i < sizeof bad / sizeof *bad; i++) {
@@ -260,7 +258,8 @@ static int
 succeeded(struct wr_json *j, const char *line)
 {
 	struct wr_buf id = {0};
-	int r = wr_result_succeeded(j, line, strlen(line), &id);
+	uint64_t hash;
+	int r = wr_result_succeeded(j, line, strlen(line), &id, &hash);
 
 	wr_buf_free(&id);
 	return r;
@@ -269,9 +268,10 @@ succeeded(struct wr_json *j, const char *line)
 static void
 test_result(void)
 {
-	struct wr_result r = {0};
+	struct wr_result_out r = {0};
 	struct wr_buf b = {0}, id = {0};
 	struct wr_json j;
+	uint64_t hash;
 	const char *body = "\n{\"a\":\r\n [1,\n2]}\n\n";
 
 	r.id = 0x0123456789abcdefULL;
@@ -289,7 +289,20 @@ test_result(void)
 	    "\"request_id\":\"req_1\",\"body\":{\"a\": [1,2]}},\"error\":null,\"entries\":[\"x\"]}\n") == 0,
 	    "success: %s", b.s);
 	wr_json_init(&j);
-	CHECK(wr_result_succeeded(&j, b.s, b.len - 1, &id) == 1 && strcmp(id.s, "c1") == 0, "read back");
+	CHECK(wr_result_succeeded(&j, b.s, b.len - 1, &id, &hash) == 1 && strcmp(id.s, "c1") == 0 && hash == 0,
+	    "read back");
+
+	/* A result names the request body it answers; the hash reads back. */
+	wr_buf_reset(&b);
+	wr_buf_reset(&id);
+	r.body_hash = 0xfedcba9876543210ULL;
+	wr_result_format(&b, &r);
+	CHECK(strcmp(b.s, "{\"id\":\"wrq-0123456789abcdef\",\"custom_id\":\"c1\",\"response\":{\"status_code\":200,"
+	    "\"request_id\":\"req_1\",\"body\":{\"a\": [1,2]}},\"error\":null,\"body_hash\":\"fedcba9876543210\","
+	    "\"entries\":[\"x\"]}\n") == 0, "with hash: %s", b.s);
+	CHECK(wr_result_succeeded(&j, b.s, b.len - 1, &id, &hash) == 1 && hash == 0xfedcba9876543210ULL,
+	    "hash read back");
+	r.body_hash = 0;
 
 	wr_buf_reset(&b);
 	r.status = 502;
@@ -305,7 +318,7 @@ test_result(void)
 	    "\"request_id\":null,\"body\":\"<html>bad \xef\xbf\xbd gateway</html>\"},\"error\":{\"code\":"
 	    "\"http_error\",\"message\":\"HTTP 502 (6 attempts)\"}}\n") == 0, "error: %s", b.s);
 	CHECK(wr_json_valid(b.s, b.len - 1), "error line is valid JSON");
-	CHECK(wr_result_succeeded(&j, b.s, b.len - 1, &id) == 0, "an error is no success");
+	CHECK(wr_result_succeeded(&j, b.s, b.len - 1, &id, &hash) == 0, "an error is no success");
 
 	wr_buf_reset(&b);
 	r.cid = NULL;
@@ -322,7 +335,9 @@ test_result(void)
 	    "\"error\":null}") == 0, "429 is no success");
 	CHECK(succeeded(&j, "{\"custom_id\":\"a\",\"response\":{\"status_code\":200,\"body\":{}},"
 	    "\"error\":{\"code\":\"x\"}}") == 0, "an error beside 200 is no success");
-	CHECK(wr_result_succeeded(&j, "{\"id\":\"torn", 11, &id) == -1, "a torn line is no result");
+	CHECK(wr_result_succeeded(&j, "{\"id\":\"torn", 11, &id, &hash) == -1, "a torn line is no result");
+	CHECK(succeeded(&j, "{\"custom_id\":\"a\",\"response\":{\"status_code\":200,\"body\":{}},"
+	    "\"error\":null,\"body_hash\":\"XYZ\"}") == 1, "a bad hash is no hash");
 	CHECK(wr_result_id("\"c1\"", 4) == wr_result_id("\"c1\"", 4) &&
 	    wr_result_id("\"c1\"", 4) != wr_result_id("\"c2\"", 4), "ids");
 	wr_json_free(&j);
@@ -424,6 +439,32 @@ test_plan(void)
 	CHECK(p.binding == WR_LIMIT_RPM, "slow rpm: %d", p.binding);
 }
 
+/* The one estimate --plan and --tpm share: prompt bytes / 4 up, plus max_tokens or 4 per entry + 8. */
+static void
+test_estimate(void)
+{
+	static const struct { const char *body; size_t entries; long prompt, completion; } v[] = {
+		{"{\"messages\":[{\"role\":\"user\",\"content\":\"abcde\"}]}", 3, 2, 20},
+		{"{\"messages\":[{\"content\":\"abcd\"}],\"max_tokens\":7}", 3, 1, 7},
+		{"{\"messages\":[{\"content\":\"abcd\"}],\"max_completion_tokens\":9,\"max_tokens\":7}", 0, 1, 9},
+		{"{\"messages\":[],\"max_tokens\":-1}", 2, 0, 16},
+		{"{\"model\":\"m\"}", 0, 4, 8},
+	};
+	struct wr_estimate e;
+	struct wr_json j;
+	const char *why;
+	size_t i;
+
+	wr_json_init(&j);
+	for (i = 0; i < sizeof v / sizeof *v; i++) {
+		CHECK(wr_json_parse(&j, v[i].body, strlen(v[i].body), &why) == 0, "parse %s", v[i].body);
+		wr_estimate_tokens(&j, 0, strlen(v[i].body), v[i].entries, &e);
+		CHECK(e.prompt == v[i].prompt && e.completion == v[i].completion, "%s: %ld %ld", v[i].body,
+		    e.prompt, e.completion);
+	}
+	wr_json_free(&j);
+}
+
 static void
 test_prompt_bytes(void)
 {
@@ -452,7 +493,6 @@ main(void)
 {
 	test_check();
 	test_retry_after();
-	test_duration();
 	test_meta();
 	test_body_start();
 	test_join();
@@ -463,5 +503,6 @@ main(void)
 	test_price();
 	test_plan();
 	test_prompt_bytes();
+	test_estimate();
 	return unit_done();
 }

@@ -1,10 +1,12 @@
-/* Unit tests for lib/lexicon.c and lib/serve.c: scores, request parsing, answer shapes, faults. */
+/* Unit tests for lib/lexicon.c and lib/serve*.c: scores, request parsing, answer shapes, faults, dialects, limits. */
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 #include "common.h"
 #include "lexicon.h"
 #include "serve.h"
+#include "serve_limit.h"
 
 static int cases, failed;
 
@@ -299,6 +301,171 @@ test_completion(void)
 	wr_buf_free(&text);
 }
 
+/* A request with no headers or query arguments but those in hdrs ("name", "value", ...). */
+static const char *const *hdrs;
+
+static const char *
+lookup(const struct wr_serve_req *q, const char *name)
+{
+	size_t i;
+
+	(void)q;
+	for (i = 0; hdrs && hdrs[i]; i += 2)
+		if (strcasecmp(hdrs[i], name) == 0)
+			return hdrs[i + 1];
+	return NULL;
+}
+
+static struct wr_serve_req
+req(const char *method, const char *path, const char *const *h)
+{
+	hdrs = h;
+	return (struct wr_serve_req){method, path, lookup, lookup, NULL};
+}
+
+static void
+test_dialects(void)
+{
+	static const char *const version[] = {"anthropic-version", "2023-06-01", NULL};
+	static const char *const keys[] = {"x-api-key", "A", "x-goog-api-key", "G",
+	    "Authorization", "Bearer  B", NULL};
+	static const char *const bearer[] = {"Authorization", "Bearer B", NULL};
+	static const char *const qkey[] = {"key", "Q", NULL};
+	static const int scores[] = {5, 1};
+	const char *allow = NULL, *why;
+	struct wr_serve_req q;
+	struct wr_chat c;
+	struct wr_buf out = {0}, text = {0};
+	struct wr_reply r = {"abc", 7, WR_STYLE_PLAIN, WR_FAULT_NONE};
+	static const char abody[] = "{\"model\":\"claude\",\"max_tokens\":50,\"system\":[{\"type\":\"text\","
+	    "\"text\":\"sys\"}],\"messages\":[{\"role\":\"user\",\"content\":\"old\"},{\"role\":\"assistant\","
+	    "\"content\":\"x\"},{\"role\":\"user\",\"content\":[{\"type\":\"text\",\"text\":\"Rate:\\n\\ncat\\n"
+	    "xyzzyq\"},{\"type\":\"image\",\"source\":{}}]}]}";
+	static const char gbody[] = "{\"systemInstruction\":{\"parts\":[{\"text\":\"sys\"}]},\"contents\":["
+	    "{\"role\":\"user\",\"parts\":[{\"text\":\"Rate:\\n\\ncat\\nxyzzyq\"}]}],"
+	    "\"generationConfig\":{\"maxOutputTokens\":1,\"temperature\":0}}";
+
+	q = req("POST", "/v1/chat/completions", NULL);
+	check(wr_serve_openai.route(&q, &allow) == WR_EP_GENERATE, "openai route", NULL);
+	q = req("GET", "/v1/chat/completions", NULL);
+	check(wr_serve_openai.route(&q, &allow) == WR_EP_BAD_METHOD && strcmp(allow, "POST") == 0,
+	    "openai wrong method", NULL);
+	q = req("GET", "/v1/models", NULL);
+	check(wr_serve_anthropic.route(&q, &allow) == WR_EP_NONE, "models without version", NULL);
+	q = req("GET", "/v1/models", version);
+	check(wr_serve_anthropic.route(&q, &allow) == WR_EP_MODELS, "models with version", NULL);
+	q = req("POST", "/v1/messages", NULL);
+	check(wr_serve_anthropic.route(&q, &allow) == WR_EP_GENERATE, "anthropic route", NULL);
+	check(wr_serve_anthropic.check(&q) != NULL, "anthropic-version required", NULL);
+	q = req("POST", "/v1beta/models/gemini-2.0-flash:generateContent", NULL);
+	check(wr_serve_gemini.route(&q, &allow) == WR_EP_GENERATE, "gemini route", NULL);
+	q = req("POST", "/v1beta/models/g:streamGenerateContent", NULL);
+	check(wr_serve_gemini.route(&q, &allow) == WR_EP_UNKNOWN, "gemini streaming unknown", NULL);
+	q = req("POST", "/v1beta/models/:generateContent", NULL);
+	check(wr_serve_gemini.route(&q, &allow) == WR_EP_UNKNOWN, "gemini no model", NULL);
+	q = req("GET", "/v1beta/models/g", NULL);
+	check(wr_serve_gemini.route(&q, &allow) == WR_EP_MODEL, "gemini one model", NULL);
+	q = req("POST", "/v1/messages", NULL);
+	check(wr_serve_gemini.route(&q, &allow) == WR_EP_NONE, "gemini leaves /v1", NULL);
+
+	q = req("POST", "/", keys);
+	check_str("anthropic key", wr_serve_anthropic.key(&q), "A");
+	check_str("gemini key", wr_serve_gemini.key(&q), "G");
+	check_str("openai key", wr_serve_openai.key(&q), "B");
+	q = req("POST", "/", bearer);
+	check_str("anthropic bearer", wr_serve_anthropic.key(&q), "B");
+	q = req("POST", "/", qkey);
+	check_str("gemini ?key=", wr_serve_gemini.key(&q), "Q");
+
+	wr_chat_init(&c);
+	q = req("POST", "/v1/messages", version);
+	check(wr_serve_anthropic.parse(&c, &q, abody, sizeof abody - 1, &why) == 0, "anthropic parse", NULL);
+	check(c.n == 2 && c.max_tokens == 50 && c.prompt_bytes == 3 + 3 + 17, "anthropic entries", NULL);
+	check_str("anthropic model", c.model.s, "claude");
+	wr_serve_anthropic.answer(&out, &c, scores, &r, &text);
+	check_str("anthropic answer", out.s, "{\"id\":\"msg_abc\",\"type\":\"message\",\"role\":\"assistant\","
+	    "\"model\":\"claude\",\"content\":[{\"type\":\"text\",\"text\":\"cat;5\\nxyzzyq;1\"}],"
+	    "\"stop_reason\":\"end_turn\",\"stop_sequence\":null,\"usage\":{\"input_tokens\":6,"
+	    "\"output_tokens\":4}}");
+	why = "{\"model\":\"m\",\"messages\":[]}";
+	check(wr_serve_anthropic.parse(&c, &q, why, strlen(why), &why) == -1 &&
+	    strstr(why, "max_tokens"), "anthropic max_tokens required", why);
+	check(wr_serve_anthropic.parse(&c, &q, "{\"model\":", 9, &why) == -1 && why == wr_chat_bad_json,
+	    "anthropic bad JSON", NULL);
+	wr_buf_reset(&out);
+	check(wr_serve_anthropic.error(&out, WR_ERR_OVERLOAD, NULL) == 529, "anthropic 529", NULL);
+	check_str("anthropic overload", out.s,
+	    "{\"type\":\"error\",\"error\":{\"type\":\"overloaded_error\","
+	    "\"message\":\"Overloaded (wr-serve fault injection)\"}}");
+
+	q = req("POST", "/v1beta/models/gem:generateContent", NULL);
+	check(wr_serve_gemini.parse(&c, &q, gbody, sizeof gbody - 1, &why) == 0, "gemini parse", NULL);
+	check(c.n == 2 && c.max_tokens == 1 && c.prompt_bytes == 3 + 17, "gemini entries", NULL);
+	check_str("gemini model from the path", c.model.s, "gem");
+	wr_buf_reset(&out);
+	wr_serve_gemini.answer(&out, &c, scores, &r, &text);
+	check_str("gemini cut answer", out.s, "{\"candidates\":[{\"content\":{\"parts\":[{\"text\":\"cat;\"}],"
+	    "\"role\":\"model\"},\"finishReason\":\"MAX_TOKENS\",\"index\":0}],\"usageMetadata\":"
+	    "{\"promptTokenCount\":5,\"candidatesTokenCount\":1,\"totalTokenCount\":6},"
+	    "\"modelVersion\":\"gem\",\"responseId\":\"abc\"}");
+	r.fault = WR_FAULT_FILTER;
+	wr_buf_reset(&out);
+	wr_serve_gemini.answer(&out, &c, scores, &r, &text);
+	check(strncmp(out.s, "{\"promptFeedback\":{\"blockReason\":\"SAFETY\"", 41) == 0 &&
+	    !strstr(out.s, "candidates"), "gemini filter blocks the prompt", out.s);
+	why = "{\"contents\":[{\"role\":\"bot\",\"parts\":[]}]}";
+	check(wr_serve_gemini.parse(&c, &q, why, strlen(why), &why) == -1,
+	    "gemini bad role", NULL);
+	wr_buf_reset(&out);
+	check(wr_serve_gemini.error(&out, WR_ERR_BAD_KEY, NULL) == 400 && strstr(out.s, "API_KEY_INVALID"),
+	    "gemini wrong key", out.s);
+	wr_chat_free(&c);
+	wr_buf_free(&out);
+	wr_buf_free(&text);
+}
+
+static void
+test_limits(void)
+{
+	struct wr_limiter l;
+	struct wr_limits v;
+	const uint64_t s = 1000000000u;
+	int i, paid = 0;
+
+	/* 60 a minute holding 1 s: one request a second. */
+	wr_limiter_init(&l, 60, 0, 1, 0);
+	check(wr_limiter_on(&l), "limits on", NULL);
+	check(wr_limiter_charge(&l, 0, 0, 1, &v) == 0, "first request paid", NULL);
+	check(v.b[WR_LIMIT_REQUESTS].remaining == 0 && !v.b[WR_LIMIT_TOKENS].on, "bucket empty", NULL);
+	check(wr_limiter_charge(&l, s / 2, 0, 1, &v) == -1 && v.refused == WR_LIMIT_REQUESTS,
+	    "second refused", NULL);
+	check(v.wait > 0.49 && v.wait < 0.51 && v.b[WR_LIMIT_REQUESTS].reset > 0.49, "half a second to wait",
+	    NULL);
+	check(wr_limiter_charge(&l, s, 0, 1, &v) == 0, "refilled after a second", NULL);
+
+	/* 600 a minute holding 1 s: 10 at once, then 10 a second. */
+	wr_limiter_init(&l, 600, 0, 1, 0);
+	for (i = 0; i < 20; i++)
+		paid += wr_limiter_charge(&l, 0, 0, 1, &v) == 0;
+	check(paid == 10, "a bucket's worth", NULL);
+	check(wr_limiter_charge(&l, s / 10, 0, 1, &v) == 0 && wr_limiter_charge(&l, s / 10, 0, 1, &v) == -1,
+	    "one more after 100 ms", NULL);
+
+	/* Tokens: all or nothing, a charge over the bucket's size costs a full bucket. */
+	wr_limiter_init(&l, 60, 600, 1, 0);
+	check(wr_limiter_charge(&l, 0, 4, 1, &v) == 0 && v.b[WR_LIMIT_TOKENS].remaining == 6,
+	    "tokens charged", NULL);
+	check(wr_limiter_charge(&l, 0, 4, 1, &v) == -1 && v.b[WR_LIMIT_TOKENS].remaining == 6,
+	    "a refused request pays nothing", NULL);
+	wr_limiter_init(&l, 0, 600, 1, 0);
+	check(wr_limiter_charge(&l, 0, 1000, 1, &v) == 0 && v.b[WR_LIMIT_TOKENS].remaining == 0,
+	    "capped at the bucket", NULL);
+	check(wr_limiter_charge(&l, 0, 1, 0, &v) == 0 && v.b[WR_LIMIT_TOKENS].remaining == 0,
+	    "a look charges nothing", NULL);
+	wr_limiter_init(&l, 0, 0, 1, 0);
+	check(!wr_limiter_on(&l), "no limits", NULL);
+}
+
 int
 main(void)
 {
@@ -308,6 +475,8 @@ main(void)
 	test_cuts();
 	test_faults();
 	test_completion();
+	test_dialects();
+	test_limits();
 	if (failed) {
 		fprintf(stderr, "%d of %d cases failed\n", failed, cases);
 		return 1;

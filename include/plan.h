@@ -1,0 +1,94 @@
+/* Before a run and after it: token estimates, prices and costs, and how long a job takes under its limits. */
+#ifndef WR_PLAN_H
+#define WR_PLAN_H
+
+#include <stddef.h>
+
+#include "common.h"
+#include "json.h"
+
+struct wr_ledger;
+
+/* Prices in US dollars per million tokens, as --price IN:OUT[:CACHED] gives them. */
+struct wr_price {
+	double in;      /* prompt tokens */
+	double out;     /* completion tokens */
+	double cached;  /* cached prompt tokens; < 0: charged as prompt tokens */
+};
+
+/* Parse "IN:OUT" or "IN:OUT:CACHED" (non-negative decimals). 0, or -1 for nonsense. */
+int wr_price_parse(const char *s, struct wr_price *p);
+/* Dollars for the tokens; cached is the part of prompt served from the cache. */
+double wr_price_cost(const struct wr_price *p, double prompt, double cached, double completion);
+/* Append "$0.0123" (4 decimals; 2 from $100 on). */
+void wr_cost_format(struct wr_buf *out, double dollars);
+
+/*
+ * A job planned before it runs: how long it takes under each limit alone
+ * and all together. A limit of 0 is no limit.
+ */
+enum wr_limit { WR_LIMIT_JOBS, WR_LIMIT_RPM, WR_LIMIT_TPM, WR_LIMIT_RPD, WR_LIMIT_N };
+
+struct wr_plan {
+	double requests;
+	double tokens;   /* prompt and completion, as counted against tpm */
+	double jobs;     /* requests in flight */
+	double latency;  /* seconds per request */
+	double rpm, tpm, rpd;
+	/* Set by wr_plan_time: */
+	double alone[WR_LIMIT_N];  /* seconds under each limit alone; for rpd the days it spans */
+	double total;              /* seconds, or for rpd binding the days the job spans */
+	enum wr_limit binding;
+};
+
+/*
+ * Fill alone[], total and binding. Concurrency takes ceil(requests / jobs)
+ * * latency, rpm requests / rpm minutes, tpm tokens / tpm minutes. The
+ * daily budget binds when the other limits would send more than rpd
+ * requests in a day and the job has more than rpd requests: then the job
+ * spans ceil(requests / rpd) days.
+ */
+void wr_plan_time(struct wr_plan *p);
+/* Append a duration for people: "2.5 s", "42 s", "17 min", "3.5 h", "2.1 days". */
+void wr_duration_format(struct wr_buf *out, double sec);
+
+/*
+ * Bytes of the text a request body sends to the model: every string
+ * "content" of body.messages (or the "text" of its parts), or the string
+ * body.prompt or body.input. -1 when the body has none of these.
+ */
+long long wr_prompt_bytes(const struct wr_json *j, int body);
+
+
+/*
+ * The one token estimate of a request, for --plan and for pacing to a
+ * tokens-per-minute limit, counted the way providers count a request
+ * against their limits: the prompt, estimated as the bytes of the text the
+ * body sends to the model (wr_prompt_bytes, else the whole body) divided by
+ * 4 and rounded up, plus the completion it may use: max_completion_tokens
+ * or max_tokens when the body gives one, else 4 per entry plus 8.
+ * Answers correct it with the usage they report.
+ */
+struct wr_estimate {
+	long prompt, completion;
+};
+void wr_estimate_tokens(const struct wr_json *j, int body, size_t body_len, size_t entries,
+    struct wr_estimate *e);
+
+/* What --plan is told besides the requests. */
+struct wr_plan_opts {
+	int jobs;
+	double latency, rpm, tpm, rpd;
+	const struct wr_price *price;     /* NULL: no cost line */
+	const struct wr_ledger *ledger;   /* the -o FILE read, or NULL */
+};
+
+/*
+ * --plan: read every request line of the n inputs, send nothing, and print
+ * to stdout the requests (less those the ledger holds as done), estimated
+ * tokens, the cost, and how long they take under each limit. Returns the
+ * exit status: 1 when some lines were unusable.
+ */
+int wr_plan_run(const struct wr_plan_opts *o, const int *fds, char *const *names, int n);
+
+#endif

@@ -1,0 +1,279 @@
+/* The Anthropic dialect: the Messages API (POST /v1/messages) and its answers, errors and rate-limit headers. */
+#include "dialect.h"
+
+#include <string.h>
+
+/* Body fields of an OpenAI chat request that the Messages API takes in another form. */
+enum { F_MODEL, F_MESSAGES, F_MAX, F_MAXC, F_STOP, F_TEMP, F_TOPP, F_USER, F_SAFETY, F_N };
+
+static const char *const fields[F_N] = {
+	"model", "messages", "max_tokens", "max_completion_tokens", "stop", "temperature", "top_p",
+	"user", "safety_identifier",
+};
+
+static int
+is_num(const struct wr_json *j, int i)
+{
+	double v;
+
+	return wr_json_num(j, i, &v) == 0;
+}
+
+static void
+add_text(struct wr_buf *out, const struct wr_json *j, int i)
+{
+	size_t n;
+	const char *s = wr_json_text(j, i, &n);
+
+	wr_buf_add(out, s, n);
+}
+
+static int
+anthropic_request(const struct wr_json *j, int body, size_t nentries, struct wr_buf *path, struct wr_buf *out,
+    void (*warn)(void *arg, const char *field), void *arg, const char **why)
+{
+	static const struct wr_dialect_msgfmt fmt = {"user", "assistant", "content", "{\"type\":\"text\",\"text\":", 1};
+	struct wr_buf seen = {0}, sys = {0}, msgs = {0}, name = {0};
+	int f[F_N], k, key, val, i, nmsg, rc = -1;
+	double v;
+
+	for (i = 0; i < F_N; i++)
+		f[i] = -1;
+	if (body < 0 || body >= j->n || j->tok[body].type != JSMN_OBJECT) {
+		*why = "the body is not an object";
+		return -1;
+	}
+	for (k = 0, key = body + 1; k < j->tok[body].size; k++, key = wr_json_skip(j, val)) {
+		val = key + 1;
+		if (wr_json_isnull(j, val))
+			continue;
+		for (i = 0; i < F_N && !wr_json_streq(j, key, fields[i]); i++)
+			;
+		if (i < F_N) {
+			f[i] = val;
+			continue;
+		}
+		/* One choice, no streaming and no logprobs are what the Messages API does anyway. */
+		if (wr_json_streq(j, key, "n") && wr_json_num(j, val, &v) == 0 && v == 1)
+			continue;
+		if ((wr_json_streq(j, key, "stream") || wr_json_streq(j, key, "logprobs")) && wr_dialect_bool(j, val) == 0)
+			continue;
+		wr_dialect_warn_once(&seen, wr_dialect_field(&name, "", j, key), warn, arg);
+	}
+	if (f[F_MODEL] < 0 || j->tok[f[F_MODEL]].type != JSMN_STRING) {
+		*why = "no model";
+		goto done;
+	}
+	nmsg = wr_dialect_messages(j, f[F_MESSAGES], &fmt, &sys, &msgs, &seen, warn, arg);
+	if (nmsg < 0) {
+		*why = f[F_MESSAGES] < 0 ? "no messages" : "messages is not an array of valid messages";
+		goto done;
+	}
+	if (nmsg == 0) {
+		*why = "no user or assistant messages";
+		goto done;
+	}
+
+	wr_buf_adds(path, "/messages");
+	wr_buf_adds(out, "{\"model\":");
+	add_text(out, j, f[F_MODEL]);
+	wr_buf_adds(out, ",\"max_tokens\":");
+	if (f[F_MAX] >= 0 && !is_num(j, f[F_MAX])) {
+		wr_dialect_warn_once(&seen, "max_tokens", warn, arg);
+		f[F_MAX] = -1;
+	}
+	if (f[F_MAXC] >= 0 && !is_num(j, f[F_MAXC])) {
+		wr_dialect_warn_once(&seen, "max_completion_tokens", warn, arg);
+		f[F_MAXC] = -1;
+	}
+	if (f[F_MAX] >= 0)
+		add_text(out, j, f[F_MAX]);
+	else if (f[F_MAXC] >= 0)
+		add_text(out, j, f[F_MAXC]);
+	else
+		wr_buf_printf(out, "%zu", (size_t)WR_DIALECT_MAX_TOKENS(nentries));
+	if (sys.len) {
+		wr_buf_adds(out, ",\"system\":");
+		wr_json_escape(out, sys.s, sys.len);
+	}
+	wr_buf_adds(out, ",\"messages\":[");
+	wr_buf_add(out, msgs.s, msgs.len);
+	wr_buf_addc(out, ']');
+	if (f[F_STOP] >= 0) {
+		if (j->tok[f[F_STOP]].type == JSMN_STRING) {
+			wr_buf_adds(out, ",\"stop_sequences\":[");
+			add_text(out, j, f[F_STOP]);
+			wr_buf_addc(out, ']');
+		} else if (j->tok[f[F_STOP]].type == JSMN_ARRAY) {
+			wr_buf_adds(out, ",\"stop_sequences\":");
+			add_text(out, j, f[F_STOP]);
+		} else {
+			wr_dialect_warn_once(&seen, "stop", warn, arg);
+		}
+	}
+	if (f[F_TEMP] >= 0) {
+		if (wr_json_num(j, f[F_TEMP], &v) < 0) {
+			wr_dialect_warn_once(&seen, "temperature", warn, arg);
+			f[F_TEMP] = -1;
+		} else if (v > 1) {
+			/* OpenAI's range is 0..2, Anthropic's 0..1. */
+			wr_dialect_warn_once(&seen, "temperature", warn, arg);
+			wr_buf_adds(out, ",\"temperature\":1");
+		} else {
+			wr_buf_adds(out, ",\"temperature\":");
+			add_text(out, j, f[F_TEMP]);
+		}
+	}
+	if (f[F_TOPP] >= 0) {
+		/* Claude 4.5 and later reject temperature and top_p together; keep temperature. */
+		if (f[F_TEMP] >= 0 || !is_num(j, f[F_TOPP])) {
+			wr_dialect_warn_once(&seen, "top_p", warn, arg);
+		} else {
+			wr_buf_adds(out, ",\"top_p\":");
+			add_text(out, j, f[F_TOPP]);
+		}
+	}
+	i = f[F_SAFETY] >= 0 ? F_SAFETY : F_USER;
+	if (f[i] >= 0) {
+		if (j->tok[f[i]].type == JSMN_STRING) {
+			wr_buf_adds(out, ",\"metadata\":{\"user_id\":");
+			add_text(out, j, f[i]);
+			wr_buf_addc(out, '}');
+		} else {
+			wr_dialect_warn_once(&seen, fields[i], warn, arg);
+		}
+	}
+	wr_buf_addc(out, '}');
+	rc = 0;
+done:
+	wr_buf_free(&seen);
+	wr_buf_free(&sys);
+	wr_buf_free(&msgs);
+	wr_buf_free(&name);
+	return rc;
+}
+
+static double
+num_or(const struct wr_json *j, int i, double dflt)
+{
+	double v;
+
+	return wr_json_num(j, i, &v) == 0 ? v : dflt;
+}
+
+static void
+anthropic_read(const struct wr_json *j, int body, struct wr_reading *r)
+{
+	int content, stop, usage;
+	double in, cw, cr;
+
+	memset(r, 0, sizeof *r);
+	r->kind = WR_READ_NONE;
+	r->content = -1;
+	r->model = wr_json_get(j, body, "model");
+	if (r->model >= 0 && j->tok[r->model].type != JSMN_STRING)
+		r->model = -1;
+	usage = wr_json_get(j, body, "usage");
+	in = num_or(j, wr_json_get(j, usage, "input_tokens"), -1);
+	cw = num_or(j, wr_json_get(j, usage, "cache_creation_input_tokens"), -1);
+	cr = num_or(j, wr_json_get(j, usage, "cache_read_input_tokens"), -1);
+	/* input_tokens counts only what was neither written to nor read from the cache. */
+	r->prompt_tokens = in < 0 && cw < 0 && cr < 0 ? -1 : (in > 0 ? in : 0) + (cw > 0 ? cw : 0) + (cr > 0 ? cr : 0);
+	r->cached_tokens = cr;
+	r->completion_tokens = num_or(j, wr_json_get(j, usage, "output_tokens"), -1);
+
+	stop = wr_json_get(j, body, "stop_reason");
+	/* model_context_window_exceeded: the answer ran into the context window, cut as by max_tokens. */
+	r->cut = wr_json_streq(j, stop, "max_tokens") || wr_json_streq(j, stop, "model_context_window_exceeded");
+	content = wr_json_get(j, body, "content");
+	if (content >= 0 && j->tok[content].type == JSMN_ARRAY)
+		r->content = content;
+	if (wr_json_streq(j, stop, "refusal")) {
+		r->kind = WR_READ_REFUSED;
+		r->why = "stop_reason refusal";
+		return;
+	}
+	if (r->content < 0) {
+		r->why = "no content";
+		return;
+	}
+	r->kind = WR_READ_ANSWER;
+}
+
+static int
+anthropic_error(const struct wr_json *j, int root, long status, struct wr_buf *msg)
+{
+	static const struct { const char *type; int how; } types[] = {
+		{"overloaded_error", WR_ERR_RETRY}, {"rate_limit_error", WR_ERR_RETRY},
+		{"api_error", WR_ERR_RETRY}, {"timeout_error", WR_ERR_RETRY},
+		{"authentication_error", WR_ERR_STOP}, {"permission_error", WR_ERR_STOP},
+		/* 402: no credit left; every further request would fail alike. */
+		{"billing_error", WR_ERR_STOP},
+		{"invalid_request_error", WR_ERR_FINAL}, {"not_found_error", WR_ERR_FINAL},
+		{"request_too_large", WR_ERR_FINAL},
+	};
+	int e = wr_json_get(j, root, "error"), m, t;
+	size_t i;
+
+	m = wr_json_get(j, e, "message");
+	if (m >= 0 && j->tok[m].type == JSMN_STRING)
+		wr_json_str(j, m, msg);
+	/* 529 is Anthropic's "overloaded", whatever (or whether) the body says. */
+	if (status == 529)
+		return WR_ERR_RETRY;
+	t = wr_json_get(j, e, "type");
+	for (i = 0; i < sizeof types / sizeof *types; i++)
+		if (wr_json_streq(j, t, types[i].type))
+			return types[i].how;
+	return WR_ERR_DEFAULT;
+}
+
+static void
+anthropic_header(struct wr_limits *l, const char *name, size_t nlen, const char *val, size_t vlen, time_t now)
+{
+	static const struct { const char *name; size_t off; int reset; } h[] = {
+		{"requests-limit", offsetof(struct wr_limits, limit_requests), 0},
+		{"requests-remaining", offsetof(struct wr_limits, remaining_requests), 0},
+		{"requests-reset", offsetof(struct wr_limits, reset_requests), 1},
+		{"tokens-limit", offsetof(struct wr_limits, limit_tokens), 0},
+		{"tokens-remaining", offsetof(struct wr_limits, remaining_tokens), 0},
+		{"tokens-reset", offsetof(struct wr_limits, reset_tokens), 1},
+		{"input-tokens-limit", offsetof(struct wr_limits, limit_input_tokens), 0},
+		{"input-tokens-remaining", offsetof(struct wr_limits, remaining_input_tokens), 0},
+		{"input-tokens-reset", offsetof(struct wr_limits, reset_input_tokens), 1},
+		{"output-tokens-limit", offsetof(struct wr_limits, limit_output_tokens), 0},
+		{"output-tokens-remaining", offsetof(struct wr_limits, remaining_output_tokens), 0},
+		{"output-tokens-reset", offsetof(struct wr_limits, reset_output_tokens), 1},
+	};
+	static const char prefix[] = "anthropic-ratelimit-";
+	const size_t pl = sizeof prefix - 1;
+	size_t i;
+	double v;
+	int r;
+
+	if (nlen <= pl || !wr_dialect_name_is(name, pl, prefix))
+		return;
+	for (i = 0; i < sizeof h / sizeof *h; i++) {
+		if (!wr_dialect_name_is(name + pl, nlen - pl, h[i].name))
+			continue;
+		r = h[i].reset ? wr_dialect_reset_at(val, vlen, now, &v) : wr_dialect_count(val, vlen, &v);
+		if (r == 0)
+			*(double *)((char *)l + h[i].off) = v;
+		return;
+	}
+}
+
+static const char *const anthropic_headers[] = {"anthropic-version: 2023-06-01", NULL};
+
+const struct wr_dialect wr_dialect_anthropic = {
+	.name = "anthropic",
+	.base_url = "https://api.anthropic.com/v1",
+	.key_env = "ANTHROPIC_API_KEY",
+	.key_header = "x-api-key",
+	.key_prefix = "",
+	.headers = anthropic_headers,
+	.request = anthropic_request,
+	.read = anthropic_read,
+	.error = anthropic_error,
+	.header = anthropic_header,
+};
