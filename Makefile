@@ -26,7 +26,7 @@ LIBSRC = $(wildcard lib/*.c)
 LIBOBJ = $(patsubst lib/%.c,$(O)/lib/%.o,$(LIBSRC))
 UNITSRC = $(wildcard tests/unit/*.c)
 UNITS = $(patsubst tests/unit/%.c,$(O)/unit/%,$(UNITSRC))
-HDRS = $(wildcard include/*.h)
+HDRS = $(wildcard include/*.h lib/*.h)
 
 all: $(addprefix bin/,$(PROGS))
 

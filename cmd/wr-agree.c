@@ -10,7 +10,6 @@
 #include "line.h"
 #include "merge.h"
 
-#define LINE_MAX_BYTES 4096
 #define BAR_WIDTH 40
 
 struct input {
@@ -33,8 +32,9 @@ struct worst {
 
 static struct input *inputs;
 static size_t ninputs;
-static int quiet, progress, exact, calibrate;
-static long n_scores, n_bad, n_lines;
+static int quiet, exact, calibrate;
+static struct wr_progress progress;
+static struct wr_merge_counts counts = {.progress = &progress};
 static size_t top_n = 10;
 
 static void
@@ -68,31 +68,13 @@ add_input(const char *path, double lo, double hi)
 static void
 read_input(struct input *in, int spelling)
 {
-	struct wr_reader r;
-	enum wr_line_status st;
 	struct wr_merge_item it;
-	char *entry;
-	size_t elen, i;
-	double v;
+	size_t i;
 
 	in->m = wr_merge_new(WR_MERGE_MEAN, spelling);
 	if (exact)
 		wr_merge_exact(in->m);
-	wr_reader_open(&r, in->path, LINE_MAX_BYTES);
-	while ((st = wr_scored_next(&r, in->lo, in->hi, &entry, &elen, &v, &n_bad)) == WR_LINE_OK) {
-		if (progress && (++n_lines & 0xfffff) == 0)
-			fprintf(stderr, "\r%s: %ld lines", wr_prog, n_lines);
-		if (wr_merge_add(in->m, entry, elen, v, 0) != 0) {
-			wr_warn_at(r.name, r.lineno, "entry \"%s\" has no letters or digits, line skipped",
-			    entry);
-			n_bad++;
-			continue;
-		}
-		n_scores++;
-	}
-	if (st == WR_LINE_ERR)
-		exit(WR_EXIT_USAGE);
-	wr_reader_close(&r);
+	wr_merge_read(in->m, in->path, in->lo, in->hi, in->lo, in->hi, 0, &counts);
 
 	in->n = wr_merge_sort(in->m);
 	in->key = wr_malloc((in->n ? in->n : 1) * sizeof *in->key);
@@ -455,27 +437,25 @@ main(int argc, char **argv)
 		wr_warn("two or more files needed, %zu given", ninputs);
 		usage(stderr, WR_EXIT_USAGE);
 	}
-	progress = wr_progress_wanted(quiet);
+	wr_progress_init(&progress, quiet, 10);
 	wr_stdout_lines();
 
 	if (calibrate) {
 		/* Only the first and the last file take part. */
 		read_input(&inputs[0], !exact);
 		read_input(&inputs[ninputs - 1], 0);
-		if (progress && n_lines >= 0x100000)
-			fputs("\r\033[K", stderr);
+		wr_progress_clear(&progress);
 		written = write_calibrated(&shared);
 		if (!quiet)
 			fprintf(stderr, "%s: %zu entries written, calibrated on %zu shared; %ld scores read, %ld bad lines\n",
-			    wr_prog, written, shared, n_scores, n_bad);
+			    wr_prog, written, shared, counts.scores, counts.bad);
 	} else {
 		for (i = 0; i < ninputs; i++) {
 			read_input(&inputs[i], 0);
 			if (inputs[i].n > maxn)
 				maxn = inputs[i].n;
 		}
-		if (progress && n_lines >= 0x100000)
-			fputs("\r\033[K", stderr);
+		wr_progress_clear(&progress);
 		for (i = 0; i < ninputs; i++) {
 			if (i)
 				putchar('\n');
@@ -491,7 +471,7 @@ main(int argc, char **argv)
 		report_worst();
 		if (!quiet)
 			fprintf(stderr, "%s: %zu inputs compared; %ld scores read, %ld bad lines\n",
-			    wr_prog, ninputs, n_scores, n_bad);
+			    wr_prog, ninputs, counts.scores, counts.bad);
 	}
 	for (i = 0; i < ninputs; i++) {
 		wr_merge_free(inputs[i].m);
@@ -502,5 +482,5 @@ main(int argc, char **argv)
 	free(inputs);
 	if (wr_fshut(stdout, "stdout"))
 		return WR_EXIT_USAGE;
-	return n_bad ? WR_EXIT_FAIL : WR_EXIT_OK;
+	return counts.bad ? WR_EXIT_FAIL : WR_EXIT_OK;
 }

@@ -10,8 +10,6 @@
 #include "line.h"
 #include "merge.h"
 
-#define LINE_MAX_BYTES 4096
-
 struct input {
 	const char *path;
 	double lo, hi;
@@ -22,10 +20,11 @@ struct input {
 static struct input *inputs;
 static size_t ninputs;
 static double to_lo = 0, to_hi = 100, min_score;
-static int decimals, tsv, quiet, has_min, progress, exact;
+static int decimals, tsv, quiet, has_min, exact;
 static struct wr_merge *merge;
 static struct wr_out out = {.fd = STDOUT_FILENO, .name = "stdout"};
-static long n_scores, n_bad, n_lines;
+static struct wr_progress progress;
+static struct wr_merge_counts counts = {.progress = &progress};
 static size_t n_written, n_below;
 
 static void
@@ -60,36 +59,6 @@ add_input(const char *path, int base, int scaled, double lo, double hi)
 	inputs[ninputs].lo = lo;
 	inputs[ninputs].hi = hi;
 	ninputs++;
-}
-
-static void
-read_input(const struct input *in)
-{
-	struct wr_reader r;
-	enum wr_line_status st;
-	char *entry;
-	size_t elen;
-	double v, span = in->hi - in->lo, tspan = to_hi - to_lo;
-	int same = in->lo == to_lo && in->hi == to_hi;
-
-	wr_reader_open(&r, in->path, LINE_MAX_BYTES);
-	while ((st = wr_scored_next(&r, in->lo, in->hi, &entry, &elen, &v, &n_bad)) == WR_LINE_OK) {
-		if (progress && (++n_lines & 0xfffff) == 0)
-			fprintf(stderr, "\r%s: %ld lines", wr_prog, n_lines);
-		/* Multiply first: 1:5 -> 0:100 maps 3.5 to exactly 62.5. */
-		if (!same)
-			v = to_lo + (v - in->lo) * tspan / span;
-		if (wr_merge_add(merge, entry, elen, v, in->base) != 0) {
-			wr_warn_at(r.name, r.lineno, "entry \"%s\" has no letters or digits, line skipped",
-			    entry);
-			n_bad++;
-			continue;
-		}
-		n_scores++;
-	}
-	if (st == WR_LINE_ERR)
-		exit(WR_EXIT_USAGE);
-	wr_reader_close(&r);
 }
 
 static void
@@ -211,7 +180,7 @@ main(int argc, char **argv)
 	if (nfiles == 0)
 		add_input("-", 0, 1, lo, hi);
 	decimals = tsv ? 2 : 0;
-	progress = wr_progress_wanted(quiet);
+	wr_progress_init(&progress, quiet, 10);
 
 	merge = wr_merge_new(how, tsv);
 	if (exact)
@@ -221,19 +190,18 @@ main(int argc, char **argv)
 			inputs[i].lo = to_lo;
 			inputs[i].hi = to_hi;
 		}
-		read_input(&inputs[i]);
+		wr_merge_read(merge, inputs[i].path, inputs[i].lo, inputs[i].hi, to_lo, to_hi, inputs[i].base, &counts);
 	}
 	write_list();
 
-	if (progress && n_lines >= 0x100000)
-		fputs("\r\033[K", stderr);
+	wr_progress_clear(&progress);
 	if (!quiet && !out.gone)
 		fprintf(stderr, "%s: %zu entries written, %zu below the minimum; %ld scores read, %ld bad lines\n",
-		    wr_prog, n_written, n_below, n_scores, n_bad);
+		    wr_prog, n_written, n_below, counts.scores, counts.bad);
 	wr_merge_free(merge);
 	wr_buf_free(&out.b);
 	free(inputs);
 	if (wr_fshut(stdout, "stdout"))
 		return WR_EXIT_USAGE;
-	return n_bad ? WR_EXIT_FAIL : WR_EXIT_OK;
+	return counts.bad ? WR_EXIT_FAIL : WR_EXIT_OK;
 }

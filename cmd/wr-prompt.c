@@ -9,6 +9,7 @@
 #include "json.h"
 #include "key.h"
 #include "line.h"
+#include "loaders.h"
 #include "tmpl.h"
 #include "utf8.h"
 
@@ -280,17 +281,13 @@ id_matches(const char *id, const char *const *ent, const size_t *elen, size_t n)
 static void
 prompt(const char *path)
 {
-	static const char **ent;
-	static size_t *elen;
+	static struct wr_entries e;
 	struct wr_reader r;
-	char *line, *p, *tab, *tab0, *end;
-	size_t len, n;
+	char *line;
+	size_t len, idlen, i, n;
+	long full;
 	enum wr_line_status st;
 
-	if (!ent) {
-		ent = wr_malloc(MAX_ENTRIES * sizeof *ent);
-		elen = wr_malloc(MAX_ENTRIES * sizeof *elen);
-	}
 	wr_reader_open(&r, path, LINE_MAX_BYTES);
 	r.before_read = wr_out_before_read;
 	r.arg = &out;
@@ -298,38 +295,34 @@ prompt(const char *path)
 		len = wr_chomp_cr(line, len);
 		if (len == 0)
 			continue;
-		tab = memchr(line, '\t', len);
-		if (!tab || !hexid(line, (size_t)(tab - line))) {
-			wr_warn_at(r.name, r.lineno, "not a batch (ID<TAB>entry...), line skipped");
+		if ((full = wr_batch_split(line, len, &idlen, &e)) < 0 || !hexid(line, idlen)) {
+			wr_warn_at(r.name, r.lineno, WR_BATCH_NOT);
 			n_bad++;
 			continue;
 		}
-		tab0 = tab;
-		end = line + len;
-		n = 0;
-		for (p = tab + 1; p <= end && n < MAX_ENTRIES; p = tab + 1) {
-			tab = memchr(p, '\t', (size_t)(end - p));
-			if (!tab)
-				tab = end;
-			ent[n] = p;
-			elen[n] = (size_t)(tab - p);
-			if (elen[n])
-				n++;
-		}
-		if (n == 0 || p <= end) {
+		/* Empty entries are dropped. */
+		if ((size_t)full == e.n)
+			n = i = e.n > MAX_ENTRIES ? MAX_ENTRIES : e.n;
+		else
+			for (i = n = 0; i < e.n && n < MAX_ENTRIES; i++)
+				if (e.len[i]) {
+					e.s[n] = e.s[i];
+					e.len[n++] = e.len[i];
+				}
+		if (n == 0 || i < e.n) {
 			wr_warn_at(r.name, r.lineno, n ? "more than %d entries, line skipped" :
 			    "batch with no entries, line skipped", MAX_ENTRIES);
 			n_bad++;
 			continue;
 		}
-		if (r.partial && !id_matches(line, ent, elen, n)) {
+		if (r.partial && !id_matches(line, e.s, e.len, n)) {
 			/* Most likely the end of a batch file cut short: its last entry may be cut too. */
 			wr_warn_at(r.name, r.lineno, "last line has no newline and its ID does not match its "
 			    "entries (cut short?), skipped");
 			n_bad++;
 			continue;
 		}
-		request(line, tab0 + 1, (size_t)(end - tab0 - 1), ent, elen, n);
+		request(line, line + idlen + 1, len - idlen - 1, e.s, e.len, n);
 	}
 	if (!out.gone && st == WR_LINE_ERR) {
 		wr_out_flush(&out);

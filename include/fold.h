@@ -1,4 +1,4 @@
-/* Entry keys the way crossword software compares entries: letters and digits only, folded. */
+/* Entry keys the way crossword software compares entries (letters and digits only, folded), and case folding. */
 #ifndef WR_FOLD_H
 #define WR_FOLD_H
 
@@ -17,5 +17,13 @@
  * or digits).
  */
 size_t wr_fold_key(const char *s, size_t n, struct wr_buf *key);
+
+/*
+ * Replace the contents of out with s[0..n) lower-cased: ASCII, and the
+ * capitals of Latin-1, Latin Extended-A, Greek and Cyrillic (each letter
+ * keeps its length in bytes). Bytes that are not valid UTF-8 are kept.
+ * Returns the length.
+ */
+size_t wr_fold_case(const char *s, size_t n, struct wr_buf *out);
 
 #endif

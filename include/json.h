@@ -7,6 +7,8 @@
 #undef JSMN_HEADER
 
 #include <stddef.h>
+#include <stdint.h>
+#include <string.h>
 
 #include "common.h"
 
@@ -62,7 +64,8 @@ int wr_json_str(const struct wr_json *j, int i, struct wr_buf *out);
 /*
  * Decode the body of a JSON string (without quotes) and append it to out.
  * Handles every escape, joins surrogate pairs and rejects lone surrogates,
- * control characters and invalid UTF-8. Returns 0 or -1.
+ * control characters and invalid UTF-8. Returns 0, or -1 (then out->len is
+ * unchanged, though bytes past it may be).
  */
 int wr_json_unescape(const char *s, size_t n, struct wr_buf *out);
 /* Append s[0..n) as a quoted JSON string ("\u00XX" for controls, "\\", "\""). */
@@ -70,5 +73,22 @@ void wr_json_escape(struct wr_buf *out, const char *s, size_t n);
 /* The same without the quotes: what goes between them. */
 void wr_json_escape_in(struct wr_buf *out, const char *s, size_t n);
 void wr_json_escapes(struct wr_buf *out, const char *s);
+
+/*
+ * The bytes among the 8 at s that are a backslash or a control character
+ * (< 0x20): the ones a JSON string body needs decoded, as a mask of their
+ * high bits. A borrow can flag a byte above a flagged one, never below, so
+ * the lowest flag is always exact.
+ */
+static inline uint64_t
+wr_json_special8(const char *s)
+{
+	const uint64_t ones = UINT64_C(0x0101010101010101);
+	uint64_t x, y;
+
+	memcpy(&x, s, 8);
+	y = x ^ (ones * '\\');
+	return (((y - ones) & ~y) | ((x - ones * 0x20) & ~x)) & UINT64_C(0x8080808080808080);
+}
 
 #endif

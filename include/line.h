@@ -66,8 +66,6 @@ size_t wr_reader_take(struct wr_reader *r, char **s);
  * UTF-8. Otherwise report it at r->lineno, count it in *bad and return 0.
  */
 int wr_reader_check(const struct wr_reader *r, const char *s, size_t len, long *bad);
-/* True when s[0..n) is ASCII with no NUL (so valid UTF-8 and text). */
-int wr_ascii_text(const char *s, size_t n);
 /* Remove one trailing CR; returns the new length. */
 size_t wr_chomp_cr(char *s, size_t len);
 

@@ -5,6 +5,7 @@
 #include <stddef.h>
 
 #include "line.h"
+#include "progress.h"
 
 /* What wr_merge_split found on a line. */
 enum wr_split {
@@ -82,5 +83,24 @@ int wr_merge_add(struct wr_merge *m, const char *entry, size_t len, double score
 size_t wr_merge_sort(struct wr_merge *m);
 /* The i-th key in sorted order with its combined score; valid until wr_merge_free. */
 void wr_merge_get(struct wr_merge *m, size_t i, struct wr_merge_item *it);
+
+/* The longest scored line read, in bytes. */
+#define WR_MERGE_LINE_MAX 4096
+
+/* What wr_merge_read counted, over every file read with it. */
+struct wr_merge_counts {
+	long lines, scores, bad;
+	struct wr_progress *progress;   /* shows "N lines" every 2^20 lines; NULL: none */
+};
+
+/*
+ * Add every scored line of path (scale lo..hi) to m, the score mapped
+ * linearly onto to_lo..to_hi first unless that is the same scale, as base
+ * scores if base. Bad lines (see wr_scored_next) and entries with no letters
+ * or digits are reported with file:line, counted in c->bad and skipped. An
+ * unreadable file or a read error exits 2.
+ */
+void wr_merge_read(struct wr_merge *m, const char *path, double lo, double hi, double to_lo, double to_hi,
+    int base, struct wr_merge_counts *c);
 
 #endif

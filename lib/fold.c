@@ -2,6 +2,7 @@
 #include "fold.h"
 
 #include <stdint.h>
+#include <string.h>
 
 #include "utf8.h"
 
@@ -92,4 +93,57 @@ wr_fold_key(const char *str, size_t n, struct wr_buf *key)
 	if (key->s)
 		key->s[key->len] = '\0';
 	return key->len;
+}
+
+/* Simple lower-casing of Latin, Greek and Cyrillic capitals. */
+static uint32_t
+lower(uint32_t c)
+{
+	if (c < 0x80)
+		return c >= 'A' && c <= 'Z' ? c + 32 : c;
+	if ((c >= 0xC0 && c <= 0xDE && c != 0xD7) || (c >= 0x391 && c <= 0x3A9 && c != 0x3A2) ||
+	    (c >= 0x410 && c <= 0x42F))
+		return c + 32;
+	if (c >= 0x400 && c <= 0x40F)
+		return c + 80;
+	if (c == 0x178)
+		return 0xFF;
+	if ((c >= 0x100 && c <= 0x137) || (c >= 0x14A && c <= 0x177))
+		return c | 1;
+	if ((c >= 0x139 && c <= 0x148) || (c >= 0x179 && c <= 0x17E))
+		return (c & 1) ? c + 1 : c;
+	return c;
+}
+
+size_t
+wr_fold_case(const char *s, size_t n, struct wr_buf *out)
+{
+	size_t i = 0;
+	uint32_t c;
+	char u[4];
+	int k;
+
+	wr_buf_reset(out);
+	wr_buf_grow(out, n);
+	while (i < n) {
+		unsigned char b = (unsigned char)s[i];
+		if (b < 0x80) {
+			out->s[out->len++] = (char)(b >= 'A' && b <= 'Z' ? b + 32 : b);
+			i++;
+			continue;
+		}
+		k = wr_utf8_decode(s + i, n - i, &c);
+		if (!k) {
+			out->s[out->len++] = (char)b;
+			i++;
+			continue;
+		}
+		i += (size_t)k;
+		/* Each lower-case letter above takes as many bytes as its capital. */
+		k = wr_utf8_encode(lower(c), u);
+		memcpy(out->s + out->len, u, (size_t)k);
+		out->len += (size_t)k;
+	}
+	out->s[out->len] = '\0';
+	return out->len;
 }

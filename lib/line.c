@@ -143,25 +143,6 @@ wr_reader_next(struct wr_reader *r, char **s, size_t *len)
 	}
 }
 
-int
-wr_ascii_text(const char *s, size_t n)
-{
-	const uint64_t ones = UINT64_C(0x0101010101010101), high = UINT64_C(0x8080808080808080);
-	uint64_t acc = 0, x;
-	size_t i = 0;
-
-	/* Eight bytes at a time: any byte with its top bit set, or zero. */
-	for (; i + 8 <= n; i += 8) {
-		memcpy(&x, s + i, 8);
-		acc |= x | ((x - ones) & ~x);
-	}
-	for (; i < n; i++) {
-		unsigned char c = (unsigned char)s[i];
-		acc |= c == 0 ? 0x80 : c;
-	}
-	return (acc & high) == 0;
-}
-
 size_t
 wr_chomp_cr(char *s, size_t len)
 {
@@ -173,16 +154,14 @@ wr_chomp_cr(char *s, size_t len)
 int
 wr_reader_check(const struct wr_reader *r, const char *s, size_t len, long *bad)
 {
-	if (len <= r->max && wr_ascii_text(s, len))
+	if (len <= r->max && wr_utf8_text(s, len))
 		return 1;
 	if (len > r->max)
 		wr_warn_at(r->name, r->lineno, "line longer than %zu bytes, skipped", r->max);
 	else if (memchr(s, '\0', len))
 		wr_warn_at(r->name, r->lineno, "line holds a NUL byte, skipped");
-	else if (!wr_utf8_valid(s, len))
-		wr_warn_at(r->name, r->lineno, "invalid UTF-8, line skipped");
 	else
-		return 1;
+		wr_warn_at(r->name, r->lineno, "invalid UTF-8, line skipped");
 	if (bad)
 		(*bad)++;
 	return 0;

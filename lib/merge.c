@@ -140,6 +140,36 @@ wr_scored_next(struct wr_reader *r, double lo, double hi, char **entry, size_t *
 	return st;
 }
 
+void
+wr_merge_read(struct wr_merge *m, const char *path, double lo, double hi, double to_lo, double to_hi,
+    int base, struct wr_merge_counts *c)
+{
+	struct wr_reader r;
+	enum wr_line_status st;
+	char *entry;
+	size_t elen;
+	double v, span = hi - lo, tspan = to_hi - to_lo;
+	int same = lo == to_lo && hi == to_hi;
+
+	wr_reader_open(&r, path, WR_MERGE_LINE_MAX);
+	while ((st = wr_scored_next(&r, lo, hi, &entry, &elen, &v, &c->bad)) == WR_LINE_OK) {
+		if ((++c->lines & 0xfffff) == 0 && c->progress)
+			wr_progress_show(c->progress, "%s: %ld lines", wr_prog, c->lines);
+		/* Multiply first: 1:5 -> 0:100 maps 3.5 to exactly 62.5. */
+		if (!same)
+			v = to_lo + (v - lo) * tspan / span;
+		if (wr_merge_add(m, entry, elen, v, base) != 0) {
+			wr_warn_at(r.name, r.lineno, "entry \"%s\" has no letters or digits, line skipped", entry);
+			c->bad++;
+			continue;
+		}
+		c->scores++;
+	}
+	if (st == WR_LINE_ERR)
+		exit(WR_EXIT_USAGE);
+	wr_reader_close(&r);
+}
+
 static const double pow10[] = {
 	1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11,
 	1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22,

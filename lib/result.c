@@ -8,24 +8,6 @@
 #include "dialect.h"
 #include "utf8.h"
 
-#define ONES 0x0101010101010101ULL
-#define HIGHS 0x8080808080808080ULL
-
-/*
- * The bytes among the 8 at s that are a backslash or a control character
- * (< 0x20), as a mask of their high bits. A borrow can flag a byte above a
- * flagged one, never below, so the lowest flag is always exact.
- */
-static inline uint64_t
-special8(const char *s)
-{
-	uint64_t x, y;
-
-	memcpy(&x, s, 8);
-	y = x ^ (ONES * '\\');
-	return (((y - ONES) & ~y) | ((x - ONES * 0x20) & ~x)) & HIGHS;
-}
-
 void
 wr_result_init(struct wr_result *r)
 {
@@ -80,139 +62,22 @@ needs_decoding(const char *raw, size_t len, const char *end)
 	size_t q;
 
 	for (q = 0; q + 8 <= len; q += 8)
-		if (special8(raw + q))
+		if (wr_json_special8(raw + q))
 			return 1;
 	if (q == len)
 		return 0;
 	if (len >= 8)
-		return special8(raw + len - 8) != 0;
+		return wr_json_special8(raw + len - 8) != 0;
 #if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
 	/* One word read past the short string (still inside the text), the bytes after it masked off. */
 	if ((size_t)(end - raw) >= 8)
-		return (special8(raw) & ((1ULL << (8 * len)) - 1)) != 0;
+		return (wr_json_special8(raw) & ((1ULL << (8 * len)) - 1)) != 0;
 #else
 	(void)end;
 #endif
 	for (; q < len; q++)
 		if (raw[q] == '\\' || (unsigned char)raw[q] < 0x20)
 			return 1;
-	return 0;
-}
-
-/* wr_utf8_valid, with a faster path over runs of ASCII: every byte of every result line goes through it. */
-static int
-text_valid(const char *s, size_t n)
-{
-	size_t i = 0;
-	uint32_t c;
-	int k;
-
-	while (i < n) {
-		uint64_t x, y, z, w;
-		/* 32 bytes at a time while they are ASCII: one test for four words. */
-		if (i + 32 <= n) {
-			memcpy(&x, s + i, 8);
-			memcpy(&y, s + i + 8, 8);
-			memcpy(&z, s + i + 16, 8);
-			memcpy(&w, s + i + 24, 8);
-			if (!((x | y | z | w) & HIGHS)) {
-				i += 32;
-				continue;
-			}
-		}
-		if (i + 8 <= n) {
-			memcpy(&x, s + i, 8);
-			if (!(x & HIGHS)) {
-				i += 8;
-				continue;
-			}
-		}
-		if ((unsigned char)s[i] < 0x80) {
-			i++;
-			continue;
-		}
-		if (!(k = wr_utf8_decode(s + i, n - i, &c)))
-			return 0;
-		i += (size_t)k;
-	}
-	return 1;
-}
-
-/*
- * Decode the JSON string body s[0..n) and append it to out. The line it
- * comes from was checked for valid UTF-8 already, so plain bytes are copied
- * as they are; \u escapes go to wr_json_unescape. This runs over every
- * answer, hence the tight loop rather than a call per run of plain bytes.
- */
-static int
-unescape(const char *s, size_t n, struct wr_buf *out)
-{
-	size_t i = 0, k;
-	char *d;
-
-	wr_buf_grow(out, n);
-	d = out->s + out->len;
-	while (i < n) {
-		unsigned char c;
-#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-		/*
-		 * Copy eight bytes at a time up to the next special one. The
-		 * output never outgrows the input, so d has room for all eight.
-		 */
-		while (i + 8 <= n) {
-			uint64_t m = special8(s + i);
-			size_t k = m ? (size_t)__builtin_ctzll(m) / 8 : 8;
-			memcpy(d, s + i, 8);
-			d += k;
-			i += k;
-			if (k < 8)
-				break;
-		}
-		if (i == n)
-			break;
-#endif
-		c = (unsigned char)s[i];
-		if (c >= 0x20 && c != '\\') {
-			*d++ = (char)c;
-			i++;
-			continue;
-		}
-		if (c < 0x20 || i + 1 >= n)
-			return -1;
-		switch (s[i + 1]) {
-		case '"': *d++ = '"'; break;
-		case '\\': *d++ = '\\'; break;
-		case '/': *d++ = '/'; break;
-		case 'b': *d++ = '\b'; break;
-		case 'f': *d++ = '\f'; break;
-		case 'n': *d++ = '\n'; break;
-		case 'r': *d++ = '\r'; break;
-		case 't': *d++ = '\t'; break;
-		case 'u':
-			/* One escape, or a surrogate pair of two. */
-			k = 6;
-			if (n - i >= 12 && s[i + 6] == '\\' && s[i + 7] == 'u')
-				k = 12;
-			if (n - i < 6)
-				return -1;
-			out->len = (size_t)(d - out->s);
-			if (wr_json_unescape(s + i, k, out) != 0) {
-				if (k != 12 || (out->len = (size_t)(d - out->s),
-				    wr_json_unescape(s + i, 6, out) != 0))
-					return -1;
-				k = 6;
-			}
-			/* Decoded text is never longer than its escape. */
-			d = out->s + out->len;
-			i += k;
-			continue;
-		default:
-			return -1;
-		}
-		i += 2;
-	}
-	out->len = (size_t)(d - out->s);
-	out->s[out->len] = '\0';
 	return 0;
 }
 
@@ -268,7 +133,7 @@ wr_result_parse(struct wr_result *r, const char *line, size_t len, const char **
 	struct wr_json *j = &r->json;
 	int k, i, n, id = -1, resp = -1, err = -1, body = -1, status = -1, msg = -1, fin = -1;
 	int refusal = -1, model = -1, result = -1, gemini_key = -1;
-	size_t idlen, q;
+	size_t idlen;
 	const char *raw;
 
 	r->entries = r->content = -1;
@@ -279,7 +144,7 @@ wr_result_parse(struct wr_result *r, const char *line, size_t len, const char **
 	r->cut = 0;
 	r->dialect = &wr_dialect_openai;
 	wr_buf_reset(&r->id);
-	if (!text_valid(line, len)) {
+	if (!wr_utf8_valid(line, len)) {
 		*why = "invalid UTF-8";
 		return -1;
 	}
@@ -310,15 +175,14 @@ wr_result_parse(struct wr_result *r, const char *line, size_t len, const char **
 		return -1;
 	}
 	raw = wr_json_raw(j, id, &idlen);
-	if (unescape(raw, idlen, &r->id) != 0) {
+	if (wr_json_unescape(raw, idlen, &r->id) != 0) {
 		*why = "custom_id is not a valid JSON string";
 		return -1;
 	}
-	for (q = 0; q < r->id.len; q++)
-		if ((unsigned char)r->id.s[q] < 0x20 || r->id.s[q] == 0x7f) {
-			*why = "control character in custom_id";
-			return -1;
-		}
+	if (wr_utf8_has_control(r->id.s, r->id.len)) {
+		*why = "control character in custom_id";
+		return -1;
+	}
 	if (r->id.len == 0) {
 		*why = "empty custom_id";
 		return -1;
@@ -446,15 +310,14 @@ wr_result_entries(struct wr_result *r, struct wr_entries *e, const char **why)
 		if (needs_decoding(raw, len, j->js + j->len)) {
 			/* Decoded into buf; a NULL pointer for now, as buf may still move. */
 			off = e->buf.len;
-			if (unescape(raw, len, &e->buf) != 0) {
+			if (wr_json_unescape(raw, len, &e->buf) != 0) {
 				*why = "an entry is not a valid JSON string";
 				return -1;
 			}
-			for (q = off; q < e->buf.len; q++)
-				if ((unsigned char)e->buf.s[q] < 0x20 || e->buf.s[q] == 0x7f) {
-					*why = "control character in an entry";
-					return -1;
-				}
+			if (wr_utf8_has_control(e->buf.s + off, e->buf.len - off)) {
+				*why = "control character in an entry";
+				return -1;
+			}
 			len = e->buf.len - off;
 			raw = NULL;
 		}
@@ -499,7 +362,7 @@ wr_result_text(struct wr_result *r, struct wr_buf *text)
 	}
 	if (j->tok[c].type == JSMN_STRING) {
 		raw = wr_json_raw(j, c, &len);
-		return unescape(raw, len, text);
+		return wr_json_unescape(raw, len, text);
 	}
 	if (j->tok[c].type != JSMN_ARRAY)
 		return -1;
@@ -518,7 +381,7 @@ wr_result_text(struct wr_result *r, struct wr_buf *text)
 		if (text->len && text->s[text->len - 1] != '\n')
 			wr_buf_addc(text, '\n');
 		raw = wr_json_raw(j, t, &len);
-		if (unescape(raw, len, text) != 0)
+		if (wr_json_unescape(raw, len, text) != 0)
 			return -1;
 	}
 	return 0;

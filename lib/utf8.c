@@ -1,6 +1,8 @@
 /* UTF-8 validation, decoding and encoding. */
 #include "utf8.h"
 
+#include <string.h>
+
 int
 wr_utf8_decode(const char *str, size_t n, uint32_t *cp)
 {
@@ -41,32 +43,74 @@ wr_utf8_decode(const char *str, size_t n, uint32_t *cp)
 	return len;
 }
 
-int
-wr_utf8_valid(const char *s, size_t n)
+/*
+ * The one scan behind wr_utf8_valid and wr_utf8_text: every byte of every
+ * input line goes through it. 32 bytes at a time while they are ASCII (and,
+ * unless nul_ok, not NUL: a zero byte sets a high bit in x | ((x - ones) &
+ * ~x)), one test for four words; then a word, then a character at a time.
+ */
+static inline int
+scan(const char *s, size_t n, int nul_ok)
 {
+	const uint64_t ones = UINT64_C(0x0101010101010101), highs = UINT64_C(0x8080808080808080);
 	size_t i = 0;
 	uint32_t c;
+	int k;
 
+#define FLAGS(x) (nul_ok ? (x) : (x) | (((x) - ones) & ~(x)))
 	while (i < n) {
-		/* ASCII fast path, eight bytes at a time. */
-		while (i + 8 <= n) {
-			const unsigned char *p = (const unsigned char *)s + i;
-			if ((p[0] | p[1] | p[2] | p[3] | p[4] | p[5] | p[6] | p[7]) & 0x80)
-				break;
-			i += 8;
+		uint64_t x, y, z, w;
+		if (i + 32 <= n) {
+			memcpy(&x, s + i, 8);
+			memcpy(&y, s + i + 8, 8);
+			memcpy(&z, s + i + 16, 8);
+			memcpy(&w, s + i + 24, 8);
+			if (!((FLAGS(x) | FLAGS(y) | FLAGS(z) | FLAGS(w)) & highs)) {
+				i += 32;
+				continue;
+			}
 		}
-		if (i >= n)
-			break;
+		if (i + 8 <= n) {
+			memcpy(&x, s + i, 8);
+			if (!(FLAGS(x) & highs)) {
+				i += 8;
+				continue;
+			}
+		} else if (n >= 8) {
+			/* The last few bytes, as the word that ends the text (most lines are short). */
+			memcpy(&x, s + n - 8, 8);
+			if (!(FLAGS(x) & highs))
+				return 1;
+		} else {
+			for (x = 0, k = (int)i; (size_t)k < n; k++)
+				x |= FLAGS((uint64_t)(unsigned char)s[k]);
+			if (!(x & 0x80))
+				return 1;
+		}
 		if ((unsigned char)s[i] < 0x80) {
+			if (!nul_ok && s[i] == '\0')
+				return 0;
 			i++;
 			continue;
 		}
-		int k = wr_utf8_decode(s + i, n - i, &c);
-		if (!k)
+		if (!(k = wr_utf8_decode(s + i, n - i, &c)))
 			return 0;
 		i += (size_t)k;
 	}
+#undef FLAGS
 	return 1;
+}
+
+int
+wr_utf8_valid(const char *s, size_t n)
+{
+	return scan(s, n, 1);
+}
+
+int
+wr_utf8_text(const char *s, size_t n)
+{
+	return scan(s, n, 0);
 }
 
 int

@@ -446,3 +446,24 @@ wr-parse: 5 results (3 failed, 0 duplicate), 2 rated, 6 missing, 2 refused, 0 re
 	run cat "$BATS_TEST_TMPDIR/refused"
 	assert_output "$(printf '%s\n' emu fox)"
 }
+
+@test "a -b line that is not a batch is worded as wr-prompt words it" {
+	printf 'a1\tapple\nno tab here\nb2\t\nc3\tx\t\ty\n' > "$BATS_TEST_TMPDIR/b"
+	res a1 'apple;4' apple | sed 's/,"entries":\[[^]]*\]//' > "$BATS_TEST_TMPDIR/r"
+	run --separate-stderr wr-parse -b "$BATS_TEST_TMPDIR/b" "$BATS_TEST_TMPDIR/r"
+	assert_failure 1
+	assert_output "$(printf 'apple\t4')"
+	[ "$stderr" = "wr-parse: $BATS_TEST_TMPDIR/b:2: not a batch (ID<TAB>entry...), line skipped
+wr-parse: $BATS_TEST_TMPDIR/b:3: not a batch (ID<TAB>entry...), line skipped
+wr-parse: $BATS_TEST_TMPDIR/b:4: empty entry or control character, line skipped
+$(summary 1 0 0 1 0 0 0 3)" ]
+}
+
+@test "with SIGPIPE ignored, a reader that stops early ends the run with status 2 and no word" {
+	awk 'BEGIN { for (i = 0; i < 30000; i++) printf "{\"custom_id\":\"r%d\",\"response\":{\"status_code\":200,\"body\":{\"choices\":[{\"message\":{\"content\":\"alpha;4\\nbeta;3\\ngamma;2\\ndelta;5\"}}]}},\"error\":null,\"entries\":[\"alpha\",\"beta\",\"gamma\",\"delta\"]}\n", i }' \
+		> "$BATS_TEST_TMPDIR/r"
+	run --separate-stderr bash -c "trap '' PIPE; wr-parse '$BATS_TEST_TMPDIR/r' 2> '$BATS_TEST_TMPDIR/err' | head -1; echo \${PIPESTATUS[0]}"
+	assert_success
+	assert_output "$(printf 'alpha\t4\n2')"
+	[ "$(cat "$BATS_TEST_TMPDIR/err")" = "" ]
+}

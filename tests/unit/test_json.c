@@ -33,6 +33,14 @@ static const struct {
 	{"\xc3", NULL},               /* truncated UTF-8 */
 	{"\xed\xa0\x80", NULL},       /* UTF-8 encoded surrogate */
 	{"\\u0000", "\0"},
+	/* Longer than eight bytes: the word-at-a-time copy. */
+	{"0123456789abcdef\\n0123456789abcdef", "0123456789abcdef\n0123456789abcdef"},
+	{"longer than eight \xc3\xa9 bytes", "longer than eight \xc3\xa9 bytes"},
+	{"0123456789\ttab", NULL},
+	{"eight by\xc3tes and more", NULL},
+	{"\xc3\\u00a9 a lead byte, then an escape", NULL},
+	{"\\u00c3\xa9 an escape, then a stray continuation", NULL},
+	{"0123456789\xf0\x9f\x98\x80\\ud83d\\ude00", "0123456789\xf0\x9f\x98\x80\xf0\x9f\x98\x80"},
 };
 
 static const char *const hostile[] = {

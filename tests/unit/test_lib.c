@@ -177,8 +177,8 @@ test_reader(void)
 	CHECK(wr_reader_check(&r, "\xc3\xa9", 2, NULL), "UTF-8 is text");
 	CHECK(wr_reader_check(&r, "a\0b", 3, NULL) == 0, "a NUL is not");
 	CHECK(wr_reader_check(&r, "\xff", 1, NULL) == 0, "invalid UTF-8 is not");
-	CHECK(wr_ascii_text("abcdefghijklmnopq", 17) && !wr_ascii_text("abcdefgh\0", 9) &&
-	    !wr_ascii_text("abcdefg\x80", 8), "eight at a time");
+	CHECK(wr_utf8_text("abcdefghijklmnopq", 17) && !wr_utf8_text("abcdefgh\0", 9) &&
+	    !wr_utf8_text("abcdefg\x80", 8), "eight at a time");
 	wr_reader_close(&r);
 }
 
