@@ -57,6 +57,7 @@ static struct wr_out out = {.fd = STDOUT_FILENO, .name = "stdout"}, missing = {.
 static struct wr_progress progress;
 static struct wr_tally tally;       /* its requests are read-only while threads run */
 static char **files;
+static int *fds;       /* every input, opened before anything is written */
 static int nfiles;
 
 /*
@@ -354,7 +355,8 @@ read_results(int file)
 	size_t len;
 	int regular;
 
-	wr_reader_open(&r, files[file], LINE_MAX_BYTES);
+	wr_reader_fd(&r, fds[file], files[file], LINE_MAX_BYTES);
+	r.owned = fds[file] != STDIN_FILENO;
 	regular = fstat(r.fd, &sb) == 0 && S_ISREG(sb.st_mode);
 	for (;;) {
 		/* Never sit on finished lines while the input makes us wait. */
@@ -474,15 +476,16 @@ main(int argc, char **argv)
 		files = stdin_only;
 		nfiles = 1;
 	}
-	/* Every input must be readable before anything is written. */
-	for (i = 0; i < nfiles; i++) {
-		int fd;
+	/*
+	 * Every input is opened before anything is written, and read from that
+	 * descriptor: opening twice would hang on a FIFO, or read it empty.
+	 */
+	fds = wr_malloc((size_t)nfiles * sizeof *fds);
+	for (i = 0; i < nfiles; i++)
 		if (strcmp(files[i], "-") == 0)
-			continue;
-		if ((fd = open(files[i], O_RDONLY | O_CLOEXEC)) < 0)
+			fds[i] = STDIN_FILENO;
+		else if ((fds[i] = open(files[i], O_RDONLY | O_CLOEXEC)) < 0)
 			wr_die("%s:", files[i]);
-		close(fd);
-	}
 	wr_tally_init(&tally, files);
 	for (i = 0; i < nreq; i++)
 		if (reqkind[i] == 'b')
@@ -534,5 +537,6 @@ main(int argc, char **argv)
 		free(job->line);
 	}
 	wr_tally_free(&tally);
+	free(fds);
 	return tally.missing || tally.refused || tally.bad ? WR_EXIT_FAIL : WR_EXIT_OK;
 }

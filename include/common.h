@@ -66,12 +66,12 @@ void wr_stdout_lines(void);
 /* Flush and check stream; return 0, or print the error and return -1. */
 int wr_fshut(FILE *fp, const char *name);
 /*
- * Write s[0..n) to fd in write(2) calls of at most PIPE_BUF bytes that end at
- * line ends (a longer line goes whole), so a killed writer leaves no half
- * line: POSIX makes such writes atomic on a pipe, and a file takes them a
- * page or two at a time (one large write to a file can be cut at any page
- * by SIGKILL; tests/faults.bats kills writers to check). 0 ok, -1 with errno
- * set.
+ * Write s[0..n) to fd in write(2) calls that end at line ends, so a killed
+ * writer leaves no half line: to a pipe at most PIPE_BUF bytes a call
+ * (POSIX makes such writes atomic), to a regular file no more than fits
+ * in the page of the file its offset is in (SIGKILL can cut a write to a
+ * file between pages; tests/faults.bats kills writers to check). A line
+ * longer than that goes whole. 0 ok, -1 with errno set.
  */
 int wr_write_lines(int fd, const char *s, size_t n);
 /*

@@ -1,6 +1,9 @@
 /* Errors, checked allocation, growable buffers and option helpers. */
 #include "common.h"
 
+/* The unit in which a file write can be cut by SIGKILL. */
+#define FILE_PAGE 4096
+
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -309,15 +312,25 @@ wr_slurp(const char *path, size_t max, size_t *len)
 int
 wr_write_lines(int fd, const char *s, size_t n)
 {
+	struct stat st;
 	const char *nl;
-	size_t len;
+	long long off = -1;
+	size_t len, room;
 	ssize_t k;
+	int fl;
 
+	/* A file's offset, where writes land: its end when it is opened for appending. */
+	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode)) {
+		fl = fcntl(fd, F_GETFL);
+		off = fl >= 0 && (fl & O_APPEND) ? (long long)st.st_size : (long long)lseek(fd, 0, SEEK_CUR);
+	}
 	while (n > 0) {
+		/* A pipe: PIPE_BUF bytes go whole. A file: what fits in the page the offset is in. */
+		room = off >= 0 ? FILE_PAGE - (size_t)(off % FILE_PAGE) : PIPE_BUF;
 		len = n;
-		if (len > PIPE_BUF) {
-			if ((nl = memrchr(s, '\n', PIPE_BUF)) == NULL)
-				nl = memchr(s + PIPE_BUF, '\n', n - PIPE_BUF);
+		if (len > room) {
+			if ((nl = memrchr(s, '\n', room)) == NULL)
+				nl = memchr(s + room, '\n', n - room);
 			if (nl != NULL)
 				len = (size_t)(nl - s) + 1;
 		}
@@ -330,6 +343,8 @@ wr_write_lines(int fd, const char *s, size_t n)
 			s += k;
 			n -= (size_t)k;
 			len -= (size_t)k;
+			if (off >= 0)
+				off += k;
 		}
 	}
 	return 0;

@@ -36,6 +36,8 @@ teardown() {
 # start_hostile MODE [ARGS...]: sets HOSTILE_PID, HOSTILE_PORT, HOSTILE_URL (http).
 start_hostile() {
 	local portfile=$T/hostile.port
+	# A new file each time: the last server's port must not be read for this one.
+	rm -f "$portfile"
 	python3 "$SERVERS/hostile.py" "$@" > "$portfile" 3>&- &
 	HOSTILE_PID=$!
 	wait_port "$portfile" "$HOSTILE_PID" || return 1

@@ -467,3 +467,13 @@ $(summary 1 0 0 1 0 0 0 3)" ]
 	assert_output "$(printf 'alpha\t4\n2')"
 	[ "$(cat "$BATS_TEST_TMPDIR/err")" = "" ]
 }
+
+@test "a named FIFO is read as an input, opened once" {
+	mkfifo "$BATS_TEST_TMPDIR/fifo"
+	cat "$FIX/parse-native.jsonl" > "$BATS_TEST_TMPDIR/fifo" &
+	run --separate-stderr timeout 20 wr-parse -q "$BATS_TEST_TMPDIR/fifo"
+	wait
+	assert_failure 1
+	assert_equal "$(wc -l <<<"$output")" 7
+	assert_line --index 0 "ant	4"
+}
