@@ -11,6 +11,7 @@
 #include "key.h"
 #include "line.h"
 #include "set.h"
+#include "utf8.h"
 #include "words.h"
 
 #define LINE_MAX_BYTES 1024
@@ -132,18 +133,6 @@ decide_queued(void (*fn)(const char *, size_t))
 		wr_set_resolve(&skip, NULL, NULL);
 }
 
-/* A usable entry: no control characters (TAB and ';' were split off already). */
-static int
-entry_ok(const char *s, size_t n)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f)
-			return 0;
-	return 1;
-}
-
 /* A checked line that is not a bare entry: split off a score, trim, skip comments. */
 static void
 split_line(const struct wr_reader *r, char *line, size_t len, void (*fn)(const char *, size_t))
@@ -159,7 +148,7 @@ split_line(const struct wr_reader *r, char *line, size_t len, void (*fn)(const c
 		n_bad++;
 		return;
 	}
-	if (!entry_ok(entry, elen)) {
+	if (!!wr_utf8_has_control(entry, elen)) {
 		wr_warn_at(r->name, r->lineno, "control character in entry, line skipped");
 		n_bad++;
 		return;

@@ -398,17 +398,6 @@ error:
 	return -1;
 }
 
-static int
-blank(const char *s, size_t n)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		if (s[i] != ' ' && s[i] != '\t')
-			return 0;
-	return 1;
-}
-
 /* A body field the dialect cannot carry: said once per run. */
 static void
 warn_field(void *arg, const char *field)
@@ -458,7 +447,7 @@ fill_slots(double now)
 	for (k = 0; k < LINES_PER_TURN && n_free > 0 && stopping == GOING; k++) {
 		if ((got = next_line(&s, &len)) <= 0)
 			return;
-		if (s && blank(s, len))
+		if (s && wr_blank(s, len))
 			continue;
 		r = freelist[--n_free];
 		wr_buf_reset(&r->line);
@@ -906,12 +895,14 @@ finish(struct req *r, CURLcode cc, double now)
 	if (v.what == STOP) {
 		stop_run(r, v.why);
 		release(r);
+		wr_buf_free(&v.pmsg);
 		return;
 	}
 	hold = judge_server(r, &v, now);
 	if (v.what == ANSWER) {
 		success(r, v.body, v.blen, now);
 		release(r);
+		wr_buf_free(&v.pmsg);
 		return;
 	}
 	/* 429 and 529 say "wait": they use up time (--rate-wait), not --retries. */

@@ -51,6 +51,8 @@ void wr_buf_free(struct wr_buf *b);
 long long wr_strtonum(const char *s, long long min, long long max, const char *opt);
 /* Parse a decimal number option value; same error handling. */
 double wr_strtod(const char *s, const char *opt);
+/* 1 when s[0..n) holds only spaces, TABs and CRs (a blank line). */
+int wr_blank(const char *s, size_t n);
 /* Seconds on the monotonic clock. */
 double wr_now(void);
 /* A non-negative decimal number ("12", "3.5") filling s[0..n), or -1. */

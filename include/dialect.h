@@ -173,6 +173,10 @@ int wr_dialect_messages(const struct wr_json *j, int messages, const struct wr_d
     void (*warn)(void *arg, const char *field), void *arg);
 /* Replace b with prefix and the raw text of token i (a field name); returns b->s. */
 const char *wr_dialect_field(struct wr_buf *b, const char *prefix, const struct wr_json *j, int i);
+/* 1 when token i is a number. */
+int wr_dialect_is_num(const struct wr_json *j, int i);
+/* Append the JSON text of token i (a string with its quotes) to out. */
+void wr_dialect_add_text(struct wr_buf *out, const struct wr_json *j, int i);
 /* Token i as a JSON boolean: 1 true, 0 false, -1 anything else. */
 int wr_dialect_bool(const struct wr_json *j, int i);
 /* 1 when name[0..nlen) equals s, ignoring ASCII case. */

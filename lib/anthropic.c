@@ -12,23 +12,6 @@ static const char *const fields[F_N] = {
 };
 
 static int
-is_num(const struct wr_json *j, int i)
-{
-	double v;
-
-	return wr_json_num(j, i, &v) == 0;
-}
-
-static void
-add_text(struct wr_buf *out, const struct wr_json *j, int i)
-{
-	size_t n;
-	const char *s = wr_json_text(j, i, &n);
-
-	wr_buf_add(out, s, n);
-}
-
-static int
 anthropic_request(const struct wr_json *j, int body, size_t nentries, struct wr_buf *path, struct wr_buf *out,
     void (*warn)(void *arg, const char *field), void *arg, const char **why)
 {
@@ -76,20 +59,20 @@ anthropic_request(const struct wr_json *j, int body, size_t nentries, struct wr_
 
 	wr_buf_adds(path, "/messages");
 	wr_buf_adds(out, "{\"model\":");
-	add_text(out, j, f[F_MODEL]);
+	wr_dialect_add_text(out, j, f[F_MODEL]);
 	wr_buf_adds(out, ",\"max_tokens\":");
-	if (f[F_MAX] >= 0 && !is_num(j, f[F_MAX])) {
+	if (f[F_MAX] >= 0 && !wr_dialect_is_num(j, f[F_MAX])) {
 		wr_dialect_warn_once(&seen, "max_tokens", warn, arg);
 		f[F_MAX] = -1;
 	}
-	if (f[F_MAXC] >= 0 && !is_num(j, f[F_MAXC])) {
+	if (f[F_MAXC] >= 0 && !wr_dialect_is_num(j, f[F_MAXC])) {
 		wr_dialect_warn_once(&seen, "max_completion_tokens", warn, arg);
 		f[F_MAXC] = -1;
 	}
 	if (f[F_MAX] >= 0)
-		add_text(out, j, f[F_MAX]);
+		wr_dialect_add_text(out, j, f[F_MAX]);
 	else if (f[F_MAXC] >= 0)
-		add_text(out, j, f[F_MAXC]);
+		wr_dialect_add_text(out, j, f[F_MAXC]);
 	else
 		wr_buf_printf(out, "%zu", (size_t)WR_DIALECT_MAX_TOKENS(nentries));
 	if (sys.len) {
@@ -102,11 +85,11 @@ anthropic_request(const struct wr_json *j, int body, size_t nentries, struct wr_
 	if (f[F_STOP] >= 0) {
 		if (j->tok[f[F_STOP]].type == JSMN_STRING) {
 			wr_buf_adds(out, ",\"stop_sequences\":[");
-			add_text(out, j, f[F_STOP]);
+			wr_dialect_add_text(out, j, f[F_STOP]);
 			wr_buf_addc(out, ']');
 		} else if (j->tok[f[F_STOP]].type == JSMN_ARRAY) {
 			wr_buf_adds(out, ",\"stop_sequences\":");
-			add_text(out, j, f[F_STOP]);
+			wr_dialect_add_text(out, j, f[F_STOP]);
 		} else {
 			wr_dialect_warn_once(&seen, "stop", warn, arg);
 		}
@@ -121,23 +104,23 @@ anthropic_request(const struct wr_json *j, int body, size_t nentries, struct wr_
 			wr_buf_adds(out, ",\"temperature\":1");
 		} else {
 			wr_buf_adds(out, ",\"temperature\":");
-			add_text(out, j, f[F_TEMP]);
+			wr_dialect_add_text(out, j, f[F_TEMP]);
 		}
 	}
 	if (f[F_TOPP] >= 0) {
 		/* Claude 4.5 and later reject temperature and top_p together; keep temperature. */
-		if (f[F_TEMP] >= 0 || !is_num(j, f[F_TOPP])) {
+		if (f[F_TEMP] >= 0 || !wr_dialect_is_num(j, f[F_TOPP])) {
 			wr_dialect_warn_once(&seen, "top_p", warn, arg);
 		} else {
 			wr_buf_adds(out, ",\"top_p\":");
-			add_text(out, j, f[F_TOPP]);
+			wr_dialect_add_text(out, j, f[F_TOPP]);
 		}
 	}
 	i = f[F_SAFETY] >= 0 ? F_SAFETY : F_USER;
 	if (f[i] >= 0) {
 		if (j->tok[f[i]].type == JSMN_STRING) {
 			wr_buf_adds(out, ",\"metadata\":{\"user_id\":");
-			add_text(out, j, f[i]);
+			wr_dialect_add_text(out, j, f[i]);
 			wr_buf_addc(out, '}');
 		} else {
 			wr_dialect_warn_once(&seen, fields[i], warn, arg);

@@ -575,3 +575,20 @@ wr_dialect_messages(const struct wr_json *j, int messages, const struct wr_diale
 	wr_buf_free(&name);
 	return rc < 0 ? -1 : nmsg;
 }
+
+int
+wr_dialect_is_num(const struct wr_json *j, int i)
+{
+	double v;
+
+	return wr_json_num(j, i, &v) == 0;
+}
+
+void
+wr_dialect_add_text(struct wr_buf *out, const struct wr_json *j, int i)
+{
+	size_t n;
+	const char *s = wr_json_text(j, i, &n);
+
+	wr_buf_add(out, s, n);
+}

@@ -13,23 +13,6 @@ static const char *const fields[F_COUNT] = {
 	"n", "seed", "presence_penalty", "frequency_penalty", "logprobs", "top_logprobs", "response_format",
 };
 
-static int
-is_num(const struct wr_json *j, int i)
-{
-	double v;
-
-	return wr_json_num(j, i, &v) == 0;
-}
-
-static void
-add_text(struct wr_buf *out, const struct wr_json *j, int i)
-{
-	size_t n;
-	const char *s = wr_json_text(j, i, &n);
-
-	wr_buf_add(out, s, n);
-}
-
 /* Append ,"key":value (or without the comma when cfg is empty). */
 static void
 cfg_key(struct wr_buf *cfg, const char *key)
@@ -44,12 +27,12 @@ cfg_num(struct wr_buf *cfg, const char *key, const struct wr_json *j, int val, c
 {
 	if (val < 0)
 		return;
-	if (!is_num(j, val)) {
+	if (!wr_dialect_is_num(j, val)) {
 		wr_dialect_warn_once(seen, field, warn, arg);
 		return;
 	}
 	cfg_key(cfg, key);
-	add_text(cfg, j, val);
+	wr_dialect_add_text(cfg, j, val);
 }
 
 /* The model's path: "models/NAME" (a leading "models/" dropped), or "tunedModels/NAME" as it is. */
@@ -136,7 +119,7 @@ gemini_request(const struct wr_json *j, int body, size_t nentries, struct wr_buf
 		goto done;
 	}
 
-	if (f[F_MAX] >= 0 && !is_num(j, f[F_MAX])) {
+	if (f[F_MAX] >= 0 && !wr_dialect_is_num(j, f[F_MAX])) {
 		wr_dialect_warn_once(&seen, "max_tokens", warn, arg);
 		f[F_MAX] = -1;
 	}
@@ -148,11 +131,11 @@ gemini_request(const struct wr_json *j, int body, size_t nentries, struct wr_buf
 		if (j->tok[f[F_STOP]].type == JSMN_STRING) {
 			cfg_key(&cfg, "stopSequences");
 			wr_buf_addc(&cfg, '[');
-			add_text(&cfg, j, f[F_STOP]);
+			wr_dialect_add_text(&cfg, j, f[F_STOP]);
 			wr_buf_addc(&cfg, ']');
 		} else if (j->tok[f[F_STOP]].type == JSMN_ARRAY) {
 			cfg_key(&cfg, "stopSequences");
-			add_text(&cfg, j, f[F_STOP]);
+			wr_dialect_add_text(&cfg, j, f[F_STOP]);
 		} else {
 			wr_dialect_warn_once(&seen, "stop", warn, arg);
 		}
@@ -174,7 +157,7 @@ gemini_request(const struct wr_json *j, int body, size_t nentries, struct wr_buf
 			wr_dialect_warn_once(&seen, "top_logprobs", warn, arg);
 		else if (v > 0) {
 			cfg_key(&cfg, "logprobs");
-			add_text(&cfg, j, f[F_TOPLOG]);
+			wr_dialect_add_text(&cfg, j, f[F_TOPLOG]);
 		}
 	}
 	if (f[F_FORMAT] >= 0) {
@@ -191,7 +174,7 @@ gemini_request(const struct wr_json *j, int body, size_t nentries, struct wr_buf
 			cfg_key(&cfg, "responseMimeType");
 			wr_buf_adds(&cfg, "\"application/json\"");
 			cfg_key(&cfg, "responseJsonSchema");
-			add_text(&cfg, j, schema);
+			wr_dialect_add_text(&cfg, j, schema);
 		} else {
 			wr_dialect_warn_once(&seen, "response_format", warn, arg);
 		}

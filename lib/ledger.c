@@ -17,17 +17,6 @@
 #define LEDGER_LINE_MAX ((size_t)1 << 30) /* longest result line read back */
 #define REQUEST_LINE_MAX (16u << 20)      /* as wr-query reads them */
 
-static int
-blank(const char *s, size_t n)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		if (s[i] != ' ' && s[i] != '\t' && s[i] != '\r')
-			return 0;
-	return 1;
-}
-
 /* Cut a last line left short by a killed run: it is no result, and a re-run writes it anew. */
 static void
 repair_torn(const char *path, int fd, off_t size)
@@ -79,7 +68,7 @@ read_done(struct wr_ledger *l, int fd)
 			continue;
 		wr_buf_reset(&id);
 		k = wr_result_succeeded(&l->json, s, len, &id, &hash);
-		if (k < 0 && !blank(s, len))
+		if (k < 0 && !wr_blank(s, len))
 			wr_warn_at(l->path, r.lineno, "not a result line, ignored");
 		if (k <= 0)
 			continue;

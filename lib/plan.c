@@ -206,18 +206,6 @@ plan_line(struct wr_buf *out, const struct wr_plan *p, enum wr_limit k, const ch
 	fputs(out->s, stdout);
 }
 
-/* Whether a request line is blank (spaces and TABs only). */
-static int
-blank(const char *s, size_t n)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		if (s[i] != ' ' && s[i] != '\t')
-			return 0;
-	return 1;
-}
-
 int
 wr_plan_run(const struct wr_plan_opts *o, const int *fds, char *const *names, int n)
 {
@@ -253,7 +241,7 @@ wr_plan_run(const struct wr_plan_opts *o, const int *fds, char *const *names, in
 			}
 			bytes += (long long)len + 1;
 			len = wr_chomp_cr(s, len);
-			if (blank(s, len))
+			if (wr_blank(s, len))
 				continue;
 			lines++;
 			if (wr_request_parse(&json, s, len, &rq, &why) != 0) {
