@@ -238,3 +238,31 @@ wr-bisect: batches of 1: 4 entries sent, 2 refused"
 	run bash -c "jq -r .response.body.model out/results.*.jsonl | sort -u"
 	assert_output m2
 }
+
+@test "the failover recipe fails over to a provider of another dialect" {
+	start_serve --refuse 0.5 --seed 11
+	serve_more --log log2
+	run --separate-stderr env MODEL=a URL="$SERVE_URL" FALLBACK_URL="$URL_N" FALLBACK_MODEL=claude-x \
+		FALLBACK_API=anthropic SIZE=2 "$EX/failover/failover.sh" words.txt
+	assert_success
+	assert_output "$EXPECTED"
+	run jq -r '.response.body.type' second.jsonl
+	assert_equal "$(sort -u <<<"$output")" message
+	run requested log2
+	assert_output "$(LC_ALL=C sort first-missing.txt)"
+}
+
+@test "make failover goes to Gemini's dialect with FALLBACK_API" {
+	start_serve --refuse 0.5 --seed 11
+	serve_more --log log2
+	run dataset URL="$SERVE_URL" BATCH=2
+	assert_success
+	run dataset URL="$SERVE_URL" BATCH=2 FALLBACK_URL="${URL_N%/v1}/v1beta" FALLBACK_MODEL=gemini-x \
+		FALLBACK_API=gemini failover
+	assert_success
+	assert_output "$PWD/scored.dict: 15 entries, 0 missing"
+	run cat scored.dict
+	assert_output "$EXPECTED"
+	run jq -r '.response.body.modelVersion' out/fallback.jsonl
+	assert_equal "$(sort -u <<<"$output")" gemini-x
+}
