@@ -24,7 +24,9 @@
 #include "line.h"
 #include "multi.h"
 #include "plan.h"
+#include "progress.h"
 #include "query.h"
+#include "server.h"
 
 #define LINE_MAX_BYTES (16u << 20)        /* longest request line */
 #define BACKOFF_CAP 60.0
@@ -63,20 +65,6 @@ struct req {
 	unsigned long seq;         /* FIFO among equal due times */
 };
 
-/* A server from -u. */
-struct endpoint {
-	const char *base;
-	struct wr_buf shown;       /* base without user information, for messages */
-	int fails;                 /* retryable failures in a row */
-	double backoff_until;      /* prefer other servers until then */
-	double pause_until;        /* rate-limit headers asked us to hold off until then */
-	double lim_r, lim_t;       /* requests and tokens a minute its headers announce; 0: none */
-	double tscale;             /* what its token limit charges a request, over our estimate */
-	double tscaled;            /* when tscale last grew */
-	int answered;              /* it has answered once (so its limits, if any, are known) */
-	int running;               /* requests on the wire to it */
-	struct wr_bucket rb, tb;   /* paced to those limits */
-};
 
 static int jobs = 16, retries = 5, quiet, verbose;
 static double timeout_s = 600, connect_timeout_s = 30, backoff_base = 0.5, rate_wait = 3600;
@@ -86,7 +74,7 @@ static const char *key_file, *key_header, *cacert, *out_path;
 static struct wr_price price;
 static int have_price, plan;
 
-static struct endpoint *eps;
+static struct wr_server *eps;
 static int n_eps, rr;
 static struct curl_slist *headers;
 static struct wr_multi mw;
@@ -115,11 +103,13 @@ static int out_fd = STDOUT_FILENO;
 static const char *out_name = "stdout";
 static enum stop stopping;
 
-static unsigned long n_ok, n_failed, n_retries, n_skipped, n_sent;
+static unsigned long n_ok, n_failed, n_retries, n_skipped, n_sent, n_blank;
 static unsigned long long prompt_tokens, completion_tokens, cached_tokens;
 static int saw_cached, budget_out;
-static double t0, last_progress;
-static int show_progress, progress_shown;
+static double t0;
+static struct wr_progress prog;
+static struct wr_buf line;   /* the progress line */
+static long total = -1;      /* request lines of the file inputs, when every input is a file */
 static uint64_t rnd_state;
 
 _Noreturn static void
@@ -193,24 +183,41 @@ shown(const char *url)
 static void
 clear_progress(void)
 {
-	if (progress_shown) {
-		fputs("\r\033[K", stderr);
-		progress_shown = 0;
-	}
+	wr_progress_clear(&prog);
 }
 
+/*
+ * The live line: with file inputs, done of the whole, the rate against the
+ * limits the servers announce, and the time left; on a pipe, what is done.
+ */
 static void
 progress(double now)
 {
-	double el = now - t0;
+	double el = now - t0, rate = el > 0 ? (double)(n_ok + n_failed) / el : 0, lim = 0;
+	unsigned long done = n_ok + n_failed + n_skipped + n_blank;
+	struct wr_buf *b = &line;
+	int i;
 
-	if (!show_progress || now - last_progress < 0.25)
+	if (!prog.on)
 		return;
-	last_progress = now;
-	fprintf(stderr, "\r%s: %lu done, %d in flight, %lu ok, %lu failed, %lu retries, %.0f req/s, "
-	    "%llu tokens\033[K", wr_prog, n_ok + n_failed, n_running, n_ok, n_failed, n_retries,
-	    el > 0 ? (double)(n_ok + n_failed) / el : 0.0, prompt_tokens + completion_tokens);
-	progress_shown = 1;
+	wr_buf_reset(b);
+	if (total > 0)
+		wr_buf_printf(b, "%lu of %ld (%.0f%%)", done, total, 100.0 * (double)done / (double)total);
+	else
+		wr_buf_printf(b, "%lu done", n_ok + n_failed);
+	wr_buf_printf(b, ", %d in flight, %lu ok, %lu failed, %lu retries, %.1f req/s", n_running, n_ok,
+	    n_failed, n_retries, rate);
+	for (i = 0; i < n_eps && eps[i].lim_r > 0; i++)
+		lim += eps[i].lim_r / 60;
+	if (i == n_eps && lim > 0)
+		wr_buf_printf(b, " of %.1f allowed", lim);
+	if (total > 0 && rate > 0 && (long)done < total) {
+		wr_buf_adds(b, ", ");
+		wr_duration_format(b, (double)(total - (long)done) / rate);
+		wr_buf_adds(b, " left");
+	} else
+		wr_buf_printf(b, ", %llu tokens", prompt_tokens + completion_tokens);
+	wr_progress_show(&prog, "%s: %s", wr_prog, b->s);
 }
 
 __attribute__((format(printf, 1, 2)))
@@ -447,8 +454,10 @@ fill_slots(double now)
 	for (k = 0; k < LINES_PER_TURN && n_free > 0 && stopping == GOING; k++) {
 		if ((got = next_line(&s, &len)) <= 0)
 			return;
-		if (s && wr_blank(s, len))
+		if (s && wr_blank(s, len)) {
+			n_blank++;
 			continue;
+		}
 		r = freelist[--n_free];
 		wr_buf_reset(&r->line);
 		wr_http_meta_reset(&r->meta);
@@ -493,61 +502,6 @@ bad:
  * Round robin over the servers, passing over those backing off and, for a
  * retry, the one that just failed it; -1 (and *wait) when all hold off.
  */
-/* Seconds until server e may take a request of tokens by its pause and its learned limits (0: now). */
-static double
-ep_wait(struct endpoint *e, double now, double tokens)
-{
-	double w = e->pause_until - now, t;
-
-	/*
-	 * Until a server has answered once, one request goes to it alone: its
-	 * answer tells the limits to pace to, where a first burst of -j requests
-	 * would run into them (429s) before anything is known.
-	 */
-	if (!e->answered && e->running > 0)
-		return BACKOFF_CAP;
-	if (e->lim_r > 0 && (t = wr_bucket_wait(&e->rb, now, 1)) > w)
-		w = t;
-	if (e->lim_t > 0 && (t = wr_bucket_wait(&e->tb, now, tokens * e->tscale)) > w)
-		w = t;
-	return w > 0 ? w : 0;
-}
-
-/*
- * Round robin over the servers that may take a request now, passing over
- * those backing off and, for a retry, the one that just failed it; -1
- * (and *wait) when all hold off.
- */
-static int
-pick_endpoint(double now, int avoid, double tokens, double *wait)
-{
-	int k, e, best = -1;
-	double w;
-
-	for (k = 0; k < n_eps; k++) {
-		e = (rr + k) % n_eps;
-		if (e != avoid && eps[e].backoff_until <= now && ep_wait(&eps[e], now, tokens) == 0) {
-			rr = (e + 1) % n_eps;
-			return e;
-		}
-	}
-	/* Every server is failing: keep going on the one that recovers first; each request has its own backoff. */
-	for (k = 0; k < n_eps; k++) {
-		e = (rr + k) % n_eps;
-		if (ep_wait(&eps[e], now, tokens) == 0 && (best < 0 || eps[e].backoff_until < eps[best].backoff_until))
-			best = e;
-	}
-	if (best >= 0) {
-		rr = (best + 1) % n_eps;
-		return best;
-	}
-	*wait = BACKOFF_CAP;
-	for (e = 0; e < n_eps; e++)
-		if ((w = ep_wait(&eps[e], now, tokens)) < *wait)
-			*wait = w;
-	return -1;
-}
-
 static void
 start(struct req *r, int ep, double now)
 {
@@ -589,11 +543,7 @@ start(struct req *r, int ep, double now)
 		wr_bucket_take(&rpm_bucket, now, 1);
 	if (tpm > 0)
 		wr_bucket_take(&tpm_bucket, now, (double)r->rq.est_tokens);
-	eps[ep].running++;
-	if (eps[ep].lim_r > 0)
-		wr_bucket_take(&eps[ep].rb, now, 1);
-	if (eps[ep].lim_t > 0)
-		wr_bucket_take(&eps[ep].tb, now, (double)r->rq.est_tokens * eps[ep].tscale);
+	wr_server_take(&eps[ep], now, (double)r->rq.est_tokens);
 }
 
 /* Start every request that is due and allowed; return seconds until the next may be, or -1. */
@@ -624,8 +574,8 @@ schedule(double now)
 		}
 		if (w > 0)
 			return w;
-		if ((ep = pick_endpoint(now, r->attempts > 0 && n_eps > 1 ? r->ep : -1, (double)r->rq.est_tokens,
-		    &w)) < 0)
+		if ((ep = wr_server_pick(eps, n_eps, &rr, now, r->attempts > 0 && n_eps > 1 ? r->ep : -1,
+		    (double)r->rq.est_tokens, &w)) < 0)
 			return w;
 		heap_pop();
 		start(r, ep, now);
@@ -784,96 +734,14 @@ classify(struct req *r, CURLcode cc, struct verdict *v)
 		    "the provider refuses this key");
 }
 
-/*
- * Pace to the limits a server announces (x-ratelimit-limit-*,
- * anthropic-ratelimit-*-limit), a minute's worth refilled continuously and
- * one second's held, as providers enforce them; --rpm and --tpm, when
- * lower, still bind the whole run. A bucket starts from the remaining
- * count the server gave with the limit.
- */
-static void
-learn(struct endpoint *e, const struct wr_limits *l, double now)
-{
-	if (l->limit_requests > 0 && l->limit_requests != e->lim_r) {
-		e->lim_r = l->limit_requests;
-		wr_bucket_init(&e->rb, e->lim_r, now);
-	}
-	if (l->limit_tokens > 0 && l->limit_tokens != e->lim_t) {
-		e->lim_t = l->limit_tokens;
-		wr_bucket_init(&e->tb, e->lim_t, now);
-	}
-	/*
-	 * What the server says is left caps what we think is left: other
-	 * clients of the same key (xargs -P, a second run) spend it too.
-	 */
-	if (e->lim_r > 0 && l->remaining_requests >= 0) {
-		wr_bucket_wait(&e->rb, now, 0);
-		if (l->remaining_requests < e->rb.level)
-			e->rb.level = l->remaining_requests;
-	}
-	if (e->lim_t > 0 && l->remaining_tokens >= 0) {
-		wr_bucket_wait(&e->tb, now, 0);
-		if (l->remaining_tokens < e->tb.level)
-			e->tb.level = l->remaining_tokens;
-	}
-}
-
-/* What the server's answer says about it: its health, and how long to hold off. Returns the hold, or < 0. */
+/* What the answer says about its server, and how long to hold off (< 0: nothing said). */
 static double
 judge_server(struct req *r, const struct verdict *v, double now)
 {
-	struct endpoint *e = &eps[r->ep];
-	double hold;
+	double hold = wr_server_answered(&eps[r->ep], v->what == ANSWER ? WR_SERVER_ANSWER :
+	    v->what == RETRY ? WR_SERVER_RETRY : WR_SERVER_FINAL, v->status, &r->meta, r->started, now,
+	    backoff_base, BACKOFF_CAP, rnd());
 
-	e->running--;
-	if (v->status)
-		e->answered = 1;
-	learn(e, &r->meta.lim, now);
-	/*
-	 * Our token estimate is not the provider's count (its tokenizer, what it
-	 * charges for): a 429 on the token limit charges requests more from
-	 * then on, each answer a little less, so the pace settles just under
-	 * the limit whatever the ratio (additive decrease, multiplicative
-	 * increase of the cost).
-	 */
-	if (e->lim_t > 0 && v->status == 429 && r->meta.lim.remaining_requests != 0) {
-		/* Once for the requests sent since it last grew: older ones say nothing new. */
-		if (r->started >= e->tscaled) {
-			e->tscale = e->tscale * 1.1 < 16 ? e->tscale * 1.1 : 16;
-			e->tscaled = now;
-		}
-	} else if (e->lim_t > 0 && v->what == ANSWER && e->tscale > 1)
-		e->tscale = e->tscale - 0.001 > 1 ? e->tscale - 0.001 : 1;
-	/* The server's health decides how much new work it gets. */
-	if (v->what == RETRY) {
-		e->fails++;
-		e->backoff_until = now + wr_http_backoff(e->fails, backoff_base, BACKOFF_CAP, rnd());
-	} else {
-		e->fails = 0;
-		if (v->what == ANSWER)
-			e->backoff_until = 0;
-	}
-	if (v->what != ANSWER && r->meta.retry_after >= 0)
-		hold = r->meta.retry_after;
-	else if (e->lim_r > 0 || e->lim_t > 0)
-		/*
-		 * Its limits are known and paced to: the buckets, set from what it
-		 * says is left, are the wait. (Its reset times are the time to a
-		 * full bucket, far longer than the time to the next request.)
-		 */
-		hold = v->status == 429 || v->status == 529 ? 0 : -1;
-	else
-		hold = wr_http_meta_wait(&r->meta);
-	if (hold > 0 && now + hold > e->pause_until)
-		e->pause_until = now + hold;
-	if (v->what == ANSWER)
-		return hold;
-	/* "Too many requests" with no hint of how long: slow all starts to that server, not just this one. */
-	if (v->status == 429 && hold < 0) {
-		double p = wr_http_backoff(e->fails, backoff_base, BACKOFF_CAP, rnd());
-		if (now + p > e->pause_until)
-			e->pause_until = now + p;
-	}
 	/* A request the limit turned away was not charged. */
 	if (v->status == 429 && tpm > 0)
 		wr_bucket_put(&tpm_bucket, (double)r->rq.est_tokens);
@@ -974,7 +842,7 @@ run(void)
 		wr_multi_timeout(&mw, wr_now());
 		if (drain() > 0)
 			continue;
-		wait = show_progress ? 0.25 : 5;
+		wait = prog.on ? 0.25 : 5;
 		if (next >= 0 && next < wait)
 			wait = next;
 		wr_multi_wait(&mw, wait, want_input && reader_open ? reader.fd : -1);
@@ -1073,16 +941,8 @@ add_key(void)
 static void
 add_endpoint(const char *url)
 {
-	struct endpoint *e;
-
 	eps = wr_realloc(eps, (size_t)(n_eps + 1) * sizeof *eps);
-	e = &eps[n_eps++];
-	memset(e, 0, sizeof *e);
-	e->base = url;
-	e->tscale = 1;
-	wr_http_redact(&e->shown, url);
-	if (strncasecmp(url, "http://", 7) != 0 && strncasecmp(url, "https://", 8) != 0)
-		wr_die("-u %s: not an http:// or https:// URL", e->shown.s);
+	wr_server_init(&eps[n_eps++], url);
 }
 
 /*
@@ -1187,6 +1047,34 @@ open_inputs(int argc, char **argv)
 	}
 }
 
+/* The lines left to read in the inputs, when all of them are regular files; else -1. */
+static long
+count_lines(void)
+{
+	char buf[65536];
+	struct stat st;
+	long n = 0;
+	off_t at, pos;
+	ssize_t k;
+	int i, last;
+
+	for (i = 0; i < n_in; i++) {
+		if (fstat(in_fds[i], &st) != 0 || !S_ISREG(st.st_mode) || (at = lseek(in_fds[i], 0, SEEK_CUR)) < 0)
+			return -1;
+		for (pos = at, last = '\n'; (k = pread(in_fds[i], buf, sizeof buf, pos)) > 0; pos += k) {
+			char *p = buf, *end = buf + k;
+			while ((p = memchr(p, '\n', (size_t)(end - p))) != NULL) {
+				n++;
+				p++;
+			}
+			last = buf[k - 1];
+		}
+		if (last != '\n')
+			n++;
+	}
+	return n;
+}
+
 static void
 setup(void)
 {
@@ -1237,7 +1125,9 @@ setup(void)
 	rnd_state = (uint64_t)time(NULL) ^ ((uint64_t)getpid() << 32) ^ (uint64_t)(t0 * 1e9);
 	if (!rnd_state)
 		rnd_state = 1;
-	show_progress = wr_progress_wanted(quiet);
+	wr_progress_init(&prog, quiet, 4);
+	if (prog.on)
+		total = count_lines();
 }
 
 static void
@@ -1263,7 +1153,7 @@ teardown(void)
 	curl_slist_free_all(headers);
 	curl_global_cleanup();
 	for (i = 0; i < n_eps; i++)
-		wr_buf_free(&eps[i].shown);
+		wr_server_free(&eps[i]);
 	free(eps);
 	free(slots);
 	free(freelist);
@@ -1278,6 +1168,7 @@ teardown(void)
 	wr_map_free(&warned);
 	wr_buf_free(&out);
 	wr_buf_free(&msg);
+	wr_buf_free(&line);
 }
 
 static double
@@ -1444,7 +1335,7 @@ main(int argc, char **argv)
 		free(in_fds);
 		curl_slist_free_all(headers);
 		for (c = 0; c < n_eps; c++)
-			wr_buf_free(&eps[c].shown);
+			wr_server_free(&eps[c]);
 		free(eps);
 		if (out_path)
 			wr_ledger_free(&ledger);

@@ -617,3 +617,16 @@ EOF
 	assert_failure 2
 	assert_equal "$stderr" "wr-query: --key-header api key: not a header name"
 }
+
+@test "on a terminal the live line shows done of the whole and the time left for file inputs" {
+	command -v script > /dev/null || skip "no script(1)"
+	start_serve --latency 300
+	run script -qec "wr-query -j 1 -u '$SERVE_URL' '$REQ' > /dev/null" /dev/null
+	assert_success
+	# Six requests of 300 ms one at a time: the line, drawn at most four times a second, shows up.
+	run grep -aoE 'wr-query: [0-9] of 6 \([0-9]+%\), [01] in flight, [0-9] ok, 0 failed, 0 retries, [0-9.]+ req/s, [0-9.]+ s left' <<<"$(tr '\r' '\n' <<<"$output")"
+	assert_success
+	run script -qec "cat '$REQ' | wr-query -j 1 -u '$SERVE_URL' > /dev/null" /dev/null
+	run grep -aoE 'wr-query: [0-9] done, [01] in flight' <<<"$(tr '\r' '\n' <<<"$output")"
+	assert_success
+}
