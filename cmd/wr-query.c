@@ -1125,6 +1125,8 @@ setup(void)
 	rnd_state = (uint64_t)time(NULL) ^ ((uint64_t)getpid() << 32) ^ (uint64_t)(t0 * 1e9);
 	if (!rnd_state)
 		rnd_state = 1;
+	for (i = 0; i < n_eps; i++)
+		wr_server_window(&eps[i], jobs);
 	wr_progress_init(&prog, quiet, 4);
 	if (prog.on)
 		total = count_lines();

@@ -15,7 +15,7 @@
 
 enum {
 	OPT_DROP = 256, OPT_FAIL_429, OPT_FAIL_500, OPT_FILTER, OPT_GARBLE, OPT_KEY_FILE,
-	OPT_LATENCY, OPT_LIMIT_BURST, OPT_LIMIT_RETRY_AFTER, OPT_LOG, OPT_MAX_BODY, OPT_OVERLOAD,
+	OPT_LATENCY, OPT_LIMIT_BURST, OPT_LIMIT_RETRY_AFTER, OPT_LOG, OPT_MAX_BODY, OPT_MAX_INFLIGHT, OPT_OVERLOAD,
 	OPT_PARTIAL, OPT_REFUSE, OPT_REFUSE_ENTRY, OPT_RETRY_AFTER, OPT_RPM, OPT_SEED, OPT_STYLE,
 	OPT_THREADS, OPT_TPM, OPT_TRUNCATE, OPT_VERSION
 };
@@ -41,6 +41,7 @@ usage(FILE *fp, int status)
 	    "          [--filter RATE] [--truncate RATE] [--garble RATE] [--partial RATE] [--drop RATE]\n"
 	    "          [--refuse-entry ENTRY]... [--log FILE] [--max-body BYTES] [--threads N]\n"
 	    "          [--overload RATE] [--rpm N] [--tpm N] [--limit-burst SEC] [--limit-retry-after]\n"
+	    "          [--max-inflight N]\n"
 	    "  Dialects: OpenAI POST /v1/chat/completions, Anthropic POST /v1/messages,\n"
 	    "  Gemini POST /v1beta/models/MODEL:generateContent; GET /v1/models, /v1beta/models.\n"
 	    "  -p, --port PORT           listen on 127.0.0.1:PORT (default 8080; 0 picks one and prints it)\n"
@@ -54,6 +55,8 @@ usage(FILE *fp, int status)
 	    "      --fail-429 RATE       answer HTTP 429 with Retry-After\n"
 	    "      --retry-after SEC     the Retry-After of --fail-429 answers (default 1)\n"
 	    "      --overload RATE       answer overloaded: 529 (Anthropic), 503 (OpenAI, Gemini)\n"
+	    "      --max-inflight N      make at most N answers at once; overloaded beyond (a queue\n"
+	    "                            of its own, as vLLM's or llama.cpp's)\n"
 	    "      --refuse RATE         refuse to rate (refusal, stop_reason refusal, finishReason SAFETY)\n"
 	    "      --filter RATE         no content: content_filter, refusal, Gemini promptFeedback block\n"
 	    "      --truncate RATE       cut the answer in the middle of a line (finish_reason length)\n"
@@ -111,6 +114,7 @@ main(int argc, char **argv)
 		{"limit-retry-after", no_argument, NULL, OPT_LIMIT_RETRY_AFTER},
 		{"log", required_argument, NULL, OPT_LOG},
 		{"max-body", required_argument, NULL, OPT_MAX_BODY},
+		{"max-inflight", required_argument, NULL, OPT_MAX_INFLIGHT},
 		{"overload", required_argument, NULL, OPT_OVERLOAD},
 		{"partial", required_argument, NULL, OPT_PARTIAL},
 		{"port", required_argument, NULL, 'p'},
@@ -177,6 +181,9 @@ main(int argc, char **argv)
 			break;
 		case OPT_LIMIT_RETRY_AFTER:
 			conf.limit_retry_after = 1;
+			break;
+		case OPT_MAX_INFLIGHT:
+			conf.max_inflight = (unsigned long)wr_strtonum(optarg, 1, 1000000, "--max-inflight");
 			break;
 		case OPT_OVERLOAD:
 			conf.rates[WR_FAULT_OVERLOAD] = rate(optarg, "--overload");

@@ -25,6 +25,7 @@ struct wr_serve_conf {
 	double rpm, tpm;              /* rate limits a minute; 0: none */
 	double burst;                 /* seconds' worth a limit's bucket holds */
 	int limit_retry_after;        /* Retry-After on every dialect's limit 429s */
+	unsigned long max_inflight;   /* answers made at once beyond which it is overloaded; 0: no bound */
 };
 
 struct wr_serve_stats {

@@ -18,6 +18,8 @@ struct wr_server {
 	double tscaled;            /* when tscale last grew */
 	int answered;              /* it has answered once (so its limits, if any, are known) */
 	int running;               /* requests on the wire to it */
+	double window, jobs;       /* requests it may have at once (AIMD), and -j; 0: no window */
+	double shrunk;             /* when the window last shrank */
 };
 
 /* What one attempt's answer was, as the server's bookkeeping needs it. */
@@ -42,6 +44,14 @@ double wr_server_wait(const struct wr_server *s, double now, double tokens);
  * index, or -1 with *wait set when all hold off.
  */
 int wr_server_pick(struct wr_server *s, int n, int *rr, double now, int avoid, double tokens, double *wait);
+/*
+ * A server that neither announces limits nor says how long to wait, but
+ * answers 503, 529 or 429 when its own queue is full (vLLM, llama.cpp,
+ * DeepSeek under load), gets a window of requests in flight: halved at
+ * such an answer (once a round trip), grown by one a window of answers,
+ * up to jobs (-j).
+ */
+void wr_server_window(struct wr_server *s, int jobs);
 /* A request of tokens goes to s now. */
 void wr_server_take(struct wr_server *s, double now, double tokens);
 /*

@@ -45,6 +45,7 @@ struct req {
 	int wait;                     /* the answer is subject to the latency */
 	struct wr_buf log;            /* the log line, written when the answer goes out */
 	size_t entries;
+	int counted;                  /* counted in n_busy until its answer goes out */
 };
 
 /* Per-thread scratch space, reused from request to request. */
@@ -75,6 +76,7 @@ static pthread_mutex_t seen_lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_mutex_t log_lock = PTHREAD_MUTEX_INITIALIZER;
 static int log_failed;
 static atomic_ulong n_requests, n_ok, n_errors, n_entries, n_limited;
+static atomic_long n_busy;   /* model answers being made (within their latency) */
 
 static struct wr_limiter limiter;
 static pthread_mutex_t limit_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -408,6 +410,16 @@ generate(struct req *r)
 	}
 	if (wr_limiter_on(&limiter) && charge(r, c))
 		return;
+	/* A server with a queue of its own (vLLM, llama.cpp slots): busy beyond --max-inflight. */
+	if (conf->max_inflight) {
+		if (atomic_fetch_add(&n_busy, 1) >= (long)conf->max_inflight) {
+			atomic_fetch_sub(&n_busy, 1);
+			set_error(r, WR_ERR_OVERLOAD, NULL);
+			log_chat(r, "busy", c);
+			return;
+		}
+		r->counted = 1;
+	}
 	h = XXH3_64bits(r->body.s, r->body.len);
 	n = count_seen(h);
 	in[0] = h;
@@ -499,6 +511,10 @@ answer(struct req *r, struct MHD_Connection *conn)
 {
 	enum MHD_Result ret;
 
+	if (r->counted) {
+		atomic_fetch_sub(&n_busy, 1);
+		r->counted = 0;
+	}
 	if (r->d) {
 		atomic_fetch_add(&n_requests, 1);
 		atomic_fetch_add(r->status == MHD_HTTP_OK && r->complete ? &n_ok : &n_errors, 1);

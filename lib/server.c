@@ -30,7 +30,7 @@ wr_server_wait(const struct wr_server *s, double now, double tokens)
 	struct wr_bucket b;
 	double w = s->pause_until - now, t;
 
-	if (!s->answered && s->running > 0)
+	if ((!s->answered && s->running > 0) || (s->window > 0 && s->running >= (int)s->window))
 		return HOLD_MAX;
 	if (s->lim_r > 0 && (b = s->rb, t = wr_bucket_wait(&b, now, 1)) > w)
 		w = t;
@@ -67,6 +67,12 @@ wr_server_pick(struct wr_server *s, int n, int *rr, double now, int avoid, doubl
 		if ((w = wr_server_wait(&s[e], now, tokens)) < *wait)
 			*wait = w;
 	return -1;
+}
+
+void
+wr_server_window(struct wr_server *s, int jobs)
+{
+	s->window = s->jobs = jobs;
 }
 
 void
@@ -133,6 +139,15 @@ wr_server_answered(struct wr_server *s, enum wr_server_outcome what, long status
 		}
 	} else if (s->lim_t > 0 && what == WR_SERVER_ANSWER && s->tscale > 1)
 		s->tscale = s->tscale - 0.001 > 1 ? s->tscale - 0.001 : 1;
+	/* A queue full, with nothing said about limits or waits: fewer at once. */
+	if (s->jobs > 0 && (status == 503 || status == 529 || status == 429) && meta->retry_after < 0 &&
+	    s->lim_r <= 0 && s->lim_t <= 0) {
+		if (started >= s->shrunk) {
+			s->window = s->window / 2 > 1 ? s->window / 2 : 1;
+			s->shrunk = now;
+		}
+	} else if (s->jobs > 0 && what == WR_SERVER_ANSWER && s->window < s->jobs)
+		s->window = s->window + 1 / s->window < s->jobs ? s->window + 1 / s->window : s->jobs;
 	/* Its health decides how much new work it gets. */
 	if (what == WR_SERVER_RETRY) {
 		s->fails++;

@@ -60,3 +60,11 @@ count() {
 	assert_failure 2
 	assert_equal "$(wc -l < "$T/log")" 1
 }
+
+@test "a server whose own queue is full (503) gets fewer requests at once, and loses none" {
+	start_serve --latency 100 --max-inflight 2 --log "$T/log"
+	run --separate-stderr bash -c "wr-query -q -j 15 --retries 3 --backoff 0.01 -u '$SERVE_URL' '$T/30.jsonl' | jq -r .response.status_code | sort | uniq -c | awk '{print \$1, \$2}'"
+	assert_success
+	assert_output '30 200'
+	[ "$(count "$T/log" busy)" -ge 1 ]
+}
