@@ -516,6 +516,12 @@ main(int argc, char **argv)
 	if (!model || !*model)
 		wr_die("no model: give -m MODEL or set WR_MODEL");
 
+	if (ex_path && strcmp(ex_path, "-") == 0) {
+		for (i = 0; i < argc && strcmp(argv[i], "-") != 0; i++)
+			;
+		if (argc == 0 || i < argc)
+			wr_die("-e -: the batches are read from standard input too");
+	}
 	if (ex_scale && !ex_path)
 		wr_die("--examples-scale %s: no -e FILE to apply it to", ex_scale);
 	if (ex_scale)

@@ -295,3 +295,13 @@ wr-prompt: 1 requests, 5 bad lines" ]
 	assert_failure 2
 	[ "$stderr" = "wr-prompt: --examples-scale 0:10: no -e FILE to apply it to" ]
 }
+
+@test "-e - with the batches on standard input too is a usage error" {
+	run --separate-stderr bash -c "printf 'apple;5\n' | wr-prompt -m m -e - < '$FIX/prompt-batch.txt'"
+	assert_failure 2
+	[ "$stderr" = "wr-prompt: -e -: the batches are read from standard input too" ]
+	run --separate-stderr bash -c "wr-prompt -m m -e - '$FIX/prompt-batch.txt' - < /dev/null"
+	assert_failure 2
+	run bash -c "printf 'apple;5\n' | wr-prompt -q -m m -e - '$FIX/prompt-batch.txt' | jq -r '.body.messages[0].content' | grep -x 'apple;5'"
+	assert_success
+}
