@@ -1,10 +1,12 @@
 /* wr-prompt: batches in, OpenAI Batch API request lines out. */
 #include <getopt.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "common.h"
+#include "examples.h"
 #include "hash.h"
 #include "json.h"
 #include "key.h"
@@ -22,7 +24,7 @@
  * requests, and the entries come last in the user message, so that prompt
  * caching (OpenAI, DeepSeek, vLLM prefix caching) applies to every request.
  */
-static const char default_system[] =
+static const char default_scale[] =
     "You rate candidate entries for American-style crossword puzzles by their quality as fill.\n"
     "Scale:\n"
     "5 = lively and familiar: a word, phrase or name most solvers know and enjoy seeing.\n"
@@ -30,16 +32,25 @@ static const char default_system[] =
     "3 = acceptable but plain, or known to only some solvers.\n"
     "2 = weak: obscure, crosswordese, an awkward partial phrase, an odd plural or inflection, "
     "or an abbreviation few know.\n"
-    "1 = bad: not a real word or phrase, a misspelling, a random string, or offensive.\n"
+    "1 = bad: not a real word or phrase, a misspelling, a random string, or offensive.\n";
+static const char default_examples[] = "Examples of entries and their scores on this scale:\n{{examples}}\n";
+static const char default_lines[] =
     "Answer with exactly one line per entry, in the order given, in the form entry;score: the entry "
     "copied exactly as given, a semicolon, and a whole number from 1 to 5. Write nothing else: no "
     "heading, no numbering, no explanation.";
+static const char default_json[] =
+    "Answer with one JSON object {\"ratings\":[...]} holding one item {\"entry\":...,\"score\":...} "
+    "per entry, in the order given: the entry copied exactly as given, and a whole number from 1 to 5. "
+    "Write nothing else: no heading, no explanation.";
 
 static const char default_template[] = "Entries ({{count}}):\n\n{{entries}}";
 
 static const char *model;
 static char *system_msg, *template;
-static int strict, quiet;
+static int strict, quiet, schema, logprobs = -1;
+static int lo = 1, hi = 5;       /* -r: the rating range */
+static const char *opts[256];    /* the -o arguments, to find their keys */
+static int nopts;
 static struct wr_buf extra;      /* ",\"key\":value" for every -o */
 static struct wr_buf sysjson;    /* the escaped system message */
 static long n_requests, n_bad;
@@ -48,11 +59,17 @@ _Noreturn static void
 usage(FILE *fp, int status)
 {
 	fprintf(fp,
-	    "usage: %s [-q] [--strict] [-m MODEL] [-o KEY=JSON]... [-s FILE] [-t FILE] [FILE...]\n"
+	    "usage: %s [-q] [--schema] [--strict] [--logprobs[=N]] [-e FILE [--examples-scale LO:HI]]\n"
+	    "       [-m MODEL] [-o KEY=JSON]... [-r LO:HI] [-s FILE] [-t FILE] [FILE...]\n"
+	    "  -e, --examples FILE  scored list (entry;score or entry<TAB>score) to take examples from\n"
+	    "      --examples-scale LO:HI  scale of the -e list (default: the rating range)\n"
+	    "      --logprobs[=N]   ask for the top N (0-20, default 5) alternatives of every token\n"
 	    "  -m, --model MODEL    model name (default $WR_MODEL)\n"
 	    "  -o, --option KEY=JSON add \"KEY\": JSON to every request body; repeatable\n"
-	    "  -s, --system FILE    system message (an empty file: no system message)\n"
+	    "  -r, --range LO:HI    rating range, whole numbers (default 1:5)\n"
+	    "  -s, --system FILE    system message (an empty file: no system message; {{examples}})\n"
 	    "  -t, --template FILE  user message template ({{entries}}, {{count}}, {{id}})\n"
+	    "      --schema         ask for a JSON object of entry/score pairs (structured output)\n"
 	    "      --strict         leave out the \"entries\" field (for upload to the OpenAI Batch API)\n"
 	    "  -q, --quiet          no summary on stderr\n"
 	    "  -h, --help           this help\n"
@@ -88,6 +105,8 @@ add_option(const char *arg)
 	wr_buf_addc(&extra, ':');
 	wr_buf_adds(&extra, eq + 1);
 	wr_buf_free(&key);
+	if (nopts < (int)(sizeof opts / sizeof *opts))
+		opts[nopts++] = arg;
 }
 
 static char *
@@ -101,6 +120,96 @@ read_text(const char *path, const char *what)
 	if (!wr_utf8_valid(s, len))
 		wr_die("%s: %s is not valid UTF-8", path, what);
 	return s;
+}
+
+/* The -o that sets the top-level key, or NULL. */
+static const char *
+option_for(const char *key)
+{
+	size_t n = strlen(key);
+	int i;
+
+	for (i = 0; i < nopts; i++)
+		if (strncmp(opts[i], key, n) == 0 && opts[i][n] == '=')
+			return opts[i];
+	return NULL;
+}
+
+/* The fields of --schema and --logprobs, after those of -o. */
+static void
+add_fields(void)
+{
+	static const char *const lp[] = {"logprobs", "top_logprobs"};
+	const char *o;
+	size_t i;
+
+	if (schema) {
+		if ((o = option_for("response_format")))
+			wr_die("--schema and -o %s both set response_format", o);
+		wr_buf_printf(&extra, ",\"response_format\":{\"type\":\"json_schema\",\"json_schema\":{"
+		    "\"name\":\"ratings\",\"strict\":true,\"schema\":{\"type\":\"object\",\"properties\":{"
+		    "\"ratings\":{\"type\":\"array\",\"items\":{\"type\":\"object\",\"properties\":{"
+		    "\"entry\":{\"type\":\"string\"},\"score\":{\"type\":\"integer\",\"minimum\":%d,\"maximum\":%d}},"
+		    "\"required\":[\"entry\",\"score\"],\"additionalProperties\":false}}},"
+		    "\"required\":[\"ratings\"],\"additionalProperties\":false}}}", lo, hi);
+	}
+	if (logprobs >= 0) {
+		for (i = 0; i < sizeof lp / sizeof *lp; i++)
+			if ((o = option_for(lp[i])))
+				wr_die("--logprobs and -o %s both set %s", o, lp[i]);
+		wr_buf_printf(&extra, ",\"logprobs\":true,\"top_logprobs\":%d", logprobs);
+	}
+}
+
+/* -r: whole numbers LO < HI. */
+static void
+rating_range(const char *arg)
+{
+	double a, b;
+
+	wr_range(arg, &a, &b, "-r");
+	if (a != floor(a) || b != floor(b))
+		wr_die("-r %s: the range must be whole numbers", arg);
+	if (a < -1000 || b > 1000)
+		wr_die("-r %s: the range must lie within -1000:1000", arg);
+	lo = (int)a;
+	hi = (int)b;
+}
+
+/*
+ * The system message: the user's (-s), or the default one, which asks for
+ * entry;score lines or, with --schema, for the JSON object; with -e, the
+ * examples go where {{examples}} is.
+ */
+static char *
+system_message(const char *sys_path, const char *ex_path, double slo, double shi)
+{
+	struct wr_buf msg = {0}, ex = {0};
+	char *text;
+
+	if (sys_path) {
+		text = read_text(sys_path, "system message");
+	} else {
+		wr_buf_adds(&msg, default_scale);
+		if (ex_path)
+			wr_buf_adds(&msg, default_examples);
+		wr_buf_adds(&msg, schema ? default_json : default_lines);
+		text = msg.s;
+		msg = (struct wr_buf){0};
+	}
+	if (!ex_path) {
+		if (strstr(text, "{{examples}}"))
+			wr_die("%s: system message has {{examples}} but no -e FILE gives them", sys_path);
+		return text;
+	}
+	if (!strstr(text, "{{examples}}"))
+		wr_die("%s: system message has no {{examples}} for -e %s", sys_path, ex_path);
+	if (wr_examples_pick(&ex, ex_path, slo, shi, lo, hi, &n_bad) == 0)
+		wr_die("%s: no scored entries to take examples from", ex_path);
+	wr_tmpl_subst(&msg, text, "examples", ex.s);
+	free(text);
+	wr_buf_free(&ex);
+	return msg.s;
 }
 
 static int
@@ -334,27 +443,36 @@ prompt(const char *path)
 int
 main(int argc, char **argv)
 {
-	enum { OPT_STRICT = 256, OPT_VERSION };
+	enum { OPT_EXSCALE = 256, OPT_LOGPROBS, OPT_SCHEMA, OPT_STRICT, OPT_VERSION };
 	static const struct option longopts[] = {
+		{"examples", required_argument, NULL, 'e'},
+		{"examples-scale", required_argument, NULL, OPT_EXSCALE},
 		{"help", no_argument, NULL, 'h'},
+		{"logprobs", optional_argument, NULL, OPT_LOGPROBS},
 		{"model", required_argument, NULL, 'm'},
 		{"option", required_argument, NULL, 'o'},
 		{"quiet", no_argument, NULL, 'q'},
+		{"range", required_argument, NULL, 'r'},
+		{"schema", no_argument, NULL, OPT_SCHEMA},
 		{"strict", no_argument, NULL, OPT_STRICT},
 		{"system", required_argument, NULL, 's'},
 		{"template", required_argument, NULL, 't'},
 		{"version", no_argument, NULL, OPT_VERSION},
 		{NULL, 0, NULL, 0},
 	};
-	const char *bad, *sys_path = NULL, *tmpl_path = NULL;
+	const char *bad, *sys_path = NULL, *tmpl_path = NULL, *ex_path = NULL, *ex_scale = NULL;
+	double slo, shi;
 	size_t badlen;
 	int c, i;
 
 	wr_setprog(argv[0]);
 	wr_key_argv(argc, argv, longopts, NULL, NULL);
 	model = getenv("WR_MODEL");
-	while ((c = getopt_long(argc, argv, "hm:o:qs:t:", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "e:hm:o:qr:s:t:", longopts, NULL)) != -1) {
 		switch (c) {
+		case 'e':
+			ex_path = optarg;
+			break;
 		case 'h':
 			usage(stdout, WR_EXIT_OK);
 		case 'm':
@@ -366,11 +484,23 @@ main(int argc, char **argv)
 		case 'q':
 			quiet = 1;
 			break;
+		case 'r':
+			rating_range(optarg);
+			break;
 		case 's':
 			sys_path = optarg;
 			break;
 		case 't':
 			tmpl_path = optarg;
+			break;
+		case OPT_EXSCALE:
+			ex_scale = optarg;
+			break;
+		case OPT_LOGPROBS:
+			logprobs = optarg ? (int)wr_strtonum(optarg, 0, 20, "--logprobs") : 5;
+			break;
+		case OPT_SCHEMA:
+			schema = 1;
 			break;
 		case OPT_STRICT:
 			strict = 1;
@@ -386,7 +516,23 @@ main(int argc, char **argv)
 	if (!model || !*model)
 		wr_die("no model: give -m MODEL or set WR_MODEL");
 
-	system_msg = sys_path ? read_text(sys_path, "system message") : wr_strdup(default_system);
+	if (ex_path && strcmp(ex_path, "-") == 0) {
+		for (i = 0; i < argc && strcmp(argv[i], "-") != 0; i++)
+			;
+		if (argc == 0 || i < argc)
+			wr_die("-e -: the batches are read from standard input too");
+	}
+	if (ex_scale && !ex_path)
+		wr_die("--examples-scale %s: no -e FILE to apply it to", ex_scale);
+	if (ex_scale)
+		wr_range(ex_scale, &slo, &shi, "--examples-scale");
+	else
+		slo = lo, shi = hi;
+	if (!sys_path && (lo != 1 || hi != 5))
+		wr_die("-r %d:%d: the default system message rates from 1 to 5; give one for this range "
+		    "with -s FILE", lo, hi);
+	add_fields();
+	system_msg = system_message(sys_path, ex_path, slo, shi);
 	template = tmpl_path ? read_text(tmpl_path, "template") : wr_strdup(default_template);
 	if (wr_tmpl_check(template, &bad, &badlen))
 		wr_die("%s: unknown placeholder %.*s (known: {{entries}}, {{count}}, {{id}})",

@@ -17,6 +17,12 @@ enum wr_style {
 	WR_STYLE_JSON_OBJECT, WR_STYLE_FENCED, WR_STYLE_MIX
 };
 #define WR_NSTYLES WR_STYLE_MIX
+/*
+ * The answer to a request for structured output (response_format json_schema
+ * or json_object): {"ratings":[{"entry":...,"score":N},...]}. Never drawn by
+ * WR_STYLE_MIX and has no name.
+ */
+#define WR_STYLE_RATINGS (WR_STYLE_MIX + 1)
 
 /* The style called name, or -1. */
 int wr_style_parse(const char *name);
@@ -111,7 +117,9 @@ enum wr_stop wr_reply_text(struct wr_buf *text, const struct wr_chat *c, const i
 
 /*
  * Append the chat.completion JSON answering c to out. scores[i] rates
- * c->entries[i]; text is scratch space. Honours max_tokens.
+ * c->entries[i]; text is scratch space. Honours max_tokens, and answers in
+ * WR_STYLE_RATINGS when c asks for a response_format of type json_schema or
+ * json_object.
  */
 void wr_completion_json(struct wr_buf *out, const struct wr_chat *c, const int *scores,
     const struct wr_reply *r, struct wr_buf *text);

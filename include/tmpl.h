@@ -1,4 +1,4 @@
-/* Prompt templates: {{entries}}, {{count}} and {{id}}. */
+/* Prompt templates: {{entries}}, {{count}} and {{id}}; {{examples}} in the system message. */
 #ifndef WR_TMPL_H
 #define WR_TMPL_H
 
@@ -23,5 +23,11 @@ struct wr_tmpl_part {
  * returns how many there are (more than max: only max were stored).
  */
 size_t wr_tmpl_parts(const char *tmpl, struct wr_tmpl_part *parts, size_t max);
+
+/*
+ * Append s to out with every "{{name}}" replaced by value; returns how
+ * many were replaced.
+ */
+size_t wr_tmpl_subst(struct wr_buf *out, const char *s, const char *name, const char *value);
 
 #endif

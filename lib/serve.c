@@ -263,6 +263,16 @@ wr_answer_text(struct wr_buf *out, int style, const char *const *entries,
 {
 	size_t i;
 
+	if (style == WR_STYLE_RATINGS) {
+		wr_buf_adds(out, "{\"ratings\":[");
+		for (i = 0; i < n; i++) {
+			wr_buf_adds(out, i ? ",{\"entry\":" : "{\"entry\":");
+			wr_json_escape(out, entries[i], lens[i]);
+			wr_buf_printf(out, ",\"score\":%d}", scores[i]);
+		}
+		wr_buf_adds(out, "]}");
+		return;
+	}
 	if (n == 0) {
 		wr_buf_adds(out, "There are no entries to rate.");
 		return;

@@ -54,13 +54,33 @@ wr_chat_parse(struct wr_chat *c, const char *body, size_t len, const char **why)
 	return 0;
 }
 
+/* Does c ask for a JSON answer (response_format json_schema or json_object)? */
+static int
+wants_json(const struct wr_chat *c)
+{
+	int f = wr_json_get(&c->json, 0, "response_format"), t;
+
+	if (f < 0 || c->json.tok[f].type != JSMN_OBJECT || (t = wr_json_get(&c->json, f, "type")) < 0)
+		return 0;
+	return wr_json_streq(&c->json, t, "json_schema") || wr_json_streq(&c->json, t, "json_object");
+}
+
 void
 wr_completion_json(struct wr_buf *out, const struct wr_chat *c, const int *scores,
-    const struct wr_reply *r, struct wr_buf *text)
+    const struct wr_reply *reply, struct wr_buf *text)
 {
 	static const char *const finish[] = {"stop", "length", "stop", "content_filter"};
-	enum wr_stop stop = wr_reply_text(text, c, scores, r);
-	size_t answer_bytes = stop == WR_STOP_REFUSAL ? strlen(wr_refusal_text) : text->len;
+	struct wr_reply json = *reply;
+	const struct wr_reply *r = reply;
+	enum wr_stop stop;
+	size_t answer_bytes;
+
+	if (wants_json(c)) {
+		json.style = WR_STYLE_RATINGS;
+		r = &json;
+	}
+	stop = wr_reply_text(text, c, scores, r);
+	answer_bytes = stop == WR_STOP_REFUSAL ? strlen(wr_refusal_text) : text->len;
 
 	wr_buf_printf(out, "{\"id\":\"%s\",\"object\":\"chat.completion\",\"created\":%ld,\"model\":",
 	    r->id, r->created);

@@ -1,4 +1,4 @@
-/* Prompt templates: {{entries}} (one per line), {{count}} and {{id}}. */
+/* Prompt templates: {{entries}} (one per line), {{count}} and {{id}}; {{examples}} in the system message. */
 #include "tmpl.h"
 
 #include <string.h>
@@ -61,5 +61,26 @@ wr_tmpl_parts(const char *tmpl, struct wr_tmpl_part *parts, size_t max)
 	}
 	if (*p && n++ < max)
 		parts[n - 1] = (struct wr_tmpl_part){WR_TMPL_TEXT, p, strlen(p)};
+	return n;
+}
+
+size_t
+wr_tmpl_subst(struct wr_buf *out, const char *s, const char *name, const char *value)
+{
+	size_t nlen = strlen(name), n = 0;
+	const char *p;
+
+	while ((p = strstr(s, "{{")) != NULL) {
+		if (strncmp(p + 2, name, nlen) == 0 && strncmp(p + 2 + nlen, "}}", 2) == 0) {
+			wr_buf_add(out, s, (size_t)(p - s));
+			wr_buf_adds(out, value);
+			s = p + nlen + 4;
+			n++;
+		} else {
+			wr_buf_add(out, s, (size_t)(p + 2 - s));
+			s = p + 2;
+		}
+	}
+	wr_buf_adds(out, s);
 	return n;
 }

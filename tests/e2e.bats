@@ -97,3 +97,17 @@ pipeline() {
 	assert_success
 	assert_output "$EXPECTED"
 }
+
+@test "wr-prompt --schema through wr-serve gives the same ratings as plain lines" {
+	start_serve --style mix
+	wr-batch -q -n 4 "$WORDS" | wr-prompt -q -m m --schema | wr-query -q -u "$SERVE_URL" -o "$BATS_TEST_TMPDIR/json.jsonl"
+	wr-batch -q -n 4 "$WORDS" | wr-prompt -q -m m | wr-query -q -u "$SERVE_URL" -o "$BATS_TEST_TMPDIR/lines.jsonl"
+	run jq -r '.response.body.choices[0].message.content' "$BATS_TEST_TMPDIR/json.jsonl"
+	assert_line --index 0 --regexp '^\{"ratings":\[\{"entry":'
+	run bash -c "wr-parse -q '$BATS_TEST_TMPDIR/json.jsonl' | sort"
+	assert_success
+	[ -n "$output" ]
+	assert_output "$(wr-parse -q "$BATS_TEST_TMPDIR/lines.jsonl" | sort)"
+	run bash -c "wr-parse -q '$BATS_TEST_TMPDIR/json.jsonl' | wr-merge -q -f dict"
+	assert_output "$EXPECTED"
+}

@@ -97,7 +97,8 @@ wr-prompt: 1 requests, 2 bad lines" ]
 @test "--help, --version and a bad option" {
 	run wr-prompt -h
 	assert_success
-	assert_line --index 0 "usage: wr-prompt [-q] [--strict] [-m MODEL] [-o KEY=JSON]... [-s FILE] [-t FILE] [FILE...]"
+	assert_line --index 0 "usage: wr-prompt [-q] [--schema] [--strict] [--logprobs[=N]] [-e FILE [--examples-scale LO:HI]]"
+	assert_line --index 1 "       [-m MODEL] [-o KEY=JSON]... [-r LO:HI] [-s FILE] [-t FILE] [FILE...]"
 	run wr-prompt --version
 	assert_success
 	assert_output "wr-prompt (wr) 0.1.0"
@@ -161,4 +162,146 @@ wr-prompt: 1 requests, 1 bad lines" ]
 	run bash -c "printf '%s\tcat\tdog' '$id' | wr-prompt -q -m m | jq -c .entries"
 	assert_success
 	assert_output '["cat","dog"]'
+}
+
+# The default system message up to its format sentence, JSON-escaped.
+SCALE='You rate candidate entries for American-style crossword puzzles by their quality as fill.\nScale:\n5 = lively and familiar: a word, phrase or name most solvers know and enjoy seeing.\n4 = solid and familiar, nothing wrong with it.\n3 = acceptable but plain, or known to only some solvers.\n2 = weak: obscure, crosswordese, an awkward partial phrase, an odd plural or inflection, or an abbreviation few know.\n1 = bad: not a real word or phrase, a misspelling, a random string, or offensive.\n'
+LINES='Answer with exactly one line per entry, in the order given, in the form entry;score: the entry copied exactly as given, a semicolon, and a whole number from 1 to 5. Write nothing else: no heading, no numbering, no explanation.'
+SCHEMA='"response_format":{"type":"json_schema","json_schema":{"name":"ratings","strict":true,"schema":{"type":"object","properties":{"ratings":{"type":"array","items":{"type":"object","properties":{"entry":{"type":"string"},"score":{"type":"integer","minimum":1,"maximum":5}},"required":["entry","score"],"additionalProperties":false}}},"required":["ratings"],"additionalProperties":false}}}'
+
+@test "--schema asks for the JSON object in the system message and adds the json_schema response_format" {
+	run wr-prompt -q -m m --schema "$FIX/prompt-batch.txt"
+	assert_success
+	assert_output '{"custom_id":"c5a62931ca6b6d20","method":"POST","url":"/v1/chat/completions","body":{"model":"m","messages":[{"role":"system","content":"'"$SCALE"'Answer with one JSON object {\"ratings\":[...]} holding one item {\"entry\":...,\"score\":...} per entry, in the order given: the entry copied exactly as given, and a whole number from 1 to 5. Write nothing else: no heading, no explanation."},{"role":"user","content":"Entries (2):\n\ncat\ndog"}],'"$SCHEMA"'},"entries":["cat","dog"]}'
+}
+
+@test "--schema with -r and -s limits the scores to the range, after the -o fields" {
+	printf 'Rate 0 to 100.' > "$BATS_TEST_TMPDIR/s"
+	run wr-prompt -q -m m --strict --schema -r 0:100 -s "$BATS_TEST_TMPDIR/s" -o temperature=0 "$FIX/prompt-batch.txt"
+	assert_success
+	assert_output '{"custom_id":"c5a62931ca6b6d20","method":"POST","url":"/v1/chat/completions","body":{"model":"m","messages":[{"role":"system","content":"Rate 0 to 100."},{"role":"user","content":"Entries (2):\n\ncat\ndog"}],"temperature":0,'"${SCHEMA/'"minimum":1,"maximum":5'/'"minimum":0,"maximum":100'}"'}}'
+}
+
+@test "--schema and -o response_format together are a usage error" {
+	run --separate-stderr wr-prompt -m m --schema -o 'response_format={"type":"text"}' "$FIX/prompt-batch.txt"
+	assert_failure 2
+	assert_output ""
+	[ "$stderr" = 'wr-prompt: --schema and -o response_format={"type":"text"} both set response_format' ]
+}
+
+@test "-r other than 1:5 needs a system message, and takes whole numbers only" {
+	run --separate-stderr wr-prompt -m m -r 0:100 "$FIX/prompt-batch.txt"
+	assert_failure 2
+	[ "$stderr" = "wr-prompt: -r 0:100: the default system message rates from 1 to 5; give one for this range with -s FILE" ]
+	run --separate-stderr wr-prompt -m m -r 1:4.5 -s /dev/null "$FIX/prompt-batch.txt"
+	assert_failure 2
+	[ "$stderr" = "wr-prompt: -r 1:4.5: the range must be whole numbers" ]
+	run --separate-stderr wr-prompt -m m -r 5:1 -s /dev/null "$FIX/prompt-batch.txt"
+	assert_failure 2
+	[ "$stderr" = "wr-prompt: -r 5:1: LO must be below HI" ]
+}
+
+@test "--logprobs adds logprobs and top_logprobs 5 to every body" {
+	run wr-prompt -q -m m -s /dev/null --strict --logprobs "$FIX/prompt-batch.txt"
+	assert_success
+	assert_output '{"custom_id":"c5a62931ca6b6d20","method":"POST","url":"/v1/chat/completions","body":{"model":"m","messages":[{"role":"user","content":"Entries (2):\n\ncat\ndog"}],"logprobs":true,"top_logprobs":5}}'
+}
+
+@test "--logprobs=N takes 0 to 20, and comes after --schema's field" {
+	run wr-prompt -q -m m -s /dev/null --strict --logprobs=0 "$FIX/prompt-batch.txt"
+	assert_success
+	assert_output --partial '}],"logprobs":true,"top_logprobs":0}}'
+	run wr-prompt -q -m m -s /dev/null --strict --schema --logprobs=20 "$FIX/prompt-batch.txt"
+	assert_success
+	assert_output --partial '"additionalProperties":false}}},"logprobs":true,"top_logprobs":20}}'
+	run --separate-stderr wr-prompt -m m --logprobs=21 "$FIX/prompt-batch.txt"
+	assert_failure 2
+	[ "$stderr" = "wr-prompt: --logprobs 21: too large (maximum 20)" ]
+	run --separate-stderr wr-prompt -m m --logprobs=-1 "$FIX/prompt-batch.txt"
+	assert_failure 2
+	[ "$stderr" = "wr-prompt: --logprobs -1: too small (minimum 0)" ]
+	run --separate-stderr wr-prompt -m m --logprobs -o top_logprobs=3 "$FIX/prompt-batch.txt"
+	assert_failure 2
+	[ "$stderr" = "wr-prompt: --logprobs and -o top_logprobs=3 both set top_logprobs" ]
+}
+
+@test "-e puts up to two examples per score, highest first, into the default system message" {
+	printf 'apple;5\nbanana;5\ncherry;5\nxqz;1\nzzyzx;2\n\ncat\t4\nmid ; 3\nsemi;colon;2\n' > "$BATS_TEST_TMPDIR/ex"
+	run wr-prompt -q -m m --strict -e "$BATS_TEST_TMPDIR/ex" "$FIX/prompt-batch.txt"
+	assert_success
+	assert_output '{"custom_id":"c5a62931ca6b6d20","method":"POST","url":"/v1/chat/completions","body":{"model":"m","messages":[{"role":"system","content":"'"$SCALE"'Examples of entries and their scores on this scale:\ncherry;5\napple;5\ncat;4\nmid;3\nzzyzx;2\nsemi;colon;2\nxqz;1\n'"$LINES"'"},{"role":"user","content":"Entries (2):\n\ncat\ndog"}]}}'
+}
+
+@test "-e gives the same bytes for the same list, whatever its order" {
+	seq 1 500 | awk '{ printf "w%d;%d\n", $1, $1 % 5 + 1 }' > "$BATS_TEST_TMPDIR/ex"
+	wr-prompt -q -m m -e "$BATS_TEST_TMPDIR/ex" "$FIX/prompt-batch.txt" > "$BATS_TEST_TMPDIR/a"
+	wr-prompt -q -m m -e "$BATS_TEST_TMPDIR/ex" "$FIX/prompt-batch.txt" > "$BATS_TEST_TMPDIR/b"
+	tac "$BATS_TEST_TMPDIR/ex" | wr-prompt -q -m m -e - "$FIX/prompt-batch.txt" > "$BATS_TEST_TMPDIR/c"
+	cmp "$BATS_TEST_TMPDIR/a" "$BATS_TEST_TMPDIR/b"
+	cmp "$BATS_TEST_TMPDIR/a" "$BATS_TEST_TMPDIR/c"
+	run bash -c "jq -r '.body.messages[0].content' '$BATS_TEST_TMPDIR/a' | sed -n '/^Examples/,/^Answer/p' | grep -c ';[0-9]$'"
+	assert_output 10
+}
+
+@test "-e maps the list's own scale onto the range and spreads ten examples over many levels" {
+	printf 'a;0\nb;100\nc;50\nd;24\ne;26\n' > "$BATS_TEST_TMPDIR/ex"
+	run bash -c "wr-prompt -q -m m -e '$BATS_TEST_TMPDIR/ex' --examples-scale 0:100 '$FIX/prompt-batch.txt' | jq -r '.body.messages[0].content' | sed -n '/^Examples/,/^Answer/p'"
+	assert_output - <<-'EOF'
+	Examples of entries and their scores on this scale:
+	b;5
+	c;3
+	e;2
+	d;2
+	a;1
+	Answer with exactly one line per entry, in the order given, in the form entry;score: the entry copied exactly as given, a semicolon, and a whole number from 1 to 5. Write nothing else: no heading, no numbering, no explanation.
+	EOF
+	seq 0 100 | awk '{ printf "w%d\t%d\n", $1, $1 }' > "$BATS_TEST_TMPDIR/ex"
+	printf 'Scale 0-100.\n{{examples}}' > "$BATS_TEST_TMPDIR/s"
+	run bash -c "wr-prompt -q -m m -r 0:100 -s '$BATS_TEST_TMPDIR/s' -e '$BATS_TEST_TMPDIR/ex' '$FIX/prompt-batch.txt' | jq -r '.body.messages[0].content' | tr '\n' ' '"
+	assert_output 'Scale 0-100. w100;100 w89;89 w78;78 w67;67 w56;56 w45;45 w34;34 w23;23 w12;12 w0;0 '
+}
+
+@test "bad lines of the -e list are reported with file and line, and the rest is used" {
+	printf 'apple;5\nno score here\n;4\nfoo;x\nbar;9\nbaz\t\n' > "$BATS_TEST_TMPDIR/ex"
+	run --separate-stderr wr-prompt -m m -s /dev/null -e "$BATS_TEST_TMPDIR/ex" "$FIX/prompt-batch.txt"
+	assert_failure 2
+	printf 'Examples: {{examples}}' > "$BATS_TEST_TMPDIR/s"
+	run --separate-stderr wr-prompt -m m --strict -s "$BATS_TEST_TMPDIR/s" -e "$BATS_TEST_TMPDIR/ex" "$FIX/prompt-batch.txt"
+	assert_failure 1
+	assert_output '{"custom_id":"c5a62931ca6b6d20","method":"POST","url":"/v1/chat/completions","body":{"model":"m","messages":[{"role":"system","content":"Examples: apple;5"},{"role":"user","content":"Entries (2):\n\ncat\ndog"}]}}'
+	[ "$stderr" = "wr-prompt: $BATS_TEST_TMPDIR/ex:2: not a scored entry (entry;score or entry<TAB>score), line skipped
+wr-prompt: $BATS_TEST_TMPDIR/ex:3: empty entry, line skipped
+wr-prompt: $BATS_TEST_TMPDIR/ex:4: score \"x\" is not a number, line skipped
+wr-prompt: $BATS_TEST_TMPDIR/ex:5: score 9 is outside the scale 1:5, line skipped
+wr-prompt: $BATS_TEST_TMPDIR/ex:6: score \"\" is not a number, line skipped
+wr-prompt: 1 requests, 5 bad lines" ]
+}
+
+@test "a system message without {{examples}} under -e, or with it but no -e, is a usage error" {
+	printf 'Be brief.' > "$BATS_TEST_TMPDIR/s"
+	printf 'apple;5\n' > "$BATS_TEST_TMPDIR/ex"
+	run --separate-stderr wr-prompt -m m -s "$BATS_TEST_TMPDIR/s" -e "$BATS_TEST_TMPDIR/ex" "$FIX/prompt-batch.txt"
+	assert_failure 2
+	assert_output ""
+	[ "$stderr" = "wr-prompt: $BATS_TEST_TMPDIR/s: system message has no {{examples}} for -e $BATS_TEST_TMPDIR/ex" ]
+	printf 'Be brief. {{examples}}' > "$BATS_TEST_TMPDIR/s"
+	run --separate-stderr wr-prompt -m m -s "$BATS_TEST_TMPDIR/s" "$FIX/prompt-batch.txt"
+	assert_failure 2
+	[ "$stderr" = "wr-prompt: $BATS_TEST_TMPDIR/s: system message has {{examples}} but no -e FILE gives them" ]
+	run --separate-stderr wr-prompt -m m -e /nonexistent "$FIX/prompt-batch.txt"
+	assert_failure 2
+	assert_output ""
+	run --separate-stderr wr-prompt -m m --examples-scale 0:10 "$FIX/prompt-batch.txt"
+	assert_failure 2
+	[ "$stderr" = "wr-prompt: --examples-scale 0:10: no -e FILE to apply it to" ]
+}
+
+@test "-e - with the batches on standard input too is a usage error" {
+	run --separate-stderr bash -c "printf 'apple;5\n' | wr-prompt -m m -e - < '$FIX/prompt-batch.txt'"
+	assert_failure 2
+	[ "$stderr" = "wr-prompt: -e -: the batches are read from standard input too" ]
+	run --separate-stderr bash -c "wr-prompt -m m -e - '$FIX/prompt-batch.txt' - < /dev/null"
+	assert_failure 2
+	run bash -c "printf 'apple;5\n' | wr-prompt -q -m m -e - '$FIX/prompt-batch.txt' | jq -r '.body.messages[0].content' | grep -x 'apple;5'"
+	assert_success
 }

@@ -1002,3 +1002,26 @@ codes() {
 	run gcontent
 	assert_equal "$status" 52
 }
+
+@test "a response_format of type json_schema or json_object gets the ratings as one JSON object" {
+	start_serve --style colon
+	local t
+	for t in json_schema json_object; do
+		jq -c --arg t "$t" '. + {response_format: {type: $t}}' "$REQ" > "$BATS_TEST_TMPDIR/req.json"
+		run content "$BATS_TEST_TMPDIR/req.json"
+		assert_success
+		assert_output '{"ratings":[{"entry":"cat","score":5},{"entry":"ice cream","score":5},{"entry":"quixotic","score":4},{"entry":"zymurgy","score":3},{"entry":"abidingness","score":2},{"entry":"xyzzyq","score":1}]}'
+	done
+	jq -c '. + {response_format: {type: "text"}}' "$REQ" > "$BATS_TEST_TMPDIR/req.json"
+	run content "$BATS_TEST_TMPDIR/req.json"
+	assert_line --index 0 'cat: 5'
+}
+
+@test "the ratings object of a json_schema answer is valid JSON with entries in request order, escapes too" {
+	start_serve
+	jq -c '. + {response_format: {type: "json_schema"}} | .messages[-1].content = "Rate:\n\nsay \"hi\"\nback\\slash\ncat"' \
+	    "$REQ" > "$BATS_TEST_TMPDIR/req.json"
+	run bash -c "curl -s '$SERVE_URL/chat/completions' --data-binary @'$BATS_TEST_TMPDIR/req.json' | jq -r '.choices[0].message.content' | jq -c '[.ratings[].entry]'"
+	assert_success
+	assert_output '["say \"hi\"","back\\slash","cat"]'
+}
