@@ -173,6 +173,8 @@ int wr_dialect_messages(const struct wr_json *j, int messages, const struct wr_d
     void (*warn)(void *arg, const char *field), void *arg);
 /* Replace b with prefix and the raw text of token i (a field name); returns b->s. */
 const char *wr_dialect_field(struct wr_buf *b, const char *prefix, const struct wr_json *j, int i);
+/* Token i as a number, or dflt when it is none. */
+double wr_dialect_num_or(const struct wr_json *j, int i, double dflt);
 /* 1 when token i is a number. */
 int wr_dialect_is_num(const struct wr_json *j, int i);
 /* Append the JSON text of token i (a string with its quotes) to out. */

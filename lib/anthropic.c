@@ -136,14 +136,6 @@ done:
 	return rc;
 }
 
-static double
-num_or(const struct wr_json *j, int i, double dflt)
-{
-	double v;
-
-	return wr_json_num(j, i, &v) == 0 ? v : dflt;
-}
-
 static void
 anthropic_read(const struct wr_json *j, int body, struct wr_reading *r)
 {
@@ -157,13 +149,13 @@ anthropic_read(const struct wr_json *j, int body, struct wr_reading *r)
 	if (r->model >= 0 && j->tok[r->model].type != JSMN_STRING)
 		r->model = -1;
 	usage = wr_json_get(j, body, "usage");
-	in = num_or(j, wr_json_get(j, usage, "input_tokens"), -1);
-	cw = num_or(j, wr_json_get(j, usage, "cache_creation_input_tokens"), -1);
-	cr = num_or(j, wr_json_get(j, usage, "cache_read_input_tokens"), -1);
+	in = wr_dialect_num_or(j, wr_json_get(j, usage, "input_tokens"), -1);
+	cw = wr_dialect_num_or(j, wr_json_get(j, usage, "cache_creation_input_tokens"), -1);
+	cr = wr_dialect_num_or(j, wr_json_get(j, usage, "cache_read_input_tokens"), -1);
 	/* input_tokens counts only what was neither written to nor read from the cache. */
 	r->prompt_tokens = in < 0 && cw < 0 && cr < 0 ? -1 : (in > 0 ? in : 0) + (cw > 0 ? cw : 0) + (cr > 0 ? cr : 0);
 	r->cached_tokens = cr;
-	r->completion_tokens = num_or(j, wr_json_get(j, usage, "output_tokens"), -1);
+	r->completion_tokens = wr_dialect_num_or(j, wr_json_get(j, usage, "output_tokens"), -1);
 
 	stop = wr_json_get(j, body, "stop_reason");
 	/* model_context_window_exceeded: the answer ran into the context window, cut as by max_tokens. */

@@ -592,3 +592,11 @@ wr_dialect_add_text(struct wr_buf *out, const struct wr_json *j, int i)
 
 	wr_buf_add(out, s, n);
 }
+
+double
+wr_dialect_num_or(const struct wr_json *j, int i, double dflt)
+{
+	double v;
+
+	return wr_json_num(j, i, &v) == 0 ? v : dflt;
+}

@@ -204,14 +204,6 @@ done:
 	return rc;
 }
 
-static double
-num_or(const struct wr_json *j, int i, double dflt)
-{
-	double v;
-
-	return wr_json_num(j, i, &v) == 0 ? v : dflt;
-}
-
 /* finishReason values that mean the answer was withheld, each with its reason. */
 static const char *const refused[] = {
 	"SAFETY", "PROHIBITED_CONTENT", "BLOCKLIST", "SPII", "IMAGE_SAFETY", "IMAGE_PROHIBITED_CONTENT",
@@ -236,10 +228,10 @@ gemini_read(const struct wr_json *j, int body, struct wr_reading *r)
 		r->model = -1;
 	usage = wr_json_get(j, body, "usageMetadata");
 	/* promptTokenCount includes the cached tokens. */
-	r->prompt_tokens = num_or(j, wr_json_get(j, usage, "promptTokenCount"), -1);
-	r->cached_tokens = num_or(j, wr_json_get(j, usage, "cachedContentTokenCount"), -1);
-	cand = num_or(j, wr_json_get(j, usage, "candidatesTokenCount"), -1);
-	thoughts = num_or(j, wr_json_get(j, usage, "thoughtsTokenCount"), -1);
+	r->prompt_tokens = wr_dialect_num_or(j, wr_json_get(j, usage, "promptTokenCount"), -1);
+	r->cached_tokens = wr_dialect_num_or(j, wr_json_get(j, usage, "cachedContentTokenCount"), -1);
+	cand = wr_dialect_num_or(j, wr_json_get(j, usage, "candidatesTokenCount"), -1);
+	thoughts = wr_dialect_num_or(j, wr_json_get(j, usage, "thoughtsTokenCount"), -1);
 	/* Thinking is billed as output. */
 	r->completion_tokens = cand < 0 && thoughts < 0 ? -1 : (cand > 0 ? cand : 0) + (thoughts > 0 ? thoughts : 0);
 
