@@ -198,7 +198,10 @@ proc_owner_once_running() {
 
 # Memory of wr-query capped at 300 MB (not under ASan, which reserves far more).
 capped_query() {
-	if ! ldd "$(command -v wr-query)" 2>/dev/null | grep -q libasan; then
+	local libs
+	# Not ldd | grep -q: under pipefail, ldd's SIGPIPE would read as "no ASan".
+	libs=$(ldd "$(command -v wr-query)" 2>/dev/null)
+	if [[ $libs != *libasan* ]]; then
 		ulimit -v 300000
 	fi
 	wr-query "$@"
