@@ -130,8 +130,8 @@ report_input(size_t i)
 	const struct input *in = &inputs[i];
 	struct wr_hist h;
 	char label[WR_HIST_MAX][140];
-	size_t k, j, lw = 0, cw = 1, max = 0, bar;
-	double sum = 0;
+	size_t k, j, lw = 0, cw = 1, max = 0, bar, d, mode_n;
+	double sum = 0, mode;
 	int w;
 
 	for (k = 0; k < in->n; k++)
@@ -142,6 +142,10 @@ report_input(size_t i)
 		printf(", mean %s (%s on 0:100)", num(sum / (double)in->n, 2, 0),
 		    num(to100(in, sum / (double)in->n), 2, 1));
 	putchar('\n');
+	/* The resolution of the file: scores on a few steps tie many entries. */
+	if (in->n && (d = wr_distinct(in->v, in->n, &mode, &mode_n)) > 0)
+		printf("  distinct values %zu; the most shared, %s, by %zu entr%s (%s%%)\n", d, num(mode, 2, 0),
+		    mode_n, mode_n == 1 ? "y" : "ies", num(100.0 * (double)mode_n / (double)in->n, 1, 1));
 	wr_hist_build(&h, in->v, in->n, in->lo, in->hi);
 	for (k = 0; k < h.nb; k++) {
 		if (h.distinct)

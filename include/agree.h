@@ -21,6 +21,13 @@ struct wr_hist {
 
 void wr_hist_build(struct wr_hist *h, const double *v, size_t n, double lo, double hi);
 
+/*
+ * How many distinct values v[0..n) holds (the resolution of a rating
+ * file), and the one most entries share: *mode (the smallest of those that
+ * tie) held by *mode_n of them. 0 when n is 0.
+ */
+size_t wr_distinct(const double *v, size_t n, double *mode, size_t *mode_n);
+
 /* Ranks 1..n of v[0..n) into rank, tied values sharing their average rank. */
 void wr_ranks(const double *v, size_t n, double *rank);
 /* Spearman's rho of n pairs (average ranks for ties); NAN when n < 2 or a side is constant. */

@@ -278,3 +278,30 @@ wr_qmap_free(struct wr_qmap *q)
 	q->u = q->t = NULL;
 	q->n = 0;
 }
+
+size_t
+wr_distinct(const double *v, size_t n, double *mode, size_t *mode_n)
+{
+	double *s;
+	size_t i, run = 0, d = 0;
+
+	*mode = 0;
+	*mode_n = 0;
+	if (n == 0)
+		return 0;
+	s = wr_malloc(n * sizeof *s);
+	memcpy(s, v, n * sizeof *s);
+	qsort(s, n, sizeof *s, cmp_double);
+	for (i = 0; i < n; i++) {
+		if (i == 0 || s[i] != s[i - 1]) {
+			d++;
+			run = 0;
+		}
+		if (++run > *mode_n) {
+			*mode_n = run;
+			*mode = s[i];
+		}
+	}
+	free(s);
+	return d;
+}

@@ -15,6 +15,7 @@ setup() {
 	assert_output - <<-'EOF'
 	input 1: agree-model.tsv
 	  entries 6, scale 1:5, mean 2.92 (47.92 on 0:100)
+	  distinct values 5; the most shared, 3, by 2 entries (33.3%)
 	  1   1 ####################
 	  2   1 ####################
 	  3   2 ########################################
@@ -23,6 +24,7 @@ setup() {
 
 	input 2: agree-human.dict
 	  entries 6, scale 0:100, mean 56.67 (56.67 on 0:100)
+	  distinct values 5; the most shared, 50, by 2 entries (33.3%)
 	  20 1 ####################
 	  50 2 ########################################
 	  60 1 ####################
@@ -64,6 +66,7 @@ setup() {
 	assert_output - <<-'EOF'
 	input 1: agree-stwl.dict
 	  entries 13, scale 0:60, mean 30 (50 on 0:100)
+	  distinct values 13; the most shared, 0, by 1 entry (7.7%)
 	  [0,6)   2 ########################################
 	  [6,12)  1 ####################
 	  [12,18) 1 ####################
@@ -95,6 +98,7 @@ setup() {
 	assert_output - <<-'EOF'
 	input 1: agree-model.tsv
 	  entries 6, scale 1:5, mean 2.92 (47.92 on 0:100)
+	  distinct values 5; the most shared, 3, by 2 entries (33.3%)
 	  1   1 ####################
 	  2   1 ####################
 	  3   2 ########################################
@@ -103,6 +107,7 @@ setup() {
 
 	input 2: agree-model2.tsv
 	  entries 5, scale 1:5, mean 3.2 (55 on 0:100)
+	  distinct values 4; the most shared, 2, by 2 entries (40%)
 	  2 2 ########################################
 	  3 1 ####################
 	  4 1 ####################
@@ -110,6 +115,7 @@ setup() {
 
 	input 3: agree-human.dict
 	  entries 6, scale 0:100, mean 56.67 (56.67 on 0:100)
+	  distinct values 5; the most shared, 50, by 2 entries (33.3%)
 	  20 1 ####################
 	  50 2 ########################################
 	  60 1 ####################
@@ -221,11 +227,13 @@ setup() {
 	assert_output - <<-'EOF'
 	input 1: agree-bad.tsv
 	  entries 2, scale 1:5, mean 3.5 (62.5 on 0:100)
+	  distinct values 2; the most shared, 3, by 1 entry (50%)
 	  3 1 ########################################
 	  4 1 ########################################
 
 	input 2: agree-model.tsv
 	  entries 6, scale 1:5, mean 2.92 (47.92 on 0:100)
+	  distinct values 5; the most shared, 3, by 2 entries (33.3%)
 	  1   1 ####################
 	  2   1 ####################
 	  3   2 ########################################
@@ -316,4 +324,12 @@ wr-agree: agree-bad.tsv:7: no entry, line skipped"
 @test "a write error on stdout exits 2" {
 	run -2 --separate-stderr bash -c 'wr-agree -q agree-model.tsv agree-model2.tsv > /dev/full'
 	assert_equal "$stderr" "wr-agree: stdout: write error: No space left on device"
+}
+
+@test "each file's resolution: distinct values and the one most entries share" {
+	printf 'a\t1.25\nb\t1.25\nc\t3.5\nd\t4.75\ne\t1.25\nf\t3.5\ng\t2\n' > "$BATS_TEST_TMPDIR/expected.tsv"
+	run --separate-stderr wr-agree -q "$BATS_TEST_TMPDIR/expected.tsv" "$FIX/agree-model.tsv"
+	assert_success
+	assert_line --index 1 '  entries 7, scale 1:5, mean 2.5 (37.5 on 0:100)'
+	assert_line --index 2 '  distinct values 4; the most shared, 1.25, by 3 entries (42.9%)'
 }

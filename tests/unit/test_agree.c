@@ -106,9 +106,22 @@ test_qmap(void)
 	wr_qmap_free(&q);
 }
 
+static void
+test_distinct(void)
+{
+	static const double a[] = {3, 1.25, 4.5, 1.25, 3, 1.25};
+	double mode;
+	size_t n;
+
+	CHECK(wr_distinct(a, 6, &mode, &n) == 3 && mode == 1.25 && n == 3, "three values, 1.25 thrice: %g %zu", mode, n);
+	CHECK(wr_distinct(a, 2, &mode, &n) == 2 && mode == 1.25 && n == 1, "a tie goes to the smallest: %g", mode);
+	CHECK(wr_distinct(a, 0, &mode, &n) == 0 && n == 0, "nothing");
+}
+
 int
 main(void)
 {
+	test_distinct();
 	test_hist();
 	test_ranks();
 	test_corr();
