@@ -14,6 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "client.h"
 #include "common.h"
 #include "dialect.h"
 #include "hash.h"
@@ -70,13 +71,13 @@ static int jobs = 16, retries = 5, quiet, verbose;
 static double timeout_s = 600, connect_timeout_s = 30, backoff_base = 0.5, rate_wait = 3600;
 static long long max_response = 64LL << 20;
 static double rpm, tpm, rpd, latency_est = 3;
-static const char *key_file, *key_header, *cacert, *out_path;
+static const char *cacert, *out_path;
 static struct wr_price price;
 static int have_price, plan;
 
 static struct wr_server *eps;
 static int n_eps, rr;
-static struct curl_slist *headers;
+static struct wr_client cl;
 static struct wr_multi mw;
 static struct wr_http_conf conf;
 
@@ -89,7 +90,6 @@ static struct wr_bucket rpm_bucket, tpm_bucket;
 static struct wr_json json;
 static struct wr_buf out, msg;
 static const struct wr_dialect *api;
-static const char *key_env = "OPENAI_API_KEY";
 static struct wr_map warned;   /* body fields the dialect cannot carry, warned about once */
 static struct wr_json bodyj;   /* a request body, parsed for translation */
 static struct wr_ledger ledger;
@@ -726,7 +726,7 @@ classify(struct req *r, CURLcode cc, struct verdict *v)
 		snprintf(v->why, sizeof v->why, "HTTP %ld", v->status);
 	else if (v->status == 401)
 		snprintf(v->why, sizeof v->why, "HTTP 401: the API key was refused (see $%s or --api-key-file)",
-		    key_env);
+		    cl.key_env);
 	else if (v->status == 403)
 		snprintf(v->why, sizeof v->why, "HTTP 403: access denied to this key");
 	else
@@ -851,146 +851,17 @@ run(void)
 
 /* ---- setup ---- */
 
+/* The servers of -u, once the client has chosen its dialect and URLs. */
 static void
-add_header(const char *h)
+add_servers(void)
 {
-	struct curl_slist *l = curl_slist_append(headers, h);
+	int i;
 
-	if (!l)
-		wr_die("out of memory");
-	headers = l;
+	n_eps = cl.n_urls;
+	eps = wr_calloc((size_t)n_eps, sizeof *eps);
+	for (i = 0; i < n_eps; i++)
+		wr_server_init(&eps[i], cl.urls[i]);
 }
-
-/* 1 when the user gave a header of this name with -H. */
-static int
-have_header(const char *name)
-{
-	const struct curl_slist *l;
-	size_t n = strlen(name);
-
-	for (l = headers; l; l = l->next)
-		if (strncasecmp(l->data, name, n) == 0 && (l->data[n] == ':' || l->data[n] == ';'))
-			return 1;
-	return 0;
-}
-
-/* -H: a header that is no 'Name: value' is named by its first word only, since it may hold a key. */
-/* 1 when the user gave a header of the name of header line h with -H. */
-static int
-have_header_line(const char *h)
-{
-	char name[64];
-	size_t n = strcspn(h, ":");
-
-	if (n >= sizeof name)
-		return 0;
-	memcpy(name, h, n);
-	name[n] = '\0';
-	return have_header(name);
-}
-
-static void
-check_header(const char *h)
-{
-	const char *why = wr_header_check(h);
-
-	if (why)
-		wr_die("-H %.*s: %s", (int)strcspn(h, " \t:;"), h, why);
-}
-
-/*
- * A key given with -H is on the command line, where ps and the shell's
- * history show it: refuse it, without printing it.
- */
-static void
-refuse_key_headers(void)
-{
-	const struct curl_slist *l;
-
-	for (l = headers; l; l = l->next)
-		if (wr_key_header(l->data, key_header))
-			wr_die("-H %.*s: a key on the command line is visible to other users; "
-			    "give it in $OPENAI_API_KEY or --api-key-file (and --key-header NAME "
-			    "for a header other than Authorization)", (int)strcspn(l->data, ":;"), l->data);
-}
-
-/* The key: never from argv, never printed. */
-static void
-add_key(void)
-{
-	struct wr_buf hdr = {0};
-	char *key = wr_key_read(key_file, "--api-key-file", key_env);
-
-	if (!key)
-		return;
-	if (key_header) {
-		wr_buf_adds(&hdr, key_header);
-		wr_buf_adds(&hdr, ": ");
-	} else {
-		wr_buf_adds(&hdr, api->key_header);
-		wr_buf_adds(&hdr, ": ");
-		wr_buf_adds(&hdr, api->key_prefix);
-	}
-	wr_buf_adds(&hdr, key);
-	add_header(hdr.s);
-	explicit_bzero(hdr.s, hdr.len);
-	wr_buf_free(&hdr);
-	wr_key_free(key);
-}
-
-static void
-add_endpoint(const char *url)
-{
-	eps = wr_realloc(eps, (size_t)(n_eps + 1) * sizeof *eps);
-	wr_server_init(&eps[n_eps++], url);
-}
-
-/*
- * The dialect (--api, else what the URLs say), the default URL, and the
- * variable the key comes from: the one of the vendor whose hosts -u names
- * (a key of one vendor never goes to another vendor's host), else the
- * dialect's own.
- */
-static void
-choose_api(void)
-{
-	static const struct { const char *vendor, *env; } vendors[] = {
-		{"openai", "OPENAI_API_KEY"}, {"anthropic", "ANTHROPIC_API_KEY"}, {"google", "GEMINI_API_KEY"},
-	};
-	const char *env, *vendor = NULL, *v;
-	const struct wr_dialect *d;
-	size_t k;
-	int i, by = -1, given = api != NULL;
-
-	if (n_eps == 0) {
-		if (!api || api == &wr_dialect_openai)
-			add_endpoint((env = getenv("OPENAI_BASE_URL")) && *env ? env :
-			    wr_dialect_openai.base_url);
-		else
-			add_endpoint(api->base_url);
-	}
-	for (i = 0; i < n_eps; i++) {
-		d = wr_dialect_infer(eps[i].base);
-		if (!api)
-			api = d;
-		else if (!given && d != api)
-			wr_die("-u %s speaks %s and -u %s speaks %s: give --api", eps[by].shown.s, api->name,
-			    eps[i].shown.s, d->name);
-		if (by < 0)
-			by = i;
-		if ((v = wr_dialect_vendor(eps[i].base)) == NULL)
-			continue;
-		if (vendor && strcmp(vendor, v) != 0)
-			wr_die("-u %s and -u %s are hosts of two vendors: a key of one is never sent to the other",
-			    eps[0].shown.s, eps[i].shown.s);
-		vendor = v;
-	}
-	key_env = api->key_env;
-	for (k = 0; vendor && k < sizeof vendors / sizeof *vendors; k++)
-		if (strcmp(vendor, vendors[k].vendor) == 0)
-			key_env = vendors[k].env;
-}
-
 
 /*
  * -o FILE: append there, and skip what already succeeded. A request whose
@@ -1078,19 +949,10 @@ count_lines(void)
 static void
 setup(void)
 {
-	const char *const *h;
 	struct rlimit rl;
 	int i;
 
-	if (!have_header("Content-Type"))
-		add_header("Content-Type: application/json");
-	/* No "100 Continue" round trip before a large body. */
-	if (!have_header("Expect"))
-		add_header("Expect:");
-	for (h = api->headers; *h; h++)
-		if (!have_header_line(*h))
-			add_header(*h);
-	add_key();
+	wr_client_headers(&cl, 1);
 
 	/* Each request may hold a connection to each server. */
 	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max &&
@@ -1106,7 +968,7 @@ setup(void)
 	conf.timeout_ms = (long)(timeout_s * 1000);
 	conf.connect_timeout_ms = (long)(connect_timeout_s * 1000);
 	conf.cacert = cacert;
-	conf.headers = headers;
+	conf.headers = cl.headers;
 	conf.body_cb = on_body;
 	conf.header_cb = on_header;
 
@@ -1152,7 +1014,7 @@ teardown(void)
 		wr_request_free(&r->rq);
 	}
 	wr_multi_free(&mw);
-	curl_slist_free_all(headers);
+	wr_client_free(&cl);
 	curl_global_cleanup();
 	for (i = 0; i < n_eps; i++)
 		wr_server_free(&eps[i]);
@@ -1227,8 +1089,7 @@ main(int argc, char **argv)
 	while ((c = getopt_long(argc, argv, "H:hj:o:qu:v", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'H':
-			check_header(optarg);
-			add_header(optarg);
+			wr_client_header(&cl, optarg);
 			break;
 		case 'h':
 			usage(stdout, WR_EXIT_OK);
@@ -1242,17 +1103,17 @@ main(int argc, char **argv)
 			quiet = 1;
 			break;
 		case 'u':
-			add_endpoint(optarg);
+			wr_client_url(&cl, optarg);
 			break;
 		case 'v':
 			verbose = 1;
 			break;
 		case O_API:
-			if (!(api = wr_dialect_find(optarg)))
+			if (!(cl.api = wr_dialect_find(optarg)))
 				wr_die("--api %s: expected openai, anthropic or gemini", optarg);
 			break;
 		case O_KEYFILE:
-			key_file = optarg;
+			cl.key_file = optarg;
 			break;
 		case O_BACKOFF:
 			backoff_base = wr_strtod(optarg, "--backoff");
@@ -1266,9 +1127,7 @@ main(int argc, char **argv)
 			connect_timeout_s = positive(optarg, "--connect-timeout");
 			break;
 		case O_KEYHDR:
-			if (wr_header_name_check(optarg))
-				wr_die("--key-header %s: %s", optarg, wr_header_name_check(optarg));
-			key_header = optarg;
+			wr_client_key_header(&cl, optarg);
 			break;
 		case O_LATENCY:
 			latency_est = positive(optarg, "--latency-estimate");
@@ -1316,13 +1175,14 @@ main(int argc, char **argv)
 	}
 	argc -= optind;
 	argv += optind;
-	refuse_key_headers();
 	if (!have_price && (env = getenv("WR_PRICE")) && *env) {
 		if (wr_price_parse(env, &price) != 0)
 			wr_die("WR_PRICE=%s: expected IN:OUT or IN:OUT:CACHED, dollars per million tokens", env);
 		have_price = 1;
 	}
-	choose_api();
+	wr_client_choose(&cl);
+	api = cl.api;
+	add_servers();
 	if (cacert && access(cacert, R_OK) != 0)
 		wr_die("%s:", cacert);
 
@@ -1335,7 +1195,7 @@ main(int argc, char **argv)
 		}
 		status = wr_plan_run(&po, in_fds, in_names, n_in);
 		free(in_fds);
-		curl_slist_free_all(headers);
+		wr_client_free(&cl);
 		for (c = 0; c < n_eps; c++)
 			wr_server_free(&eps[c]);
 		free(eps);

@@ -1,0 +1,47 @@
+/* The provider a client talks to: the URLs of -u, the dialect, the key and the headers of every request. */
+#ifndef WR_CLIENT_H
+#define WR_CLIENT_H
+
+#include <curl/curl.h>
+
+#include "dialect.h"
+
+struct wr_client {
+	const struct wr_dialect *api;  /* --api, else what the URLs speak (wr_client_choose) */
+	int api_given;                 /* --api was given */
+	const char **urls;             /* -u in order (borrowed), else the default one */
+	int n_urls;
+	struct curl_slist *headers;    /* -H, then what wr_client_headers adds */
+	const char *key_file;          /* --api-key-file */
+	const char *key_header;        /* --key-header */
+	const char *key_env;           /* the variable the key comes from */
+};
+
+/* -H HEADER: exits 2, naming the header by its first word only, when it is no 'Name: value'. */
+void wr_client_header(struct wr_client *c, const char *h);
+/* -u URL: exits 2 when it is no http(s) URL. */
+void wr_client_url(struct wr_client *c, const char *url);
+/* --key-header NAME: exits 2 when NAME is no header name. */
+void wr_client_key_header(struct wr_client *c, const char *name);
+/* 1 when a header of this name was given with -H (or added since). */
+int wr_client_has_header(const struct wr_client *c, const char *name);
+
+/*
+ * After the options: refuse a key given with -H (the command line is
+ * visible to other users), choose the dialect (--api, else what the URLs
+ * say; two URLs speaking two dialects need --api), add the default URL
+ * ($OPENAI_BASE_URL for openai) when -u was not given, and choose the
+ * variable the key comes from: the one of the vendor whose hosts -u names
+ * (a key of one vendor never goes to another vendor's host), else the
+ * dialect's own. Exits 2 on any conflict.
+ */
+void wr_client_choose(struct wr_client *c);
+/*
+ * Add what every request carries: Content-Type: application/json when json
+ * is set and -H gave none, "Expect:" (no 100 Continue round trip), the
+ * dialect's fixed headers, and the key (read now; never printed).
+ */
+void wr_client_headers(struct wr_client *c, int json);
+void wr_client_free(struct wr_client *c);
+
+#endif
