@@ -18,6 +18,7 @@ WR_CPPFLAGS = -Iinclude -D_GNU_SOURCE -DJSMN_STRICT -DJSMN_PARENT_LINKS
 WR_CFLAGS = -std=c11 -Wall -Wextra -Werror $(SANFLAGS)
 LDLIBS_ALL = -lxxhash -lm
 LDLIBS_wr-query = -lcurl
+LDLIBS_wr-submit = -lcurl
 LDLIBS_wr-serve = -lmicrohttpd -lpthread
 LDLIBS_wr-parse = -lpthread
 

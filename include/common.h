@@ -55,6 +55,8 @@ double wr_strtod(const char *s, const char *opt);
 int wr_blank(const char *s, size_t n);
 /* Seconds on the monotonic clock. */
 double wr_now(void);
+/* Sleep for sec seconds (not below 0), resumed across signals. */
+void wr_sleep(double sec);
 /* A non-negative decimal number ("12", "3.5") filling s[0..n), or -1. */
 double wr_decimal(const char *s, size_t n);
 /* Parse "LO:HI" with LO < HI; same error handling. */

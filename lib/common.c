@@ -409,6 +409,21 @@ wr_now(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
+void
+wr_sleep(double sec)
+{
+	struct timespec ts;
+
+	if (!(sec > 0))
+		return;
+	if (sec > 1e7)
+		sec = 1e7;
+	ts.tv_sec = (time_t)sec;
+	ts.tv_nsec = (long)((sec - (double)ts.tv_sec) * 1e9);
+	while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
+		;
+}
+
 int
 wr_blank(const char *s, size_t n)
 {

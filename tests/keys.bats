@@ -54,13 +54,18 @@ TAKES_NONE='takes no key, and keys are never given on the command line'
 		'--api-key-f --api-key-fil --key-h'
 }
 
+@test "wr-submit refuses key options and abbreviations of --api-key-file" {
+	spellings wr-submit 'keys are never given on the command line, where ps and shell history show them: set $OPENAI_API_KEY or use --api-key-file FILE' \
+		'--api-key-f --api-key-fil --key-h'
+}
+
 @test "wr-serve refuses key options and abbreviations of --key-file" {
 	spellings wr-serve 'keys are never given on the command line, where ps and shell history show them: set $WR_SERVE_KEY or use --key-file FILE' \
 		'--key-f --key-fil'
 }
 
 @test "an unknown option with a value is named without its value" {
-	for prog in wr-batch wr-prompt wr-query wr-parse wr-merge wr-agree wr-serve; do
+	for prog in wr-batch wr-prompt wr-query wr-submit wr-parse wr-merge wr-agree wr-serve; do
 		run --separate-stderr "$prog" "--colour=$FAKE" < /dev/null
 		assert_failure 2
 		assert_output ''

@@ -1,0 +1,1265 @@
+/* wr-submit: request lines in, one result line per request out, through the providers' batch APIs. */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "batch.h"
+#include "call.h"
+#include "client.h"
+#include "common.h"
+#include "hash.h"
+#include "jobs.h"
+#include "json.h"
+#include "key.h"
+#include "ledger.h"
+#include "line.h"
+#include "plan.h"
+#include "progress.h"
+#include "query.h"
+
+#define LINE_MAX_BYTES (16u << 20)
+
+/* The job being filled with requests (or, for --plan, counted). */
+struct builder {
+	struct wr_job *job;
+	FILE *items, *keep;
+	long n;
+	long long bytes;
+	struct wr_buf endpoint;
+};
+
+/* What one job's answers did to each of its requests. */
+enum mark { UNSEEN, WRITTEN, AGAIN };
+
+/* One line of N.keep, taken apart. */
+struct kept {
+	const char *cid;     /* JSON text of the custom_id */
+	size_t cid_len;
+	uint64_t hash;
+	int tries;           /* attempts made so far */
+	const char *extra;   /* ",\"key\":value..." */
+	size_t extra_len;
+};
+
+static struct wr_client cl;
+static const struct wr_batch_api *bapi;
+static struct wr_call call;
+static struct wr_jobs jobs;
+static struct wr_ledger ledger;
+static struct builder bld;
+static const char *out_path, *state_dir, *cacert;
+static int quiet, no_wait, plan, cancel, replace, retries = 2;
+static long max_requests;
+static long long max_bytes;
+static double poll_s = 10, timeout_s = 600, rate_wait = 3600, t0;
+static struct wr_price price;
+static int have_price;
+static int out_fd = STDOUT_FILENO, out_gone;
+static struct wr_json json, bodyj;
+static struct wr_map warned;
+static struct wr_buf out, tmp;
+static struct wr_progress prog;
+
+static unsigned long n_ok, n_failed, n_skipped, n_held, n_again, n_created, n_adopted, n_bad;
+static unsigned long long prompt_tokens, completion_tokens, cached_tokens;
+static int input_error, refused;
+/* --plan */
+static unsigned long plan_jobs, plan_requests;
+static double plan_prompt, plan_completion;
+static struct wr_buf plan_sizes;
+
+_Noreturn static void
+usage(FILE *fp, int status)
+{
+	fprintf(fp,
+	    "usage: %s [-q] [-H HEADER]... [-o FILE] [-u URL] [--api NAME] [--api-key-file FILE]\n"
+	    "       [--cacert FILE] [--cancel] [--key-header NAME] [--max-bytes N] [--max-requests N]\n"
+	    "       [--no-wait] [--plan] [--poll SEC] [--price IN:OUT[:CACHED]] [--rate-wait SEC]\n"
+	    "       [--replace] [--retries N] [--state DIR] [--timeout SEC] [FILE...]\n"
+	    "  -H, --header HEADER       add 'Name: value' to every call; repeatable\n"
+	    "  -o, --output FILE         append results to FILE, not stdout; skip requests that\n"
+	    "                            already succeeded there; the jobs are recorded in FILE.jobs/\n"
+	    "  -q, --quiet               no progress, no summary\n"
+	    "  -u, --url URL             base URL (default $OPENAI_BASE_URL, else\n"
+	    "                            https://api.openai.com/v1)\n"
+	    "      --api NAME            the batch API: openai or anthropic (default: what the\n"
+	    "                            URL's host speaks, else openai)\n"
+	    "      --api-key-file FILE   read the API key from the first line of FILE (default\n"
+	    "                            $OPENAI_API_KEY or $ANTHROPIC_API_KEY)\n"
+	    "      --cacert FILE         CA certificates to verify servers with\n"
+	    "      --cancel              cancel this set's running jobs, collect what they answered\n"
+	    "      --key-header NAME     send the key as 'NAME: KEY'\n"
+	    "      --max-bytes N         bytes of requests a job holds at most (default: the API's)\n"
+	    "      --max-requests N      requests a job holds at most (default: the API's)\n"
+	    "      --no-wait             one round of submitting, polling and collecting; exit 75\n"
+	    "                            while jobs still run\n"
+	    "      --plan                send nothing: print the jobs, their sizes and the cost\n"
+	    "      --poll SEC            first wait between polls, grown up to 30 times (default 10)\n"
+	    "      --price IN:OUT[:CACHED]\n"
+	    "                            live dollars per million tokens; the cost is shown at batch\n"
+	    "                            prices, half of these (default $WR_PRICE)\n"
+	    "      --rate-wait SEC       how long calls may wait out 429 and 529 answers (default 3600)\n"
+	    "      --replace             send again requests whose answer in -o FILE was for another\n"
+	    "                            body; the old lines go to FILE.replaced\n"
+	    "      --retries N           submit again what a job did not answer, N times (default 2)\n"
+	    "      --state DIR           where the jobs are recorded (default FILE.jobs)\n"
+	    "      --timeout SEC         time for one call (default 600)\n"
+	    "  -h, --help                this help\n"
+	    "      --version             print the version\n", wr_prog);
+	exit(status);
+}
+
+/* ---- output ---- */
+
+static void
+emit(const char *s, size_t n)
+{
+	if (out_gone)
+		return;
+	if (wr_write_lines(out_fd, s, n) != 0) {
+		if (errno == EPIPE) {
+			out_gone = 1;
+			return;
+		}
+		wr_die("%s: write error:", out_path ? out_path : "stdout");
+	}
+}
+
+static void
+put_result(const struct kept *k, long status, const char *rid, size_t rid_len, const char *body, size_t blen,
+    const char *code, const char *message)
+{
+	struct wr_result_out r = {0};
+	char id[160];
+
+	if (rid_len >= sizeof id)
+		rid_len = sizeof id - 1;
+	memcpy(id, rid ? rid : "", rid ? rid_len : 0);
+	id[rid ? rid_len : 0] = '\0';
+	r.cid = k->cid;
+	r.cid_len = k->cid_len;
+	r.id = wr_result_id(k->cid, k->cid_len);
+	r.status = status;
+	r.request_id = id;
+	r.body = body;
+	r.body_len = blen;
+	r.body_json = body != NULL;
+	r.err_code = code;
+	r.err_msg = message;
+	r.body_hash = k->hash;
+	r.extra = k->extra;
+	r.extra_len = k->extra_len;
+	wr_buf_reset(&out);
+	wr_result_format(&out, &r);
+	emit(out.s, out.len);
+}
+
+static void
+clear_progress(void)
+{
+	wr_progress_clear(&prog);
+}
+
+/* ---- building jobs ---- */
+
+static void
+warn_field(void *arg, const char *field)
+{
+	int added;
+
+	(void)arg;
+	wr_map_put(&warned, field, strlen(field), 0, &added);
+	if (added) {
+		clear_progress();
+		wr_warn("--api %s cannot carry the body field \"%s\": it is left out of every request", bapi->name,
+		    field);
+	}
+}
+
+static FILE *
+create_file(const char *path)
+{
+	FILE *f = fopen(path, "w");
+
+	if (!f)
+		wr_die("%s:", path);
+	return f;
+}
+
+static void
+close_file(FILE *f, const char *path)
+{
+	if (fflush(f) != 0 || fdatasync(fileno(f)) != 0 || fclose(f) != 0)
+		wr_die("%s: write error:", path);
+}
+
+/* The job being filled is full (or the requests are all in): record it. */
+static void
+builder_close(void)
+{
+	struct wr_buf a = {0}, b = {0};
+	struct wr_job *j = bld.job;
+
+	if (!j)
+		return;
+	bld.job = NULL;
+	if (plan) {
+		plan_jobs++;
+		wr_buf_printf(&plan_sizes, "%s%ld (%.1f MB)", plan_sizes.len ? ", " : "", bld.n,
+		    (double)bld.bytes / 1e6);
+		return;
+	}
+	fputs(bapi->tail, bld.items);
+	close_file(bld.items, wr_jobs_path(&jobs, j->n, "items.tmp", &a));
+	close_file(bld.keep, wr_jobs_path(&jobs, j->n, "keep.tmp", &a));
+	if (rename(wr_jobs_path(&jobs, j->n, "items.tmp", &a), wr_jobs_path(&jobs, j->n, "items", &b)) != 0 ||
+	    rename(wr_jobs_path(&jobs, j->n, "keep.tmp", &a), wr_jobs_path(&jobs, j->n, "keep", &b)) != 0)
+		wr_die("%s:", b.s);
+	j->requests = bld.n;
+	j->prepared = wr_jobs_clock();
+	wr_buf_reset(&a);
+	wr_json_escape(&a, cl.urls[0], strlen(cl.urls[0]));
+	wr_buf_reset(&b);
+	wr_json_escape(&b, bld.endpoint.s, bld.endpoint.len);
+	wr_buf_reset(&j->endpoint);
+	wr_buf_add(&j->endpoint, bld.endpoint.s, bld.endpoint.len);
+	wr_buf_adds(&j->api, bapi->name);
+	wr_buf_adds(&j->url, cl.urls[0]);
+	wr_jobs_log(&jobs, "{\"job\":%d,\"set\":\"%s\",\"api\":\"%s\",\"url\":%s,\"endpoint\":%s,\"requests\":%ld,"
+	    "\"prepared\":%.3f}", j->n, j->set, bapi->name, a.s, b.s, j->requests, j->prepared);
+	wr_buf_free(&a);
+	wr_buf_free(&b);
+}
+
+static void
+builder_open(const char *endpoint, size_t elen)
+{
+	struct wr_buf p = {0};
+
+	if (plan) {
+		static struct wr_job counted;
+		bld.job = &counted;
+	} else {
+		bld.job = wr_jobs_add(&jobs);
+		wr_jobs_mark(bld.job->set);
+		bld.items = create_file(wr_jobs_path(&jobs, bld.job->n, "items.tmp", &p));
+		bld.keep = create_file(wr_jobs_path(&jobs, bld.job->n, "keep.tmp", &p));
+		fputs(bapi->head, bld.items);
+	}
+	bld.n = 0;
+	bld.bytes = 0;
+	wr_buf_reset(&bld.endpoint);
+	wr_buf_add(&bld.endpoint, endpoint, elen);
+	wr_buf_free(&p);
+}
+
+/*
+ * Add one request to the job being filled: its item (made by make_item for
+ * the uid it gets) and its keep line.
+ */
+static void
+builder_add(const char *item, size_t ilen, const char *keep, size_t klen, const char *endpoint, size_t elen)
+{
+	if (bld.job && (bld.n >= max_requests || bld.bytes + (long long)ilen + 8 > max_bytes ||
+	    bld.endpoint.len != elen || memcmp(bld.endpoint.s, endpoint, elen) != 0))
+		builder_close();
+	if (!bld.job)
+		builder_open(endpoint, elen);
+	bld.bytes += (long long)ilen + 1;
+	if (!plan) {
+		if (bld.n > 0)
+			fputs(bapi->sep, bld.items);
+		if (fwrite(item, 1, ilen, bld.items) != ilen || fwrite(keep, 1, klen, bld.keep) != klen ||
+		    putc('\n', bld.keep) == EOF)
+			wr_die("%s: write error:", jobs.dir);
+	}
+	bld.n++;
+	plan_requests++;
+}
+
+/* The uid the next request added to the job being filled gets. */
+static const char *
+next_uid(char *buf, size_t size, const char *endpoint, size_t elen, size_t ilen_guess)
+{
+	if (bld.job && (bld.n >= max_requests || bld.bytes + (long long)ilen_guess + 8 > max_bytes ||
+	    bld.endpoint.len != elen || memcmp(bld.endpoint.s, endpoint, elen) != 0))
+		builder_close();
+	if (!bld.job)
+		builder_open(endpoint, elen);
+	snprintf(buf, size, "%s-%ld", plan ? "0000000000000000" : bld.job->set, bld.n);
+	return buf;
+}
+
+/* ---- reading requests ---- */
+
+/* custom_ids held by jobs that have not ended, with the job's number. */
+static struct wr_map held;
+
+static void
+read_kept(struct wr_job *j, struct wr_map *into);
+
+static void
+hold_running(void)
+{
+	int i;
+
+	wr_map_init(&held);
+	for (i = 0; i < jobs.n; i++)
+		if (!jobs.v[i]->ended)
+			read_kept(jobs.v[i], &held);
+}
+
+/* One request line: into the job being filled, or answered as invalid. */
+static void
+take_request(struct wr_reader *rd, const char *s, size_t len, struct wr_request *rq, struct wr_buf *line)
+{
+	const char *why;
+	char uid[64];
+	struct wr_buf item = {0}, keep = {0};
+	struct kept k = {0};
+
+	wr_buf_reset(line);
+	wr_buf_add(line, s, len);
+	if (wr_request_parse(&json, line->s, line->len, rq, &why) != 0)
+		goto bad;
+	if (wr_ledger_state(&ledger, rq->id.s ? rq->id.s : "", rq->id.len, rq->hash) != WR_LEDGER_NEW) {
+		n_skipped++;
+		return;
+	}
+	if (rq->cid && wr_map_get(&held, rq->id.s, rq->id.len)) {
+		n_held++;
+		return;
+	}
+	if (wr_json_parse(&bodyj, rq->body, rq->body_len, &why) != 0)
+		goto bad;
+	next_uid(uid, sizeof uid, rq->path.s, rq->path.len, rq->body_len + 64);
+	if (bapi->item(&item, uid, &bodyj, 0, rq->path.s, rq->nentries, warn_field, NULL, &why) != 0)
+		goto bad;
+	if (plan) {
+		plan_prompt += (double)rq->est.prompt;
+		plan_completion += (double)(rq->est.limit > 0 ? rq->est.limit : rq->est.completion);
+	}
+	wr_buf_adds(&keep, "{\"custom_id\":");
+	if (rq->cid)
+		wr_buf_add(&keep, rq->cid, rq->cid_len);
+	else
+		wr_buf_adds(&keep, "null");
+	wr_buf_printf(&keep, ",\"body_hash\":\"%016llx\",\"try\":0", (unsigned long long)rq->hash);
+	wr_buf_add(&keep, rq->extra.s ? rq->extra.s : "", rq->extra.len);
+	wr_buf_addc(&keep, '}');
+	builder_add(item.s, item.len, keep.s, keep.len, rq->path.s, rq->path.len);
+	wr_buf_free(&item);
+	wr_buf_free(&keep);
+	return;
+bad:
+	wr_buf_free(&item);
+	wr_buf_free(&keep);
+	clear_progress();
+	wr_warn_at(rd->name, rd->lineno, "%s", why);
+	n_bad++;
+	if (plan)
+		return;
+	k.cid = rq->cid ? rq->cid : "null";
+	k.cid_len = rq->cid ? rq->cid_len : 4;
+	k.extra = rq->extra.s;
+	k.extra_len = rq->extra.len;
+	wr_buf_reset(&tmp);
+	wr_buf_printf(&tmp, "request line %ld: %s", rd->lineno, why);
+	if (!rq->cid) {
+		/* The result's id then names the line, as wr-query's does. */
+		k.cid = NULL;
+	}
+	{
+		struct wr_result_out r = {0};
+		r.cid = k.cid;
+		r.cid_len = k.cid ? k.cid_len : 0;
+		r.id = k.cid ? wr_result_id(k.cid, k.cid_len) : wr_result_id(line->s, line->len);
+		r.request_id = "";
+		r.err_code = "invalid_request";
+		r.err_msg = tmp.s;
+		r.extra = k.extra;
+		r.extra_len = k.extra_len;
+		wr_buf_reset(&out);
+		wr_result_format(&out, &r);
+		emit(out.s, out.len);
+	}
+	n_failed++;
+}
+
+/* Every request line of the inputs that is neither done nor held goes into new jobs. */
+static void
+read_requests(int *fds, char **names, int n)
+{
+	struct wr_request rq = {0};
+	struct wr_buf line = {0};
+	struct wr_reader rd;
+	enum wr_line_status st;
+	char *s;
+	size_t len;
+	int i;
+
+	for (i = 0; i < n; i++) {
+		wr_reader_fd(&rd, fds[i], names[i], LINE_MAX_BYTES);
+		while ((st = wr_reader_next(&rd, &s, &len)) != WR_LINE_EOF) {
+			if (st == WR_LINE_ERR) {
+				wr_warn("%s:", names[i]);
+				input_error = 1;
+				break;
+			}
+			if (st == WR_LINE_LONG) {
+				wr_warn_at(rd.name, rd.lineno, "line longer than 16 MiB");
+				n_bad++;
+				n_failed++;
+				continue;
+			}
+			if (wr_blank(s, len))
+				continue;
+			take_request(&rd, s, len, &rq, &line);
+		}
+		wr_reader_close(&rd);
+	}
+	builder_close();
+	wr_request_free(&rq);
+	wr_buf_free(&line);
+}
+
+/* ---- a job's record ---- */
+
+/* The lines of a job's N.keep, in memory while its answers are written. */
+struct keepfile {
+	char *buf;
+	size_t len;
+	size_t *off;   /* start of each line */
+	long n;
+};
+
+static void
+keep_load(struct wr_job *j, struct keepfile *kf)
+{
+	struct wr_buf p = {0};
+	char *line;
+	size_t len;
+	enum wr_line_status st;
+	struct wr_reader rd;
+	struct wr_buf all = {0};
+	size_t cap = 0;
+
+	memset(kf, 0, sizeof *kf);
+	wr_reader_open(&rd, wr_jobs_path(&jobs, j->n, "keep", &p), LINE_MAX_BYTES);
+	while ((st = wr_reader_next(&rd, &line, &len)) == WR_LINE_OK) {
+		if ((size_t)kf->n == cap) {
+			cap = cap ? 2 * cap : 1024;
+			kf->off = wr_realloc(kf->off, cap * sizeof *kf->off);
+		}
+		kf->off[kf->n++] = all.len;
+		wr_buf_add(&all, line, len);
+		wr_buf_addc(&all, '\0');
+	}
+	if (st != WR_LINE_EOF)
+		wr_die("%s: cannot be read", p.s);
+	wr_reader_close(&rd);
+	kf->buf = all.s;
+	kf->len = all.len;
+	wr_buf_free(&p);
+}
+
+static void
+keep_free(struct keepfile *kf)
+{
+	free(kf->buf);
+	free(kf->off);
+}
+
+/* Line i of a keep file taken apart (its pointers into kf). 0, or -1 for a damaged line. */
+static int
+keep_line(const struct keepfile *kf, long i, struct wr_json *j, struct kept *k)
+{
+	const char *s = kf->buf + kf->off[i], *why;
+	size_t len = strlen(s), n;
+	struct wr_buf h = {0};
+	double v;
+	int t, hv;
+
+	if (wr_json_parse(j, s, len, &why) != 0 || (t = wr_json_get(j, 0, "try")) < 0 ||
+	    wr_json_num(j, t, &v) != 0)
+		return -1;
+	k->cid = wr_json_text(j, wr_json_get(j, 0, "custom_id"), &k->cid_len);
+	if (k->cid_len == 4 && memcmp(k->cid, "null", 4) == 0)
+		k->cid = NULL;
+	k->tries = (int)v;
+	hv = wr_json_get(j, 0, "body_hash");
+	k->hash = wr_batch_str(j, hv, &h) == 0 ? strtoull(h.s, NULL, 16) : 0;
+	wr_buf_free(&h);
+	/* Everything after "try":K is the request line's own extra fields. */
+	n = (size_t)j->tok[t].end;
+	k->extra = s + n;
+	k->extra_len = len - n - 1;
+	return 0;
+}
+
+static void
+read_kept(struct wr_job *j, struct wr_map *into)
+{
+	struct keepfile kf;
+	struct wr_json js;
+	struct kept k;
+	long i;
+
+	keep_load(j, &kf);
+	wr_json_init(&js);
+	for (i = 0; i < kf.n; i++)
+		if (keep_line(&kf, i, &js, &k) == 0 && k.cid) {
+			wr_buf_reset(&tmp);
+			if (wr_json_unescape(k.cid + 1, k.cid_len - 2, &tmp) == 0)
+				wr_map_put(into, tmp.s, tmp.len, (size_t)j->n, NULL);
+		}
+	wr_json_free(&js);
+	keep_free(&kf);
+}
+
+/* ---- collecting answers ---- */
+
+struct collect {
+	struct wr_job *job;
+	struct keepfile kf;
+	unsigned char *mark;
+	struct wr_buf part;        /* a line not yet whole */
+	struct wr_job_line jl;
+	struct wr_json lj, kj;
+	long ours, foreign, dup;
+};
+
+static void
+count_tokens(const char *body, size_t len)
+{
+	struct wr_reading rd;
+	const char *why;
+
+	if (wr_json_parse(&bodyj, body, len, &why) != 0)
+		return;
+	bapi->dialect->read(&bodyj, 0, &rd);
+	if (rd.prompt_tokens > 0)
+		prompt_tokens += (unsigned long long)rd.prompt_tokens;
+	if (rd.completion_tokens > 0)
+		completion_tokens += (unsigned long long)rd.completion_tokens;
+	if (rd.cached_tokens > 0)
+		cached_tokens += (unsigned long long)rd.cached_tokens;
+}
+
+/* One answer line of a job. */
+static void
+answer_line(struct collect *c, const char *s, size_t len)
+{
+	struct wr_job *j = c->job;
+	struct kept k;
+	char *end;
+	long i;
+
+	if (wr_blank(s, len))
+		return;
+	if (bapi->read(&c->lj, s, len, &c->jl) != 0 || c->jl.uid_len < 18 || memcmp(c->jl.uid, j->set, 16) != 0 ||
+	    c->jl.uid[16] != '-') {
+		c->foreign++;
+		return;
+	}
+	i = strtol(c->jl.uid + 17, &end, 10);
+	if (end != c->jl.uid + c->jl.uid_len || i < 0 || i >= c->kf.n) {
+		c->foreign++;
+		return;
+	}
+	c->ours++;
+	if (c->mark[i] != UNSEEN) {
+		c->dup++;
+		return;
+	}
+	if (keep_line(&c->kf, i, &c->kj, &k) != 0)
+		wr_die("%s/%d.keep: line %ld is damaged", jobs.dir, j->n, i + 1);
+	if (c->jl.status == 200) {
+		put_result(&k, 200, c->jl.request_id, c->jl.rid_len, c->jl.body, c->jl.body_len, NULL, NULL);
+		count_tokens(c->jl.body, c->jl.body_len);
+		n_ok++;
+		c->mark[i] = WRITTEN;
+	} else if (c->jl.retry && !j->cancel && k.tries < retries) {
+		c->mark[i] = AGAIN;
+	} else {
+		put_result(&k, c->jl.status, c->jl.request_id, c->jl.rid_len, c->jl.body, c->jl.body_len,
+		    c->jl.code, c->jl.msg.s);
+		n_failed++;
+		c->mark[i] = WRITTEN;
+	}
+}
+
+/* The sink of a download: whole lines to answer_line. */
+static int
+sink(void *arg, const char *s, size_t n)
+{
+	struct collect *c = arg;
+	const char *nl;
+
+	if (!s) {
+		/* A new attempt starts from the top; lines already taken are marked and skipped. */
+		wr_buf_reset(&c->part);
+		return 0;
+	}
+	while (n > 0 && (nl = memchr(s, '\n', n)) != NULL) {
+		if (c->part.len) {
+			wr_buf_add(&c->part, s, (size_t)(nl - s));
+			answer_line(c, c->part.s, c->part.len);
+			wr_buf_reset(&c->part);
+		} else
+			answer_line(c, s, (size_t)(nl - s));
+		n -= (size_t)(nl - s) + 1;
+		s = nl + 1;
+	}
+	wr_buf_add(&c->part, s, n);
+	return 0;
+}
+
+/* Item i of a job's items file, with its uid replaced by uid, into out. */
+static void
+retry_requests(struct collect *c)
+{
+	struct wr_buf p = {0}, item = {0}, keep = {0};
+	struct wr_reader rd;
+	enum wr_line_status st;
+	struct kept k;
+	char *s, uid[64];
+	size_t len;
+	long i = -1;
+
+	wr_reader_open(&rd, wr_jobs_path(&jobs, c->job->n, "items", &p), LINE_MAX_BYTES);
+	while ((st = wr_reader_next(&rd, &s, &len)) == WR_LINE_OK) {
+		const char *q;
+		if (len < 15 || memcmp(s, "{\"custom_id\":\"", 14) != 0)
+			continue;
+		if (++i >= c->kf.n)
+			break;
+		if (c->mark[i] == WRITTEN)
+			continue;
+		if (keep_line(&c->kf, i, &c->kj, &k) != 0)
+			wr_die("%s/%d.keep: line %ld is damaged", jobs.dir, c->job->n, i + 1);
+		if (c->mark[i] == UNSEEN && (c->job->cancel || k.tries >= retries)) {
+			put_result(&k, 0, NULL, 0, NULL, 0, c->job->cancel ? "batch_cancelled" : "batch_missing",
+			    c->job->cancel ? "the job was cancelled before this request was answered" :
+			    "the job ended without an answer to this request");
+			n_failed++;
+			continue;
+		}
+		if (len > 0 && s[len - 1] == ',')
+			len--;
+		if (!(q = memchr(s + 14, '"', len - 14)))
+			continue;
+		n_again++;
+		wr_buf_reset(&keep);
+		wr_buf_adds(&keep, "{\"custom_id\":");
+		wr_buf_add(&keep, k.cid ? k.cid : "null", k.cid ? k.cid_len : 4);
+		wr_buf_printf(&keep, ",\"body_hash\":\"%016llx\",\"try\":%d", (unsigned long long)k.hash, k.tries + 1);
+		wr_buf_add(&keep, k.extra, k.extra_len);
+		wr_buf_addc(&keep, '}');
+		next_uid(uid, sizeof uid, c->job->endpoint.s, c->job->endpoint.len, len);
+		wr_buf_reset(&item);
+		wr_buf_printf(&item, "{\"custom_id\":\"%s", uid);
+		wr_buf_add(&item, q, len - (size_t)(q - s));
+		builder_add(item.s, item.len, keep.s, keep.len, c->job->endpoint.s, c->job->endpoint.len);
+	}
+	wr_reader_close(&rd);
+	builder_close();
+	wr_buf_free(&p);
+	wr_buf_free(&item);
+	wr_buf_free(&keep);
+}
+
+/* Every request of a job has its result line: forget its files. */
+static void
+job_ended(struct wr_job *j, const char *how)
+{
+	struct wr_buf p = {0};
+
+	wr_jobs_log(&jobs, "{\"job\":%d,\"ended\":\"%s\"}", j->n, how);
+	j->ended = 1;
+	unlink(wr_jobs_path(&jobs, j->n, "items", &p));
+	unlink(wr_jobs_path(&jobs, j->n, "keep", &p));
+	wr_buf_free(&p);
+}
+
+/* A job the provider refused as a whole: each of its requests gets the provider's reason. */
+static void
+job_failed(struct wr_job *j, const char *why)
+{
+	struct keepfile kf;
+	struct wr_json js;
+	struct kept k;
+	long i;
+
+	clear_progress();
+	wr_warn("job %d%s%s: the provider refused it: %s; its %ld requests are written as failed", j->n,
+	    j->batch.len ? " " : "", j->batch.len ? j->batch.s : "", why, j->requests);
+	keep_load(j, &kf);
+	wr_json_init(&js);
+	for (i = 0; i < kf.n; i++)
+		if (keep_line(&kf, i, &js, &k) == 0) {
+			put_result(&k, 0, NULL, 0, NULL, 0, "batch_failed", why);
+			n_failed++;
+		}
+	wr_json_free(&js);
+	keep_free(&kf);
+	refused = 1;
+	job_ended(j, "failed");
+}
+
+/* A job has ended: write the result line of each request, and send again what it did not answer. */
+static int
+collect(struct wr_job *j)
+{
+	struct collect c;
+	int r = 0;
+
+	memset(&c, 0, sizeof c);
+	c.job = j;
+	keep_load(j, &c.kf);
+	c.mark = wr_calloc((size_t)c.kf.n + 1, 1);
+	wr_json_init(&c.lj);
+	wr_json_init(&c.kj);
+	if (j->st.output.len && (r = bapi->fetch(&call, j->st.output.s, sink, &c)) == 0 && c.part.len) {
+		answer_line(&c, c.part.s, c.part.len);
+		wr_buf_reset(&c.part);
+	}
+	if (r == 0 && j->st.errors.len && (r = bapi->fetch(&call, j->st.errors.s, sink, &c)) == 0 && c.part.len)
+		answer_line(&c, c.part.s, c.part.len);
+	if (r != 0) {
+		clear_progress();
+		wr_warn("job %d %s: its answers cannot be fetched: %s; trying again later", j->n, j->batch.s,
+		    call.why.s);
+	} else if (c.ours == 0 && c.foreign > 0 && !bapi->marks) {
+		/* Taken for ours by its size and time, but its custom_ids are another set's. */
+		clear_progress();
+		wr_warn("job %d: %s is not this set's batch after all; making the job again", j->n, j->batch.s);
+		wr_jobs_log(&jobs, "{\"job\":%d,\"batch\":\"\",\"foreign\":\"%s\"}", j->n, j->batch.s);
+		wr_buf_reset(&j->batch);
+		j->creating = 0;
+		r = 1;
+	} else {
+		if (c.foreign) {
+			clear_progress();
+			wr_warn("job %d %s: %ld answer lines name no request of this job; ignored", j->n, j->batch.s,
+			    c.foreign);
+		}
+		retry_requests(&c);
+		job_ended(j, j->st.label.len ? j->st.label.s : "ended");
+	}
+	wr_json_free(&c.lj);
+	wr_json_free(&c.kj);
+	wr_buf_free(&c.part);
+	wr_buf_free(&c.jl.msg);
+	free(c.mark);
+	keep_free(&c.kf);
+	return r;
+}
+
+/* ---- submitting and polling ---- */
+
+/* Make the job at the provider (upload, create), or find the one a killed run made. */
+static void
+submit(struct wr_job *j)
+{
+	struct wr_buf p = {0};
+	int r, tries;
+
+	if (j->creating > 0 && !j->batch.len) {
+		/* A run made the create call and was stopped before it heard the answer. */
+		r = bapi->find(&call, j->set, j->requests, j->creating, &jobs.known, &j->batch);
+		if (r < 0) {
+			clear_progress();
+			wr_warn("job %d: cannot look for it at the provider: %s; trying again later", j->n, call.why.s);
+			return;
+		}
+		if (r == 1) {
+			wr_map_put(&jobs.known, j->batch.s, j->batch.len, (size_t)j->n, NULL);
+			wr_jobs_log(&jobs, "{\"job\":%d,\"batch\":\"%s\",\"found\":true}", j->n, j->batch.s);
+			n_adopted++;
+			return;
+		}
+	}
+	if (bapi->upload && !j->file.len) {
+		if (bapi->upload(&call, wr_jobs_path(&jobs, j->n, "items", &p), &j->file) != 0) {
+			clear_progress();
+			wr_warn("job %d: the upload failed: %s; trying again later", j->n, call.why.s);
+			wr_buf_reset(&j->file);
+			goto out;
+		}
+		wr_jobs_log(&jobs, "{\"job\":%d,\"file\":\"%s\"}", j->n, j->file.s);
+	}
+	for (tries = 0;; tries++) {
+		j->creating = wr_jobs_clock();
+		wr_jobs_log(&jobs, "{\"job\":%d,\"creating\":%.3f}", j->n, j->creating);
+		r = bapi->create(&call, wr_jobs_path(&jobs, j->n, "items", &p), j->file.s, j->endpoint.s, j->set,
+		    j->requests, &j->batch);
+		if (r == 0) {
+			wr_map_put(&jobs.known, j->batch.s, j->batch.len, (size_t)j->n, NULL);
+			wr_jobs_log(&jobs, "{\"job\":%d,\"batch\":\"%s\"}", j->n, j->batch.s);
+			n_created++;
+			break;
+		}
+		if (r == 1) {
+			job_failed(j, call.why.s);
+			break;
+		}
+		/* No answer: it may have been made all the same. */
+		if ((r = bapi->find(&call, j->set, j->requests, j->creating, &jobs.known, &j->batch)) == 1) {
+			wr_map_put(&jobs.known, j->batch.s, j->batch.len, (size_t)j->n, NULL);
+			wr_jobs_log(&jobs, "{\"job\":%d,\"batch\":\"%s\",\"found\":true}", j->n, j->batch.s);
+			n_adopted++;
+			break;
+		}
+		wr_buf_reset(&j->batch);
+		if (r < 0 || tries >= retries || !bapi->marks) {
+			/* Without a mark to find it by, a second create could pay twice: the next run looks again. */
+			clear_progress();
+			wr_warn("job %d: the create call got no answer: %s; run again to look for it", j->n,
+			    call.why.s);
+			break;
+		}
+	}
+out:
+	wr_buf_free(&p);
+}
+
+/* Ask the provider how each job stands; collect the ended ones. Returns the jobs still running. */
+static int
+poll_all(int *moved)
+{
+	int i, running = 0;
+	long done;
+
+	for (i = 0; i < jobs.n; i++) {
+		struct wr_job *j = jobs.v[i];
+		if (j->ended || !j->batch.len)
+			continue;
+		if (cancel && !j->cancel) {
+			if (bapi->cancel(&call, j->batch.s) != 0) {
+				clear_progress();
+				wr_warn("job %d %s: cannot cancel it: %s", j->n, j->batch.s, call.why.s);
+			} else {
+				wr_jobs_log(&jobs, "{\"job\":%d,\"cancel\":%.3f}", j->n, wr_jobs_clock());
+				j->cancel = 1;
+			}
+		}
+		done = j->polled ? j->st.done : -2;
+		if (bapi->poll(&call, j->batch.s, &j->st) != 0) {
+			clear_progress();
+			wr_warn("job %d %s: cannot read its status: %s", j->n, j->batch.s, call.why.s);
+			running++;
+			continue;
+		}
+		if (!j->polled || j->st.done != done)
+			*moved = 1;
+		j->polled = 1;
+		if (j->st.state == WR_JOB_FAILED) {
+			job_failed(j, j->st.message.s);
+			*moved = 1;
+		} else if (j->st.state == WR_JOB_ENDED) {
+			*moved = 1;
+			if (collect(j) != 0)
+				running++;
+		} else
+			running++;
+	}
+	return running;
+}
+
+static void
+submit_all(void)
+{
+	int i;
+
+	for (i = 0; i < jobs.n; i++)
+		if (!jobs.v[i]->ended && !jobs.v[i]->batch.len) {
+			if (cancel) {
+				/* Never made at the provider: nothing to cancel, nothing answered. */
+				jobs.v[i]->cancel = 1;
+				job_failed(jobs.v[i], "cancelled (--cancel) before it was made");
+			} else
+				submit(jobs.v[i]);
+		}
+}
+
+static void
+show_progress(void)
+{
+	long total = 0, done = 0;
+	int i, live = 0;
+
+	if (!prog.on)
+		return;
+	wr_buf_reset(&tmp);
+	for (i = 0; i < jobs.n; i++) {
+		struct wr_job *j = jobs.v[i];
+		if (j->ended)
+			continue;
+		live++;
+		total += j->requests;
+		done += j->st.done > 0 ? j->st.done : 0;
+		if (j->st.label.len && !strstr(tmp.s ? tmp.s : "", j->st.label.s))
+			wr_buf_printf(&tmp, "%s%s", tmp.len ? ", " : "", j->st.label.s);
+	}
+	wr_progress_show(&prog, "%s: %d job%s (%s): %ld of %ld requests done; %.0f s", wr_prog, live,
+	    live == 1 ? "" : "s", tmp.len ? tmp.s : "submitting", done, total, wr_now() - t0);
+}
+
+/* Rounds of submitting, polling and collecting until no job runs (or one round, --no-wait). */
+static int
+run(void)
+{
+	double wait = poll_s, cap = poll_s * 30 > 600 ? (poll_s > 600 ? poll_s : 600) : poll_s * 30;
+	int running, moved;
+
+	for (;;) {
+		moved = 0;
+		submit_all();
+		running = poll_all(&moved);
+		submit_all();
+		for (int i = 0; i < jobs.n; i++)
+			if (!jobs.v[i]->ended && !jobs.v[i]->batch.len)
+				running++;
+		show_progress();
+		if (running == 0 || no_wait || out_gone)
+			return running;
+		wait = moved ? poll_s : (wait * 1.5 > cap ? cap : wait * 1.5);
+		wr_sleep(wait);
+	}
+}
+
+/* ---- setup ---- */
+
+/* Jobs recorded at another provider cannot be polled here. */
+static void
+check_jobs(void)
+{
+	int i;
+
+	for (i = 0; i < jobs.n; i++) {
+		struct wr_job *j = jobs.v[i];
+		if (j->ended || !j->api.len)
+			continue;
+		if (strcmp(j->api.s, bapi->name) != 0 || strcmp(j->url.s, cl.urls[0]) != 0) {
+			struct wr_buf a = {0};
+			wr_http_redact(&a, j->url.s);
+			wr_die("%s: job %d runs at %s (--api %s); give that -u and --api to collect it, "
+			    "or write to another -o", jobs.dir, j->n, a.s, j->api.s);
+		}
+	}
+}
+
+static void
+open_output(int *fds, char **names, int n)
+{
+	struct wr_map changed;
+	size_t k;
+
+	wr_ledger_open(&ledger, out_path);
+	out_fd = ledger.fd;
+	if (!ledger.hashed)
+		return;
+	wr_map_init(&changed);
+	if ((k = wr_ledger_scan(&ledger, fds, names, n, &changed)) > 0) {
+		if (!replace)
+			wr_die("%s: %zu request%s answered there for another body under the same custom_id "
+			    "(another model, prompt or option); nothing sent: write to another file, or give "
+			    "--replace to send %s again and set the old answers aside in %s.replaced", out_path, k,
+			    k == 1 ? " was" : "s were", k == 1 ? "it" : "them", out_path);
+		wr_ledger_replace(&ledger, &changed);
+		out_fd = ledger.fd;
+		if (!quiet)
+			wr_warn("%s: %zu old answer%s to another body set aside in %s.replaced", out_path, k,
+			    k == 1 ? "" : "s", out_path);
+	}
+	wr_map_free(&changed);
+}
+
+static void
+print_plan(void)
+{
+	printf("api: %s (%s)\n", bapi->name, cl.urls[0]);
+	printf("requests: %lu\n", plan_requests);
+	if (n_bad)
+		printf("invalid lines: %lu (not counted)\n", n_bad);
+	if (out_path)
+		printf("already done in %s: %lu\n", out_path, n_skipped);
+	if (n_held)
+		printf("held by jobs already made: %lu\n", n_held);
+	printf("jobs: %lu", plan_jobs);
+	if (plan_jobs)
+		printf(" (%s; at most %ld requests and %lld bytes a job)", plan_sizes.s, max_requests, max_bytes);
+	printf("\n");
+	printf("prompt tokens: %.0f (estimated)\n", plan_prompt);
+	printf("completion tokens: %.0f (max_tokens, else estimated)\n", plan_completion);
+	if (have_price) {
+		wr_buf_reset(&tmp);
+		wr_cost_format(&tmp, wr_price_cost(&price, plan_prompt, 0, plan_completion) / 2);
+		printf("est. cost: %s at batch prices (half of --price)\n", tmp.s);
+	}
+	printf("window: 24 h; results often come much sooner\n");
+}
+
+static void
+summary(int running)
+{
+	unsigned long total = n_ok + n_failed, held_now = 0;
+	int i;
+
+	clear_progress();
+	if (quiet)
+		return;
+	fprintf(stderr, "%s: %lu request%s: %lu ok, %lu failed", wr_prog, total, total == 1 ? "" : "s", n_ok,
+	    n_failed);
+	if (n_created || n_adopted)
+		fprintf(stderr, "; %lu job%s made", n_created, n_created == 1 ? "" : "s");
+	if (n_adopted)
+		fprintf(stderr, ", %lu found again after a kill", n_adopted);
+	if (n_again)
+		fprintf(stderr, "; %lu sent again", n_again);
+	if (out_path && n_skipped)
+		fprintf(stderr, "; %lu already done in %s", n_skipped, out_path);
+	fprintf(stderr, "; %llu prompt and %llu completion tokens", prompt_tokens, completion_tokens);
+	if (have_price) {
+		wr_buf_reset(&tmp);
+		wr_cost_format(&tmp, wr_price_cost(&price, (double)prompt_tokens, (double)cached_tokens,
+		    (double)completion_tokens) / 2);
+		fprintf(stderr, "; est. cost %s at batch prices (half of --price)", tmp.s);
+	}
+	fprintf(stderr, "; %.2f s\n", wr_now() - t0);
+	for (i = 0; i < jobs.n; i++)
+		if (!jobs.v[i]->ended)
+			held_now += (unsigned long)jobs.v[i]->requests;
+	if (running > 0)
+		fprintf(stderr, "%s: %d job%s still running at the provider, holding %lu request%s: results come "
+		    "within its 24-hour window, often much sooner; run again to collect them (a job that outlives "
+		    "the window expires, and what it did not answer is sent again)\n", wr_prog, running,
+		    running == 1 ? "" : "s", held_now, held_now == 1 ? "" : "s");
+}
+
+int
+main(int argc, char **argv)
+{
+	enum { O_KEYFILE = 256, O_API, O_CACERT, O_CANCEL, O_KEYHDR, O_MAXBYTES, O_MAXREQ, O_NOWAIT, O_PLAN,
+		O_POLL, O_PRICE, O_RATE_WAIT, O_REPLACE, O_RETRIES, O_STATE, O_TIMEOUT, O_VERSION };
+	static const struct option longopts[] = {
+		{"api", required_argument, NULL, O_API},
+		{"api-key-file", required_argument, NULL, O_KEYFILE},
+		{"cacert", required_argument, NULL, O_CACERT},
+		{"cancel", no_argument, NULL, O_CANCEL},
+		{"header", required_argument, NULL, 'H'},
+		{"help", no_argument, NULL, 'h'},
+		{"key-header", required_argument, NULL, O_KEYHDR},
+		{"max-bytes", required_argument, NULL, O_MAXBYTES},
+		{"max-requests", required_argument, NULL, O_MAXREQ},
+		{"no-wait", no_argument, NULL, O_NOWAIT},
+		{"output", required_argument, NULL, 'o'},
+		{"plan", no_argument, NULL, O_PLAN},
+		{"poll", required_argument, NULL, O_POLL},
+		{"price", required_argument, NULL, O_PRICE},
+		{"quiet", no_argument, NULL, 'q'},
+		{"rate-wait", required_argument, NULL, O_RATE_WAIT},
+		{"replace", no_argument, NULL, O_REPLACE},
+		{"retries", required_argument, NULL, O_RETRIES},
+		{"state", required_argument, NULL, O_STATE},
+		{"timeout", required_argument, NULL, O_TIMEOUT},
+		{"url", required_argument, NULL, 'u'},
+		{"version", no_argument, NULL, O_VERSION},
+		{NULL, 0, NULL, 0},
+	};
+	static const char *const keyfile_opts[] = {"api-key-file", NULL};
+	static char *dash[] = {"-"};
+	struct wr_buf dir = {0};
+	const char *env;
+	int c, i, *fds, running, status;
+
+	wr_setprog(argv[0]);
+	wr_key_argv(argc, argv, longopts, keyfile_opts, "set $OPENAI_API_KEY or use --api-key-file FILE");
+	signal(SIGPIPE, SIG_IGN);
+	while ((c = getopt_long(argc, argv, "H:ho:qu:", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'H':
+			wr_client_header(&cl, optarg);
+			break;
+		case 'h':
+			usage(stdout, WR_EXIT_OK);
+		case 'o':
+			out_path = optarg;
+			break;
+		case 'q':
+			quiet = 1;
+			break;
+		case 'u':
+			if (cl.n_urls > 0)
+				wr_die("-u: wr-submit sends a set of jobs to one provider; give -u once");
+			wr_client_url(&cl, optarg);
+			break;
+		case O_API:
+			if (!(bapi = wr_batch_find(optarg)))
+				wr_die("--api %s: expected openai or anthropic", optarg);
+			cl.api = bapi->dialect;
+			break;
+		case O_KEYFILE:
+			cl.key_file = optarg;
+			break;
+		case O_CACERT:
+			cacert = optarg;
+			break;
+		case O_CANCEL:
+			cancel = 1;
+			break;
+		case O_KEYHDR:
+			wr_client_key_header(&cl, optarg);
+			break;
+		case O_MAXBYTES:
+			max_bytes = wr_strtonum(optarg, 1024, 1LL << 40, "--max-bytes");
+			break;
+		case O_MAXREQ:
+			max_requests = (long)wr_strtonum(optarg, 1, 100000000, "--max-requests");
+			break;
+		case O_NOWAIT:
+			no_wait = 1;
+			break;
+		case O_PLAN:
+			plan = 1;
+			break;
+		case O_POLL:
+			poll_s = wr_strtod(optarg, "--poll");
+			if (poll_s < 0.001 || poll_s > 86400)
+				wr_die("--poll %s: must be from 0.001 to 86400", optarg);
+			break;
+		case O_PRICE:
+			if (wr_price_parse(optarg, &price) != 0)
+				wr_die("--price %s: expected IN:OUT or IN:OUT:CACHED, dollars per million tokens",
+				    optarg);
+			have_price = 1;
+			break;
+		case O_RATE_WAIT:
+			rate_wait = wr_strtod(optarg, "--rate-wait");
+			if (rate_wait < 0 || rate_wait > 1e7)
+				wr_die("--rate-wait %s: must be from 0 to 10000000", optarg);
+			break;
+		case O_REPLACE:
+			replace = 1;
+			break;
+		case O_RETRIES:
+			retries = (int)wr_strtonum(optarg, 0, 1000, "--retries");
+			break;
+		case O_STATE:
+			state_dir = optarg;
+			break;
+		case O_TIMEOUT:
+			timeout_s = wr_strtod(optarg, "--timeout");
+			if (timeout_s <= 0 || timeout_s > 1e7)
+				wr_die("--timeout %s: must be above 0 and at most 10000000", optarg);
+			break;
+		case O_VERSION:
+			wr_print_version();
+		default:
+			usage(stderr, WR_EXIT_USAGE);
+		}
+	}
+	argc -= optind;
+	argv += optind;
+	if (!have_price && (env = getenv("WR_PRICE")) && *env) {
+		if (wr_price_parse(env, &price) != 0)
+			wr_die("WR_PRICE=%s: expected IN:OUT or IN:OUT:CACHED, dollars per million tokens", env);
+		have_price = 1;
+	}
+	wr_client_choose(&cl);
+	if (!bapi && !(bapi = wr_batch_of(cl.api)))
+		wr_die("--api %s: no batch API; give --api openai or anthropic", cl.api->name);
+	if (!max_requests || max_requests > bapi->max_requests)
+		max_requests = max_requests ? max_requests : bapi->max_requests;
+	if (!max_bytes)
+		max_bytes = bapi->max_bytes;
+	if (cacert && access(cacert, R_OK) != 0)
+		wr_die("%s:", cacert);
+	if (!out_path && !state_dir && !plan)
+		wr_die("batch jobs outlive this process: give -o FILE (they are recorded in FILE.jobs/) "
+		    "or --state DIR");
+	if (argc == 0) {
+		argc = 1;
+		argv = dash;
+	}
+	fds = wr_malloc((size_t)argc * sizeof *fds);
+	for (i = 0; i < argc; i++)
+		if (strcmp(argv[i], "-") == 0)
+			fds[i] = STDIN_FILENO;
+		else if ((fds[i] = open(argv[i], O_RDONLY | O_CLOEXEC)) < 0)
+			wr_die("%s:", argv[i]);
+	if (!state_dir) {
+		wr_buf_printf(&dir, "%s.jobs", out_path ? out_path : "");
+		state_dir = dir.s;
+	}
+
+	wr_map_init(&warned);
+	wr_json_init(&json);
+	wr_json_init(&bodyj);
+	t0 = wr_now();
+	wr_progress_init(&prog, quiet, 2);
+	if (plan) {
+		if (out_path)
+			wr_ledger_peek(&ledger, out_path);
+		wr_jobs_open(&jobs, state_dir, 0);
+		hold_running();
+		read_requests(fds, argv, argc);
+		print_plan();
+		status = WR_EXIT_OK;
+		goto done;
+	}
+	wr_jobs_open(&jobs, state_dir, 1);
+	check_jobs();
+	if (out_path)
+		open_output(fds, argv, argc);
+	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
+		wr_die("libcurl: cannot initialise");
+	wr_client_headers(&cl, 0);
+	call.cl = &cl;
+	call.cacert = cacert;
+	call.timeout_ms = (long)(timeout_s * 1000);
+	call.connect_timeout_ms = 30000;
+	call.retries = retries > 5 ? retries : 5;
+	call.backoff = 0.5;
+	call.rate_wait = rate_wait;
+	wr_call_init(&call);
+	hold_running();
+	if (!cancel)
+		read_requests(fds, argv, argc);
+	running = run();
+	summary(running);
+	status = input_error || out_gone ? (out_gone ? WR_EXIT_OK : WR_EXIT_USAGE) :
+	    running > 0 ? 75 : n_failed || refused ? WR_EXIT_FAIL : WR_EXIT_OK;
+	wr_call_free(&call);
+	curl_global_cleanup();
+done:
+	wr_client_free(&cl);
+	wr_jobs_free(&jobs);
+	if (out_path)
+		wr_ledger_free(&ledger);
+	wr_map_free(&held);
+	wr_map_free(&warned);
+	wr_json_free(&json);
+	wr_json_free(&bodyj);
+	wr_buf_free(&out);
+	wr_buf_free(&tmp);
+	wr_buf_free(&dir);
+	wr_buf_free(&bld.endpoint);
+	wr_buf_free(&plan_sizes);
+	free(fds);
+	if (out_fd != STDOUT_FILENO && close(out_fd) != 0) {
+		wr_warn("%s: write error:", out_path);
+		status = WR_EXIT_USAGE;
+	}
+	if (wr_fshut(stdout, "stdout"))
+		status = WR_EXIT_USAGE;
+	return status;
+}

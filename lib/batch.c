@@ -1,0 +1,53 @@
+/* The batch API tables by name, and what they share. */
+#include <string.h>
+
+#include "batch.h"
+
+const struct wr_batch_api *
+wr_batch_find(const char *name)
+{
+	if (strcmp(name, "openai") == 0)
+		return &wr_batch_openai;
+	if (strcmp(name, "anthropic") == 0)
+		return &wr_batch_anthropic;
+	return NULL;
+}
+
+const struct wr_batch_api *
+wr_batch_of(const struct wr_dialect *d)
+{
+	return d == &wr_dialect_anthropic ? &wr_batch_anthropic : d == &wr_dialect_openai ? &wr_batch_openai : NULL;
+}
+
+void
+wr_job_status_free(struct wr_job_status *st)
+{
+	wr_buf_free(&st->label);
+	wr_buf_free(&st->output);
+	wr_buf_free(&st->errors);
+	wr_buf_free(&st->message);
+}
+
+int
+wr_batch_str(const struct wr_json *j, int i, struct wr_buf *out)
+{
+	wr_buf_reset(out);
+	if (i < 0 || j->tok[i].type != JSMN_STRING)
+		return -1;
+	return wr_json_str(j, i, out);
+}
+
+int
+wr_batch_answer(struct wr_call *c, struct wr_json *j)
+{
+	const char *why;
+
+	if (c->status < 200 || c->status >= 300)
+		return -1;
+	if (wr_json_parse(j, c->body.s ? c->body.s : "", c->body.len, &why) != 0 || j->tok[0].type != JSMN_OBJECT) {
+		wr_buf_reset(&c->why);
+		wr_buf_printf(&c->why, "HTTP %ld with an answer that is no JSON object", c->status);
+		return -1;
+	}
+	return 0;
+}

@@ -1,0 +1,281 @@
+/* OpenAI's Files and Batches API (also spoken by Groq and other OpenAI-style services). */
+#include <stdio.h>
+#include <string.h>
+
+#include "batch.h"
+
+static int
+openai_item(struct wr_buf *out, const char *uid, const struct wr_json *j, int body, const char *path,
+    size_t nentries, void (*warn)(void *arg, const char *field), void *arg, const char **why)
+{
+	const char *s;
+	size_t n;
+
+	(void)nentries;
+	(void)warn;
+	(void)arg;
+	(void)why;
+	wr_buf_printf(out, "{\"custom_id\":\"%s\",\"method\":\"POST\",\"url\":", uid);
+	wr_json_escape(out, path, strlen(path));
+	wr_buf_adds(out, ",\"body\":");
+	s = wr_json_text(j, body, &n);
+	wr_buf_add(out, s, n);
+	wr_buf_addc(out, '}');
+	return 0;
+}
+
+/* The "id" of a 2xx answer into id. */
+static int
+answer_id(struct wr_call *c, struct wr_buf *id)
+{
+	struct wr_json j;
+	int r = -1;
+
+	wr_json_init(&j);
+	if (wr_batch_answer(c, &j) == 0 && wr_batch_str(&j, wr_json_get(&j, 0, "id"), id) == 0 && id->len)
+		r = 0;
+	else if (c->status >= 200 && c->status < 300)
+		wr_buf_printf(&c->why, "HTTP %ld without an id", c->status);
+	wr_json_free(&j);
+	return r;
+}
+
+static int
+openai_upload(struct wr_call *c, const char *items, struct wr_buf *id)
+{
+	struct wr_call_req rq = {.method = "POST", .path = "/v1/files", .form_file = items,
+	    .form_purpose = "batch"};
+
+	/* An upload made twice costs nothing but storage: it may be repeated. */
+	rq.idempotent = 1;
+	wr_call(c, &rq);
+	return answer_id(c, id);
+}
+
+static int
+openai_create(struct wr_call *c, const char *items, const char *file, const char *endpoint, const char *set,
+    long n, struct wr_buf *id)
+{
+	struct wr_buf body = {0};
+	struct wr_call_req rq = {.method = "POST", .path = "/v1/batches"};
+	int r;
+
+	(void)items;
+	wr_buf_adds(&body, "{\"input_file_id\":");
+	wr_json_escapes(&body, file);
+	wr_buf_adds(&body, ",\"endpoint\":");
+	wr_json_escapes(&body, endpoint);
+	wr_buf_printf(&body, ",\"completion_window\":\"24h\",\"metadata\":{\"wr_set\":\"%s\",\"wr_requests\":\"%ld\"}}",
+	    set, n);
+	rq.json = body.s;
+	rq.json_len = body.len;
+	wr_call(c, &rq);
+	wr_buf_free(&body);
+	if (c->status == 0 || c->status >= 500)
+		return -1;
+	if (c->status < 200 || c->status >= 300)
+		return 1;
+	r = answer_id(c, id);
+	return r == 0 ? 0 : -1;
+}
+
+static int
+openai_find(struct wr_call *c, const char *set, long n, double since, const struct wr_map *known,
+    struct wr_buf *id)
+{
+	struct wr_buf path = {0}, after = {0}, s = {0};
+	struct wr_json j;
+	int page, i, k, found = 0;
+	double t;
+
+	(void)n;
+	wr_json_init(&j);
+	for (page = 0; page < 50 && !found; page++) {
+		struct wr_call_req rq = {.method = "GET", .idempotent = 1};
+		int data, more, stop = 0;
+
+		wr_buf_reset(&path);
+		wr_buf_adds(&path, "/v1/batches?limit=100");
+		if (after.len)
+			wr_buf_printf(&path, "&after=%s", after.s);
+		rq.path = path.s;
+		if (wr_call(c, &rq) == 0 || wr_batch_answer(c, &j) != 0) {
+			found = -1;
+			break;
+		}
+		data = wr_json_get(&j, 0, "data");
+		for (k = 0; (i = wr_json_index(&j, data, k)) >= 0; k++) {
+			if (wr_batch_str(&j, wr_json_path(&j, i, "metadata", "wr_set", NULL), &s) == 0 &&
+			    strcmp(s.s, set) == 0 && wr_batch_str(&j, wr_json_get(&j, i, "id"), id) == 0 &&
+			    !wr_map_get(known, id->s, id->len)) {
+				found = 1;
+				break;
+			}
+			/* Newest first: a batch made well before this set was prepared cannot be it. */
+			if (wr_json_num(&j, wr_json_get(&j, i, "created_at"), &t) == 0 && t < since - 600)
+				stop = 1;
+			wr_batch_str(&j, wr_json_get(&j, i, "id"), &after);
+		}
+		more = wr_json_get(&j, 0, "has_more");
+		if (found || stop || more < 0 || !wr_json_streq(&j, more, "true") || after.len == 0)
+			break;
+		if (wr_batch_str(&j, wr_json_get(&j, 0, "last_id"), &s) == 0 && s.len) {
+			wr_buf_reset(&after);
+			wr_buf_add(&after, s.s, s.len);
+		}
+	}
+	wr_json_free(&j);
+	wr_buf_free(&path);
+	wr_buf_free(&after);
+	wr_buf_free(&s);
+	return found;
+}
+
+static int
+openai_poll(struct wr_call *c, const char *id, struct wr_job_status *st)
+{
+	struct wr_buf path = {0};
+	struct wr_call_req rq = {.method = "GET", .idempotent = 1};
+	struct wr_json j;
+	double v;
+	int r = -1, e;
+
+	wr_buf_printf(&path, "/v1/batches/%s", id);
+	rq.path = path.s;
+	wr_json_init(&j);
+	if (wr_call(c, &rq) != 0 && wr_batch_answer(c, &j) == 0 &&
+	    wr_batch_str(&j, wr_json_get(&j, 0, "status"), &st->label) == 0) {
+		const char *s = st->label.s;
+		st->state = strcmp(s, "failed") == 0 ? WR_JOB_FAILED :
+		    strcmp(s, "completed") == 0 || strcmp(s, "expired") == 0 || strcmp(s, "cancelled") == 0 ?
+		    WR_JOB_ENDED : WR_JOB_RUNNING;
+		st->total = wr_json_num(&j, wr_json_path(&j, 0, "request_counts", "total", NULL), &v) == 0 ? (long)v : -1;
+		st->done = -1;
+		if (wr_json_num(&j, wr_json_path(&j, 0, "request_counts", "completed", NULL), &v) == 0) {
+			double f = 0;
+			wr_json_num(&j, wr_json_path(&j, 0, "request_counts", "failed", NULL), &f);
+			st->done = (long)(v + f);
+		}
+		if (wr_batch_str(&j, wr_json_get(&j, 0, "output_file_id"), &st->output) != 0)
+			wr_buf_reset(&st->output);
+		if (wr_batch_str(&j, wr_json_get(&j, 0, "error_file_id"), &st->errors) != 0)
+			wr_buf_reset(&st->errors);
+		wr_buf_reset(&st->message);
+		e = wr_json_index(&j, wr_json_path(&j, 0, "errors", "data", NULL), 0);
+		if (e >= 0) {
+			struct wr_buf m = {0};
+			if (wr_batch_str(&j, wr_json_get(&j, e, "code"), &m) == 0 && m.len)
+				wr_buf_printf(&st->message, "%s: ", m.s);
+			if (wr_batch_str(&j, wr_json_get(&j, e, "message"), &m) == 0)
+				wr_buf_add(&st->message, m.s, m.len);
+			wr_buf_free(&m);
+		}
+		if (st->state == WR_JOB_FAILED && st->message.len == 0)
+			wr_buf_adds(&st->message, "the job failed, and the provider said no more");
+		r = 0;
+	} else if (c->status >= 200 && c->status < 300 && c->why.len == 0)
+		wr_buf_printf(&c->why, "HTTP %ld without a status", c->status);
+	wr_json_free(&j);
+	wr_buf_free(&path);
+	return r;
+}
+
+static int
+openai_fetch(struct wr_call *c, const char *where, int (*sink)(void *arg, const char *s, size_t n), void *arg)
+{
+	struct wr_buf path = {0};
+	struct wr_call_req rq = {.method = "GET", .idempotent = 1, .sink = sink, .arg = arg};
+	long st;
+
+	wr_buf_printf(&path, "/v1/files/%s/content", where);
+	rq.path = path.s;
+	st = wr_call(c, &rq);
+	wr_buf_free(&path);
+	return st >= 200 && st < 300 ? 0 : -1;
+}
+
+static int
+openai_read(struct wr_json *j, const char *line, size_t len, struct wr_job_line *r)
+{
+	const char *why;
+	double v;
+	int resp, err, b;
+
+	wr_buf_reset(&r->msg);
+	r->body = r->request_id = NULL;
+	r->body_len = r->rid_len = 0;
+	r->status = 0;
+	r->retry = 0;
+	r->code = NULL;
+	if (wr_json_parse(j, line, len, &why) != 0 || j->tok[0].type != JSMN_OBJECT)
+		return -1;
+	b = wr_json_get(j, 0, "custom_id");
+	if (b < 0 || j->tok[b].type != JSMN_STRING)
+		return -1;
+	r->uid = wr_json_raw(j, b, &r->uid_len);
+	resp = wr_json_get(j, 0, "response");
+	err = wr_json_get(j, 0, "error");
+	if (resp >= 0 && !wr_json_isnull(j, resp)) {
+		if (wr_json_num(j, wr_json_get(j, resp, "status_code"), &v) == 0)
+			r->status = (long)v;
+		if ((b = wr_json_get(j, resp, "request_id")) >= 0 && j->tok[b].type == JSMN_STRING)
+			r->request_id = wr_json_raw(j, b, &r->rid_len);
+		if ((b = wr_json_get(j, resp, "body")) >= 0 && !wr_json_isnull(j, b))
+			r->body = wr_json_text(j, b, &r->body_len);
+		if (r->status == 200 && (err < 0 || wr_json_isnull(j, err)))
+			return 0;
+		r->code = "http_error";
+		if (b >= 0 && wr_batch_str(j, wr_json_path(j, b, "error", "message", NULL), &r->msg) != 0)
+			wr_buf_reset(&r->msg);
+		r->retry = wr_http_classify(r->status) == WR_HTTP_RETRY;
+		if (r->msg.len == 0)
+			wr_buf_printf(&r->msg, "HTTP %ld", r->status);
+		return 0;
+	}
+	r->code = "batch_error";
+	if (err >= 0 && !wr_json_isnull(j, err)) {
+		struct wr_buf code = {0};
+		if (wr_batch_str(j, wr_json_get(j, err, "code"), &code) == 0) {
+			r->code = strcmp(code.s, "batch_expired") == 0 ? "batch_expired" :
+			    strcmp(code.s, "batch_cancelled") == 0 ? "batch_cancelled" : "batch_error";
+			r->retry = r->code != (const char *)"batch_error";
+		}
+		wr_buf_free(&code);
+		if (wr_batch_str(j, wr_json_get(j, err, "message"), &r->msg) != 0)
+			wr_buf_reset(&r->msg);
+	}
+	if (r->msg.len == 0)
+		wr_buf_adds(&r->msg, "the job gave no answer to this request");
+	return 0;
+}
+
+static int
+openai_cancel(struct wr_call *c, const char *id)
+{
+	struct wr_buf path = {0};
+	struct wr_call_req rq = {.method = "POST", .idempotent = 1};
+	long st;
+
+	wr_buf_printf(&path, "/v1/batches/%s/cancel", id);
+	rq.path = path.s;
+	st = wr_call(c, &rq);
+	wr_buf_free(&path);
+	return st >= 200 && st < 300 ? 0 : -1;
+}
+
+const struct wr_batch_api wr_batch_openai = {
+	.name = "openai",
+	.dialect = &wr_dialect_openai,
+	.max_requests = 50000,
+	.max_bytes = 200LL << 20,
+	.head = "", .sep = "\n", .tail = "\n",
+	.item = openai_item,
+	.upload = openai_upload,
+	.create = openai_create,
+	.find = openai_find,
+	.marks = 1,
+	.poll = openai_poll,
+	.fetch = openai_fetch,
+	.read = openai_read,
+	.cancel = openai_cancel,
+};
