@@ -238,7 +238,7 @@ openai_read(struct wr_json *j, const char *line, size_t len, struct wr_job_line 
 		if (wr_batch_str(j, wr_json_get(j, err, "code"), &code) == 0) {
 			r->code = strcmp(code.s, "batch_expired") == 0 ? "batch_expired" :
 			    strcmp(code.s, "batch_cancelled") == 0 ? "batch_cancelled" : "batch_error";
-			r->retry = r->code != (const char *)"batch_error";
+			r->retry = strcmp(r->code, "batch_error") != 0;
 		}
 		wr_buf_free(&code);
 		if (wr_batch_str(j, wr_json_get(j, err, "message"), &r->msg) != 0)
