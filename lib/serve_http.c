@@ -14,12 +14,11 @@
 
 #include <microhttpd.h>
 
-#define XXH_INLINE_ALL
-#include <xxhash.h>
 
 #include "common.h"
 #include "hash.h"
 #include "serve_limit.h"
+#include "serve_model.h"
 
 /* Idle keep-alive connections are closed after this many seconds. */
 #define IDLE_TIMEOUT 120
@@ -314,23 +313,7 @@ static void
 rate(struct req *r, struct scratch *s, const struct wr_chat *c, enum wr_fault f, uint64_t h,
     const char *id)
 {
-	struct wr_reply reply;
-	size_t i;
-
-	if (s->nscores < c->n) {
-		s->nscores = c->n;
-		s->scores = wr_realloc(s->scores, s->nscores * sizeof *s->scores);
-	}
-	for (i = 0; i < c->n; i++)
-		wr_lexicon_prefetch(conf->lex, c->entries[i], c->lens[i]);
-	for (i = 0; i < c->n; i++)
-		s->scores[i] = wr_lexicon_score(conf->lex, c->entries[i], c->lens[i]);
-	wr_buf_reset(&s->out);
-	reply.id = id;
-	reply.created = WR_SERVE_CREATED;
-	reply.style = wr_style_pick(conf->style, conf->seed, h);
-	reply.fault = f;
-	r->d->answer(&s->out, c, s->scores, &reply, &s->text);
+	wr_model_answer(conf, r->d, c, f, h, id, &s->scores, &s->nscores, &s->out, &s->text);
 }
 
 static void
@@ -386,7 +369,7 @@ generate(struct req *r)
 	struct wr_chat *c;
 	enum wr_fault f;
 	const char *why;
-	uint64_t h, n, in[2];
+	uint64_t h, n;
 	char id[17], hdr[32];
 
 	if (!key_ok(r))
@@ -420,15 +403,9 @@ generate(struct req *r)
 		}
 		r->counted = 1;
 	}
-	h = XXH3_64bits(r->body.s, r->body.len);
+	h = wr_model_hash(r->body.s, r->body.len);
 	n = count_seen(h);
-	in[0] = h;
-	in[1] = n;
-	wr_id_hex(XXH3_64bits(in, sizeof in), id);
-	if (conf->refuse && conf->refuse->count && wr_chat_has_entry(c, conf->refuse))
-		f = WR_FAULT_REFUSE_ENTRY;
-	else
-		f = wr_fault_pick(conf->rates, conf->seed, h, n);
+	f = wr_model_draw(conf, c, h, n, id);
 	r->wait = 1;
 	switch (f) {
 	case WR_FAULT_DROP:
