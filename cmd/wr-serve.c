@@ -14,7 +14,7 @@
 #include "serve_http.h"
 
 enum {
-	OPT_DROP = 256, OPT_FAIL_429, OPT_FAIL_500, OPT_FILTER, OPT_GARBLE, OPT_KEY_FILE,
+	OPT_BATCH_FAULT = 256, OPT_BATCH_HANG, OPT_BATCH_TIME, OPT_DROP, OPT_FAIL_429, OPT_FAIL_500, OPT_FILTER, OPT_GARBLE, OPT_KEY_FILE,
 	OPT_LATENCY, OPT_LIMIT_BURST, OPT_LIMIT_RETRY_AFTER, OPT_LOG, OPT_MAX_BODY, OPT_MAX_INFLIGHT, OPT_OVERLOAD,
 	OPT_PARTIAL, OPT_REFUSE, OPT_REFUSE_ENTRY, OPT_RETRY_AFTER, OPT_RPM, OPT_SEED, OPT_STYLE,
 	OPT_THREADS, OPT_TPM, OPT_TRUNCATE, OPT_VERSION
@@ -28,7 +28,9 @@ static struct wr_serve_conf conf = {
 	.retry_after = 1,
 	.max_body = 1 << 20,
 	.burst = 1,
+	.batch_ms = 1000,
 };
+static struct wr_batch_fault_use batch_faults[64];
 static struct wr_lexicon lex;
 static struct wr_map refuse;
 
@@ -41,9 +43,11 @@ usage(FILE *fp, int status)
 	    "          [--filter RATE] [--truncate RATE] [--garble RATE] [--partial RATE] [--drop RATE]\n"
 	    "          [--refuse-entry ENTRY]... [--log FILE] [--max-body BYTES] [--threads N]\n"
 	    "          [--overload RATE] [--rpm N] [--tpm N] [--limit-burst SEC] [--limit-retry-after]\n"
-	    "          [--max-inflight N]\n"
+	    "          [--max-inflight N] [--batch-time MS] [--batch-fault KIND[:N]]...\n"
+	    "          [--batch-hang STEP]...\n"
 	    "  Dialects: OpenAI POST /v1/chat/completions, Anthropic POST /v1/messages,\n"
 	    "  Gemini POST /v1beta/models/MODEL:generateContent; GET /v1/models, /v1beta/models.\n"
+	    "  Batch APIs: OpenAI /v1/files and /v1/batches, Anthropic /v1/messages/batches.\n"
 	    "  -p, --port PORT           listen on 127.0.0.1:PORT (default 8080; 0 picks one and prints it)\n"
 	    "      --latency MS          wait MS milliseconds before each answer (default 0)\n"
 	    "      --seed N              seed of the fault draws and of --style mix (default 1)\n"
@@ -68,6 +72,13 @@ usage(FILE *fp, int status)
 	    "      --tpm N               allow N tokens a minute (body bytes/4 + max tokens)\n"
 	    "      --limit-burst SEC     seconds' worth of the limits a bucket holds (default 1)\n"
 	    "      --limit-retry-after   Retry-After on OpenAI's and Gemini's limit 429s too\n"
+	    "      --batch-time MS       a batch job ends MS milliseconds after it is created\n"
+	    "                            (default 1000; the first tenth validating)\n"
+	    "      --batch-fault KIND[:N]  the next N jobs created (default 1) get fault KIND:\n"
+	    "                            invalid, expire, errors, cancel, create-429 or quota;\n"
+	    "                            repeatable, used in the order given\n"
+	    "      --batch-hang STEP     carry out the first upload, create, retrieve or content\n"
+	    "                            request, then withhold its answer for 60 s; repeatable\n"
 	    "      --log FILE            append a line per request: STATUS FAULT N entries\n"
 	    "      --max-body BYTES      answer 413 to larger request bodies (default 1048576)\n"
 	    "      --threads N           worker threads (default: the number of CPUs)\n"
@@ -98,10 +109,34 @@ limit(const char *s, const char *opt)
 	return v;
 }
 
+/* --batch-fault KIND[:N] */
+static void
+batch_fault(const char *arg)
+{
+	const char *colon = strchr(arg, ':');
+	char kind[32];
+	int k;
+
+	snprintf(kind, sizeof kind, "%.*s", colon ? (int)(colon - arg) : (int)strlen(arg), arg);
+	if ((k = wr_batch_fault_parse(kind)) < 0)
+		wr_die("--batch-fault %s: unknown fault (invalid, expire, errors, cancel, create-429, "
+		    "quota)", arg);
+	if (conf.nbatch_faults == sizeof batch_faults / sizeof *batch_faults)
+		wr_die("--batch-fault %s: too many faults", arg);
+	batch_faults[conf.nbatch_faults].kind = (enum wr_batch_fault)k;
+	batch_faults[conf.nbatch_faults].n = colon ?
+	    (unsigned long)wr_strtonum(colon + 1, 1, 1000000, "--batch-fault") : 1;
+	conf.batch_faults = batch_faults;
+	conf.nbatch_faults++;
+}
+
 int
 main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
+		{"batch-fault", required_argument, NULL, OPT_BATCH_FAULT},
+		{"batch-hang", required_argument, NULL, OPT_BATCH_HANG},
+		{"batch-time", required_argument, NULL, OPT_BATCH_TIME},
 		{"drop", required_argument, NULL, OPT_DROP},
 		{"fail-429", required_argument, NULL, OPT_FAIL_429},
 		{"fail-500", required_argument, NULL, OPT_FAIL_500},
@@ -154,6 +189,18 @@ main(int argc, char **argv)
 			break;
 		case 'q':
 			quiet = 1;
+			break;
+		case OPT_BATCH_FAULT:
+			batch_fault(optarg);
+			break;
+		case OPT_BATCH_HANG:
+			if ((c = wr_batch_step_parse(optarg)) < 0)
+				wr_die("--batch-hang %s: unknown step (upload, create, retrieve, content)",
+				    optarg);
+			conf.batch_hang[c] = 1;
+			break;
+		case OPT_BATCH_TIME:
+			conf.batch_ms = (unsigned long)wr_strtonum(optarg, 0, 86400000, "--batch-time");
 			break;
 		case OPT_DROP:
 			conf.rates[WR_FAULT_DROP] = rate(optarg, "--drop");

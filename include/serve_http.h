@@ -8,6 +8,7 @@
 #include "hash.h"
 #include "lexicon.h"
 #include "serve.h"
+#include "serve_batch.h"
 
 struct wr_serve_conf {
 	const struct wr_lexicon *lex;
@@ -26,6 +27,10 @@ struct wr_serve_conf {
 	double burst;                 /* seconds' worth a limit's bucket holds */
 	int limit_retry_after;        /* Retry-After on every dialect's limit 429s */
 	unsigned long max_inflight;   /* answers made at once beyond which it is overloaded; 0: no bound */
+	unsigned long batch_ms;       /* a batch job's life, creation to end */
+	const struct wr_batch_fault_use *batch_faults;   /* --batch-fault, in order */
+	size_t nbatch_faults;
+	int batch_hang[WR_NHANG];     /* withhold the first answer of these steps */
 };
 
 struct wr_serve_stats {

@@ -14,12 +14,11 @@
 
 #include <microhttpd.h>
 
-#define XXH_INLINE_ALL
-#include <xxhash.h>
 
 #include "common.h"
 #include "hash.h"
 #include "serve_limit.h"
+#include "serve_model.h"
 
 /* Idle keep-alive connections are closed after this many seconds. */
 #define IDLE_TIMEOUT 120
@@ -46,6 +45,8 @@ struct req {
 	struct wr_buf log;            /* the log line, written when the answer goes out */
 	size_t entries;
 	int counted;                  /* counted in n_busy until its answer goes out */
+	struct wr_batch_call *bc;     /* a request to a batch API */
+	int logged;                   /* its log line is written (--batch-hang logs before it waits) */
 };
 
 /* Per-thread scratch space, reused from request to request. */
@@ -98,6 +99,16 @@ static struct {
 	size_t cap, head, n;
 	int stopping, running;
 } dq = {.lock = PTHREAD_MUTEX_INITIALIZER};
+
+/* Answers withheld by --batch-hang: at most one a step. */
+static struct {
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	pthread_t thread;
+	struct delayed q[WR_NHANG];
+	size_t n;
+	int stopping, running, joinable;
+} hq = {.lock = PTHREAD_MUTEX_INITIALIZER};
 
 static uint64_t
 now_ns(void)
@@ -191,6 +202,65 @@ delay(struct MHD_Connection *conn)
 	if (dq.n++ == 0)
 		pthread_cond_signal(&dq.cond);
 	pthread_mutex_unlock(&dq.lock);
+	return 1;
+}
+
+static void *
+hang_main(void *arg)
+{
+	struct timespec ts;
+	uint64_t now, due;
+	size_t i;
+
+	(void)arg;
+	pthread_mutex_lock(&hq.lock);
+	while (hq.n) {
+		now = now_ns();
+		due = UINT64_MAX;
+		for (i = 0; i < hq.n; i++) {
+			if (hq.stopping || hq.q[i].due <= now) {
+				MHD_resume_connection(hq.q[i].conn);
+				hq.q[i--] = hq.q[--hq.n];
+			} else if (hq.q[i].due < due) {
+				due = hq.q[i].due;
+			}
+		}
+		if (!hq.n)
+			break;
+		ts.tv_sec = (time_t)(due / 1000000000u);
+		ts.tv_nsec = (long)(due % 1000000000u);
+		pthread_cond_timedwait(&hq.cond, &hq.lock, &ts);
+	}
+	hq.running = 0;
+	pthread_mutex_unlock(&hq.lock);
+	return NULL;
+}
+
+/* Suspend conn for WR_BATCH_HANG_MS; 0 when it cannot wait (answer at once). */
+static int
+hang(struct MHD_Connection *conn)
+{
+	pthread_mutex_lock(&hq.lock);
+	if (hq.stopping || hq.n == WR_NHANG) {
+		pthread_mutex_unlock(&hq.lock);
+		return 0;
+	}
+	/* The thread of the last hang may still be on its way out. */
+	if (!hq.running && hq.joinable) {
+		pthread_mutex_unlock(&hq.lock);
+		pthread_join(hq.thread, NULL);
+		pthread_mutex_lock(&hq.lock);
+		hq.joinable = 0;
+	}
+	MHD_suspend_connection(conn);
+	hq.q[hq.n++] = (struct delayed){now_ns() + (uint64_t)WR_BATCH_HANG_MS * 1000000u, conn};
+	if (!hq.running) {
+		if ((errno = pthread_create(&hq.thread, NULL, hang_main, NULL)) != 0)
+			wr_die("cannot start the thread of --batch-hang:");
+		hq.running = hq.joinable = 1;
+	}
+	pthread_cond_signal(&hq.cond);
+	pthread_mutex_unlock(&hq.lock);
 	return 1;
 }
 
@@ -314,23 +384,7 @@ static void
 rate(struct req *r, struct scratch *s, const struct wr_chat *c, enum wr_fault f, uint64_t h,
     const char *id)
 {
-	struct wr_reply reply;
-	size_t i;
-
-	if (s->nscores < c->n) {
-		s->nscores = c->n;
-		s->scores = wr_realloc(s->scores, s->nscores * sizeof *s->scores);
-	}
-	for (i = 0; i < c->n; i++)
-		wr_lexicon_prefetch(conf->lex, c->entries[i], c->lens[i]);
-	for (i = 0; i < c->n; i++)
-		s->scores[i] = wr_lexicon_score(conf->lex, c->entries[i], c->lens[i]);
-	wr_buf_reset(&s->out);
-	reply.id = id;
-	reply.created = WR_SERVE_CREATED;
-	reply.style = wr_style_pick(conf->style, conf->seed, h);
-	reply.fault = f;
-	r->d->answer(&s->out, c, s->scores, &reply, &s->text);
+	wr_model_answer(conf, r->d, c, f, h, id, &s->scores, &s->nscores, &s->out, &s->text);
 }
 
 static void
@@ -386,7 +440,7 @@ generate(struct req *r)
 	struct wr_chat *c;
 	enum wr_fault f;
 	const char *why;
-	uint64_t h, n, in[2];
+	uint64_t h, n;
 	char id[17], hdr[32];
 
 	if (!key_ok(r))
@@ -420,15 +474,9 @@ generate(struct req *r)
 		}
 		r->counted = 1;
 	}
-	h = XXH3_64bits(r->body.s, r->body.len);
+	h = wr_model_hash(r->body.s, r->body.len);
 	n = count_seen(h);
-	in[0] = h;
-	in[1] = n;
-	wr_id_hex(XXH3_64bits(in, sizeof in), id);
-	if (conf->refuse && conf->refuse->count && wr_chat_has_entry(c, conf->refuse))
-		f = WR_FAULT_REFUSE_ENTRY;
-	else
-		f = wr_fault_pick(conf->rates, conf->seed, h, n);
+	f = wr_model_draw(conf, c, h, n, id);
 	r->wait = 1;
 	switch (f) {
 	case WR_FAULT_DROP:
@@ -521,7 +569,7 @@ answer(struct req *r, struct MHD_Connection *conn)
 		atomic_fetch_add(&n_entries, r->entries);
 		if (r->limited)
 			atomic_fetch_add(&n_limited, 1);
-		if (conf->log)
+		if (conf->log && !r->logged)
 			write_log(r);
 	}
 	if (!r->resp)
@@ -562,6 +610,31 @@ req_arg(const struct wr_serve_req *q, const char *name)
 	return MHD_lookup_connection_value(q->ctx, MHD_GET_ARGUMENT_KIND, name);
 }
 
+/* Carry out a whole request to a batch API; --batch-hang logs it and withholds the answer. */
+static enum MHD_Result
+batch(struct req *r, struct MHD_Connection *conn)
+{
+	struct wr_batch_answer a;
+
+	wr_batch_finish(r->bc, &r->q, &a);
+	r->status = a.status;
+	r->resp = a.resp;
+	r->complete = 1;
+	wr_buf_printf(&r->log, "%u\t%s\t%zu\t", a.status, a.fault ? a.fault : "-", a.lines);
+	add_printable(&r->log, r->q.method);
+	wr_buf_addc(&r->log, ' ');
+	add_printable(&r->log, r->q.path);
+	if (a.hang) {
+		if (conf->log)
+			write_log(r);
+		r->logged = 1;
+		r->delayed = 1;
+		if (hang(conn))
+			return MHD_YES;
+	}
+	return answer(r, conn);
+}
+
 /* Find the dialect and endpoint of a new request; answer at once what needs no body. */
 static enum MHD_Result
 start(struct req *r, struct MHD_Connection *conn, const char *url, const char *method)
@@ -576,6 +649,12 @@ start(struct req *r, struct MHD_Connection *conn, const char *url, const char *m
 	if (strcmp(url, "/stats") == 0 && (strcmp(method, "GET") == 0 || strcmp(method, "HEAD") == 0)) {
 		stats(r);
 		return answer(r, conn);
+	}
+	if ((r->d = wr_batch_route(&r->q)) != NULL) {
+		if (!key_ok(r))
+			return answer(r, conn);
+		r->bc = wr_batch_open(&r->q, r->d, conn);
+		return MHD_YES;
 	}
 	for (i = 0; i < sizeof dialects / sizeof *dialects; i++) {
 		r->d = dialects[i];
@@ -644,6 +723,13 @@ handle(void *cls, struct MHD_Connection *conn, const char *url, const char *meth
 	r->q.path = url;
 	if (r->delayed)
 		return answer(r, conn);
+	if (r->bc) {
+		if (!*upload_size)
+			return batch(r, conn);
+		wr_batch_feed(r->bc, upload, *upload_size);
+		*upload_size = 0;
+		return MHD_YES;
+	}
 	if (*upload_size) {
 		if (!r->too_big && r->body.len + *upload_size > conf->max_body) {
 			r->too_big = 1;
@@ -678,6 +764,7 @@ completed(void *cls, struct MHD_Connection *conn, void **con_cls, enum MHD_Reque
 		return;
 	if (r->resp)
 		MHD_destroy_response(r->resp);
+	wr_batch_close(r->bc);
 	wr_buf_free(&r->body);
 	wr_buf_free(&r->log);
 	free(r);
@@ -714,6 +801,7 @@ wr_serve_start(const struct wr_serve_conf *c)
 	pthread_condattr_init(&ca);
 	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
 	pthread_cond_init(&dq.cond, &ca);
+	pthread_cond_init(&hq.cond, &ca);
 	pthread_condattr_destroy(&ca);
 	if (conf->latency_ms) {
 		if ((errno = pthread_create(&dq.thread, NULL, timer_main, NULL)) != 0)
@@ -721,6 +809,7 @@ wr_serve_start(const struct wr_serve_conf *c)
 		dq.running = 1;
 	}
 
+	wr_batch_init(conf);
 	memset(&sa, 0, sizeof sa);
 	sa.sin_family = AF_INET;
 	sa.sin_port = htons((uint16_t)conf->port);
@@ -741,6 +830,7 @@ wr_serve_start(const struct wr_serve_conf *c)
 	}
 	if (!(info = MHD_get_daemon_info(daemon_, MHD_DAEMON_INFO_BIND_PORT)) || !info->port)
 		wr_die("cannot find the port listened on");
+	wr_batch_listening(info->port);
 	return info->port;
 }
 
@@ -756,8 +846,15 @@ wr_serve_stop(struct wr_serve_stats *st)
 	pthread_mutex_unlock(&dq.lock);
 	if (dq.running)
 		pthread_join(dq.thread, NULL);
+	pthread_mutex_lock(&hq.lock);
+	hq.stopping = 1;
+	pthread_cond_broadcast(&hq.cond);
+	pthread_mutex_unlock(&hq.lock);
+	if (hq.joinable)
+		pthread_join(hq.thread, NULL);
 	MHD_stop_daemon(daemon_);
 	daemon_ = NULL;
+	wr_batch_free();
 	free(dq.q);
 	dq.q = NULL;
 	for (s = all_scratch; s; s = next) {

@@ -1,0 +1,1965 @@
+/* wr-serve's batch APIs: OpenAI Files and Batches, Anthropic Message Batches, on a compressed clock with job faults. */
+#include "serve_batch.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <microhttpd.h>
+
+#define XXH_INLINE_ALL
+#include <xxhash.h>
+
+#include "common.h"
+#include "hash.h"
+#include "json.h"
+#include "serve_http.h"
+#include "serve_model.h"
+
+#define NEVER UINT64_MAX
+/* Bodies of the calls other than uploads and Anthropic creates are small. */
+#define SMALL_BODY (1u << 20)
+
+static const char *const fault_names[WR_NBFAULTS] = {
+	"-", "invalid", "expire", "errors", "cancel", "create-429", "quota",
+};
+static const char *const step_names[WR_NHANG] = {"upload", "create", "retrieve", "content"};
+
+int
+wr_batch_fault_parse(const char *name)
+{
+	int i;
+
+	for (i = 1; i < WR_NBFAULTS; i++)
+		if (strcmp(name, fault_names[i]) == 0)
+			return i;
+	return -1;
+}
+
+const char *
+wr_batch_fault_name(enum wr_batch_fault f)
+{
+	return (unsigned)f < WR_NBFAULTS ? fault_names[f] : "?";
+}
+
+int
+wr_batch_step_parse(const char *name)
+{
+	int i;
+
+	for (i = 0; i < WR_NHANG; i++)
+		if (strcmp(name, step_names[i]) == 0)
+			return i;
+	return -1;
+}
+
+/* One request line of a job: offsets into the job's mapped input. */
+struct line {
+	size_t id_off, body_off;
+	uint32_t id_len, body_len;   /* id is the JSON text of custom_id, quotes included */
+	unsigned char bad;           /* its body is no request the model can answer */
+};
+
+struct job;
+
+struct file {
+	char id[40];
+	char *filename;
+	const char *purpose;
+	long created;
+	size_t bytes;
+	char *path;
+	int ready;                   /* its content is on disk */
+	int deleted;
+	struct job *job;             /* the job whose output or error file it is */
+};
+
+/* OpenAI's statuses; Anthropic's processing_status is read off them. */
+enum status {
+	ST_VALIDATING, ST_FAILED, ST_IN_PROGRESS, ST_FINALIZING, ST_COMPLETED, ST_EXPIRED,
+	ST_CANCELLING, ST_CANCELLED
+};
+static const char *const status_names[] = {
+	"validating", "failed", "in_progress", "finalizing", "completed", "expired",
+	"cancelling", "cancelled",
+};
+
+struct job {
+	int anthropic;
+	char id[48];
+	unsigned long seq;
+	double wall0;                /* creation, on the wall clock */
+	uint64_t t0;                 /* creation, in monotonic milliseconds */
+	char *input_file_id, *endpoint, *window, *metadata;   /* OpenAI's; metadata as JSON */
+	char *map;                   /* the input: OpenAI's JSONL file, Anthropic's create body */
+	size_t maplen;
+	struct line *lines;
+	size_t n;
+	enum wr_batch_fault fault;
+	char *errors;                /* JSON of errors.data when validation fails */
+	int cancel;                  /* cancelled by the client at cancel_t (ms after t0) */
+	uint64_t cancel_t;
+	struct file *out, *err, *res;
+	int deleted;
+};
+
+/* Where a job is on the clock, e ms after its creation. */
+struct state {
+	enum status s;
+	size_t done;                 /* lines answered (success or error) */
+	uint64_t at_progress, at_final, at_cancel, at_end;   /* ms after creation, or NEVER */
+};
+
+static const struct wr_serve_conf *conf;
+static unsigned port;
+static char *dir;
+static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+static struct file **files;
+static size_t nfiles, capfiles;
+static struct job **jobs;
+static size_t njobs, capjobs;
+static unsigned long seq;
+static unsigned long *faults_left;
+static size_t fault_at;
+static int hung[WR_NHANG];
+/* Scratch of the answer maker, used under the lock. */
+static struct wr_chat chat;
+static struct wr_buf answer_buf, text_buf, line_buf;
+static int *scores;
+static size_t nscores;
+
+static uint64_t
+mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+static double
+wall(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+/* prefix and ndigits hex digits drawn from the seed, a kind and a number: the same under --seed. */
+static void
+make_id(char *out, size_t size, const char *prefix, uint64_t kind, uint64_t a, uint64_t b,
+    size_t ndigits)
+{
+	uint64_t in[4] = {kind, a, b, 0};
+	char hex[17];
+	size_t len = strlen(prefix), k;
+
+	memcpy(out, prefix, len);
+	for (k = 0; k < ndigits && len + 1 < size; k += 16) {
+		in[3] = k;
+		wr_id_hex(XXH3_64bits_withSeed(in, sizeof in, conf->seed), hex);
+		snprintf(out + len, size - len, "%.*s", (int)(ndigits - k < 16 ? ndigits - k : 16), hex);
+		len = strlen(out);
+	}
+}
+
+const struct wr_serve_dialect *
+wr_batch_route(const struct wr_serve_req *q)
+{
+	const char *p = q->path;
+
+	if (strncmp(p, "/v1/messages/batches", 20) == 0 && (p[20] == '\0' || p[20] == '/'))
+		return &wr_serve_anthropic;
+	if ((strncmp(p, "/v1/files", 9) == 0 && (p[9] == '\0' || p[9] == '/')) ||
+	    (strncmp(p, "/v1/batches", 11) == 0 && (p[11] == '\0' || p[11] == '/')))
+		return &wr_serve_openai;
+	return NULL;
+}
+
+void
+wr_batch_listening(unsigned p)
+{
+	port = p;
+}
+
+void
+wr_batch_init(const struct wr_serve_conf *c)
+{
+	const char *tmp = getenv("TMPDIR");
+	struct wr_buf b = {0};
+	size_t i;
+
+	conf = c;
+	wr_buf_printf(&b, "%s/wr-serve.XXXXXX", tmp && *tmp ? tmp : "/tmp");
+	if (!mkdtemp(b.s))
+		wr_die("%s: cannot make the directory of the batch files:", b.s);
+	dir = b.s;
+	faults_left = wr_calloc(conf->nbatch_faults + 1, sizeof *faults_left);
+	for (i = 0; i < conf->nbatch_faults; i++)
+		faults_left[i] = conf->batch_faults[i].n;
+	wr_chat_init(&chat);
+}
+
+static void free_job(struct job *j);
+
+static void
+free_file(struct file *f)
+{
+	if (f->path && !f->deleted)
+		unlink(f->path);
+	free(f->path);
+	free(f->filename);
+	free(f);
+}
+
+void
+wr_batch_free(void)
+{
+	size_t i;
+
+	for (i = 0; i < nfiles; i++)
+		free_file(files[i]);
+	for (i = 0; i < njobs; i++)
+		free_job(jobs[i]);
+	free(files);
+	free(jobs);
+	files = NULL;
+	jobs = NULL;
+	nfiles = njobs = capfiles = capjobs = 0;
+	if (dir && rmdir(dir))
+		wr_warn("%s:", dir);
+	free(dir);
+	dir = NULL;
+	free(faults_left);
+	faults_left = NULL;
+	wr_chat_free(&chat);
+	wr_buf_free(&answer_buf);
+	wr_buf_free(&text_buf);
+	wr_buf_free(&line_buf);
+	free(scores);
+	scores = NULL;
+	nscores = 0;
+}
+
+/* The fault of the next create call: --batch-fault in the order given, each for its count. */
+static enum wr_batch_fault
+next_fault(void)
+{
+	while (fault_at < conf->nbatch_faults && faults_left[fault_at] == 0)
+		fault_at++;
+	if (fault_at == conf->nbatch_faults)
+		return WR_BF_NONE;
+	faults_left[fault_at]--;
+	return conf->batch_faults[fault_at].kind;
+}
+
+/* ---------------------------------------------------------------- the clock */
+
+/* Lines answered e ms after creation, growing linearly from the end of validation to finalizing. */
+static size_t
+linear(const struct job *j, uint64_t e)
+{
+	uint64_t t = conf->batch_ms, v = t / 10, fin = t - t / 20;
+
+	if (e < v)
+		return 0;
+	if (e >= fin || fin <= v)
+		return j->n;
+	return (size_t)((double)j->n * (double)(e - v) / (double)(fin - v));
+}
+
+static void
+state_at(const struct job *j, uint64_t e, struct state *s)
+{
+	uint64_t t = conf->batch_ms, v = t / 10, fin = t - t / 20, c = NEVER, cend = NEVER;
+	size_t cap = j->fault == WR_BF_EXPIRE || j->fault == WR_BF_CANCEL ? j->n / 2 : j->n;
+
+	s->at_progress = s->at_final = s->at_cancel = s->at_end = NEVER;
+	s->done = 0;
+	if (j->errors) {
+		s->s = e < v ? ST_VALIDATING : ST_FAILED;
+		if (e >= v)
+			s->at_end = v;
+		return;
+	}
+	if (j->fault == WR_BF_CANCEL) {
+		c = t / 2;
+		cend = t;
+	}
+	if (j->cancel && j->cancel_t < c) {
+		c = j->cancel_t;
+		cend = c + v;
+	}
+	if (c != NEVER && e >= c) {
+		s->at_cancel = c;
+		if (c >= v)
+			s->at_progress = v;
+		s->done = j->fault == WR_BF_CANCEL && c == t / 2 ? cap : linear(j, c);
+		if (s->done > cap)
+			s->done = cap;
+		s->s = e >= cend ? ST_CANCELLED : ST_CANCELLING;
+		if (e >= cend)
+			s->at_end = cend;
+		return;
+	}
+	if (e < v) {
+		s->s = ST_VALIDATING;
+		return;
+	}
+	s->at_progress = v;
+	if (j->fault == WR_BF_EXPIRE) {
+		s->done = e < t ? linear(j, e) : cap;
+		if (s->done > cap)
+			s->done = cap;
+		s->s = e < t ? ST_IN_PROGRESS : ST_EXPIRED;
+		if (e >= t)
+			s->at_end = t;
+		return;
+	}
+	if (e < fin) {
+		s->s = ST_IN_PROGRESS;
+		s->done = linear(j, e);
+		return;
+	}
+	s->at_final = fin;
+	s->done = j->n;
+	s->s = e < t ? ST_FINALIZING : ST_COMPLETED;
+	if (e >= t)
+		s->at_end = t;
+}
+
+static void
+state_now(const struct job *j, struct state *s)
+{
+	state_at(j, mono_ms() - j->t0, s);
+}
+
+static int
+ended(const struct state *s)
+{
+	return s->s == ST_FAILED || s->s == ST_COMPLETED || s->s == ST_EXPIRED || s->s == ST_CANCELLED;
+}
+
+/* Is line i answered with an error? */
+static int
+errs(const struct job *j, size_t i)
+{
+	return j->lines[i].bad || (j->fault == WR_BF_ERRORS && (i + 1) % 5 == 0);
+}
+
+/* How many of the first k lines are answered with an error. */
+static size_t
+errors_in(const struct job *j, size_t k)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < k; i++)
+		n += (size_t)errs(j, i);
+	return n;
+}
+
+/* ---------------------------------------------------------------- answers */
+
+static void
+answer_json(struct wr_batch_answer *a, unsigned status, const struct wr_buf *b)
+{
+	a->status = status;
+	a->resp = MHD_create_response_from_buffer(b->len, b->s ? b->s : (char *)"",
+	    MHD_RESPMEM_MUST_COPY);
+	if (!a->resp)
+		wr_die("out of memory");
+	MHD_add_response_header(a->resp, MHD_HTTP_HEADER_CONTENT_TYPE, "application/json");
+}
+
+/* An error in d's shape: OpenAI {"error":{message,type,param,code}}, Anthropic {"type":"error",...}. */
+static void
+answer_error(struct wr_batch_answer *a, const struct wr_serve_dialect *d, unsigned status,
+    const char *type, const char *code, const char *fmt, ...)
+    __attribute__((format(printf, 6, 7)));
+
+static void
+answer_error(struct wr_batch_answer *a, const struct wr_serve_dialect *d, unsigned status,
+    const char *type, const char *code, const char *fmt, ...)
+{
+	struct wr_buf msg = {0}, out = {0};
+	char tmp[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(tmp, sizeof tmp, fmt, ap);
+	va_end(ap);
+	wr_buf_adds(&msg, tmp);
+	if (d == &wr_serve_anthropic) {
+		wr_buf_printf(&out, "{\"type\":\"error\",\"error\":{\"type\":\"%s\",\"message\":", type);
+		wr_json_escapes(&out, msg.s);
+		wr_buf_adds(&out, "}}");
+	} else {
+		wr_error_json(&out, msg.s, type, code);
+	}
+	answer_json(a, status, &out);
+	wr_buf_free(&msg);
+	wr_buf_free(&out);
+}
+
+/* One of the dialect's own errors (its table's status, type and message). */
+static void
+answer_derror(struct wr_batch_answer *a, const struct wr_serve_dialect *d, enum wr_serve_err e,
+    const char *message)
+{
+	struct wr_buf out = {0};
+	unsigned status = d->error(&out, e, message);
+
+	answer_json(a, status, &out);
+	wr_buf_free(&out);
+}
+
+static void
+add_time(struct wr_buf *b, const struct job *j, uint64_t at)
+{
+	if (at == NEVER)
+		wr_buf_adds(b, "null");
+	else
+		wr_buf_printf(b, "%ld", (long)(j->wall0 + (double)at / 1000));
+}
+
+/* An RFC 3339 time, as Anthropic writes them. */
+static void
+add_rfc3339(struct wr_buf *b, double t)
+{
+	char s[40];
+	struct tm tm;
+	time_t sec = (time_t)t;
+
+	gmtime_r(&sec, &tm);
+	strftime(s, sizeof s, "%Y-%m-%dT%H:%M:%S", &tm);
+	wr_buf_printf(b, "\"%s.%06ldZ\"", s, (long)((t - (double)sec) * 1e6));
+}
+
+static void
+add_rfc3339_at(struct wr_buf *b, const struct job *j, uint64_t at)
+{
+	if (at == NEVER)
+		wr_buf_adds(b, "null");
+	else
+		add_rfc3339(b, j->wall0 + (double)at / 1000);
+}
+
+/* ---------------------------------------------------------------- files */
+
+static void
+add_file(struct file *f)
+{
+	if (nfiles == capfiles) {
+		capfiles = capfiles ? capfiles * 2 : 16;
+		files = wr_realloc(files, capfiles * sizeof *files);
+	}
+	files[nfiles++] = f;
+}
+
+static struct file *
+find_file(const char *id)
+{
+	size_t i;
+
+	for (i = 0; i < nfiles; i++)
+		if (!files[i]->deleted && strcmp(files[i]->id, id) == 0)
+			return files[i];
+	return NULL;
+}
+
+static struct file *
+new_file(const char *id, const char *filename, const char *purpose)
+{
+	struct file *f = wr_calloc(1, sizeof *f);
+	struct wr_buf p = {0};
+
+	snprintf(f->id, sizeof f->id, "%s", id);
+	f->filename = wr_strdup(filename);
+	f->purpose = purpose;
+	f->created = (long)wall();
+	wr_buf_printf(&p, "%s/%s", dir, id);
+	f->path = p.s;
+	add_file(f);
+	return f;
+}
+
+static int
+create_temp(const char *path)
+{
+	int fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+
+	if (fd < 0)
+		wr_warn("%s:", path);
+	return fd;
+}
+
+/* Map path read-only; *len 0 and NULL for an empty file. */
+static char *
+map_file(const char *path, size_t *len)
+{
+	struct stat st;
+	void *m;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	*len = 0;
+	if (fd < 0 || fstat(fd, &st)) {
+		wr_warn("%s:", path);
+		if (fd >= 0)
+			close(fd);
+		return NULL;
+	}
+	if (st.st_size == 0) {
+		close(fd);
+		return NULL;
+	}
+	m = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+	close(fd);
+	if (m == MAP_FAILED) {
+		wr_warn("%s: mmap:", path);
+		return NULL;
+	}
+	*len = (size_t)st.st_size;
+	return m;
+}
+
+/* Write b to fd and empty it; 0, or -1 with a warning. */
+static int
+spill(int fd, struct wr_buf *b, const char *path)
+{
+	size_t off = 0;
+	ssize_t w;
+
+	while (off < b->len) {
+		if ((w = write(fd, b->s + off, b->len - off)) < 0) {
+			if (errno == EINTR)
+				continue;
+			wr_warn("%s:", path);
+			return -1;
+		}
+		off += (size_t)w;
+	}
+	wr_buf_reset(b);
+	return 0;
+}
+
+static void
+file_json(struct wr_buf *b, struct file *f)
+{
+	wr_buf_printf(b, "{\"id\":\"%s\",\"object\":\"file\",\"bytes\":%zu,\"created_at\":%ld,"
+	    "\"filename\":", f->id, f->bytes, f->created);
+	wr_json_escapes(b, f->filename);
+	wr_buf_printf(b, ",\"purpose\":\"%s\",\"status\":\"processed\"}", f->purpose);
+}
+
+/* ---------------------------------------------------------------- making the answers */
+
+static const char *
+q_none(const struct wr_serve_req *q, const char *name)
+{
+	(void)q;
+	(void)name;
+	return NULL;
+}
+
+/*
+ * The model's answer to one line's body in answer_buf, as a first live call
+ * of the same body gets it: 0, or -1 with the dialect's error body there and
+ * *status set. Faults on the wire (drop, partial, garble, 500, 429,
+ * overload) have no batch counterpart and leave the answer whole.
+ */
+static int
+answer_line(const struct wr_serve_dialect *d, const char *body, size_t len, unsigned *status,
+    char id[17])
+{
+	static const struct wr_serve_req q = {"POST", "", q_none, q_none, NULL};
+	enum wr_fault f;
+	const char *why;
+	uint64_t h;
+
+	wr_buf_reset(&answer_buf);
+	if (d->parse(&chat, &q, body, len, &why)) {
+		*status = d->error(&answer_buf, why == wr_chat_bad_json ? WR_ERR_JSON : WR_ERR_INVALID,
+		    why);
+		id[0] = '\0';
+		return -1;
+	}
+	h = wr_model_hash(body, len);
+	f = wr_model_draw(conf, &chat, h, 0, id);
+	switch (f) {
+	case WR_FAULT_DROP: case WR_FAULT_PARTIAL: case WR_FAULT_500: case WR_FAULT_429:
+	case WR_FAULT_GARBLE: case WR_FAULT_OVERLOAD:
+		f = WR_FAULT_NONE;
+		break;
+	default:
+		break;
+	}
+	wr_model_answer(conf, d, &chat, f, h, id, &scores, &nscores, &answer_buf, &text_buf);
+	*status = 200;
+	return 0;
+}
+
+/* Does the body of a line parse as a request the model answers? */
+static int
+line_ok(const struct wr_serve_dialect *d, const char *body, size_t len)
+{
+	static const struct wr_serve_req q = {"POST", "", q_none, q_none, NULL};
+	const char *why;
+
+	return d->parse(&chat, &q, body, len, &why) == 0;
+}
+
+static void
+line_req_id(char *out, size_t size, const struct job *j, size_t i)
+{
+	make_id(out, size, "batch_req_", 3, j->seq, i, 32);
+}
+
+/* Write OpenAI's output and error files of an ended job. */
+static int
+make_openai_files(struct job *j, const struct state *s)
+{
+	struct wr_buf eb = {0};
+	char rid[64], id[17], rq[48];
+	unsigned status;
+	int ofd = -1, efd = -1, ret = -1;
+	size_t i;
+
+	if (j->out && (ofd = create_temp(j->out->path)) < 0)
+		goto done;
+	if (j->err && (efd = create_temp(j->err->path)) < 0)
+		goto done;
+	wr_buf_reset(&line_buf);
+	for (i = 0; i < j->n; i++) {
+		const struct line *l = &j->lines[i];
+		struct wr_buf *b = &line_buf;
+		int bad = 0;
+
+		line_req_id(rid, sizeof rid, j, i);
+		if (i < s->done && errs(j, i) && !l->bad) {
+			b = &eb;
+			make_id(rq, sizeof rq, "req_", 4, j->seq, i, 16);
+			wr_buf_printf(b, "{\"id\":\"%s\",\"custom_id\":%.*s,\"response\":{\"status_code\":500,"
+			    "\"request_id\":\"%s\",\"body\":", rid, (int)l->id_len, j->map + l->id_off, rq);
+			wr_serve_openai.error(b, WR_ERR_SERVER, NULL);
+			wr_buf_adds(b, "},\"error\":null}\n");
+		} else if (i < s->done) {
+			bad = answer_line(&wr_serve_openai, j->map + l->body_off, l->body_len, &status, id);
+			b = bad ? &eb : &line_buf;
+			if (bad)
+				make_id(rq, sizeof rq, "req_", 4, j->seq, i, 16);
+			else
+				snprintf(rq, sizeof rq, "req_%s", id);
+			wr_buf_printf(b, "{\"id\":\"%s\",\"custom_id\":%.*s,\"response\":{\"status_code\":%u,"
+			    "\"request_id\":\"%s\",\"body\":", rid, (int)l->id_len, j->map + l->id_off,
+			    status, rq);
+			wr_buf_add(b, answer_buf.s, answer_buf.len);
+			wr_buf_adds(b, "},\"error\":null}\n");
+		} else {
+			b = &eb;
+			wr_buf_printf(b, "{\"id\":\"%s\",\"custom_id\":%.*s,\"response\":null,\"error\":",
+			    rid, (int)l->id_len, j->map + l->id_off);
+			if (s->s == ST_EXPIRED)
+				wr_buf_adds(b, "{\"code\":\"batch_expired\",\"message\":\"This request could "
+				    "not be executed before the completion window expired.\"}}\n");
+			else
+				wr_buf_adds(b, "{\"code\":\"batch_cancelled\",\"message\":\"This request was "
+				    "cancelled before it could be executed.\"}}\n");
+		}
+		if (b == &line_buf && ofd >= 0 && line_buf.len > (1u << 20) &&
+		    spill(ofd, &line_buf, j->out->path))
+			goto done;
+		if (b == &eb && efd >= 0 && eb.len > (1u << 20) && spill(efd, &eb, j->err->path))
+			goto done;
+	}
+	if (ofd >= 0 && spill(ofd, &line_buf, j->out->path))
+		goto done;
+	if (efd >= 0 && spill(efd, &eb, j->err->path))
+		goto done;
+	ret = 0;
+done:
+	if (ofd >= 0 && close(ofd) && ret == 0)
+		ret = -1;
+	if (efd >= 0 && close(efd) && ret == 0)
+		ret = -1;
+	wr_buf_free(&eb);
+	wr_buf_reset(&line_buf);
+	return ret;
+}
+
+/* Write the results file of an ended Anthropic job. */
+static int
+make_anthropic_results(struct job *j, const struct state *s)
+{
+	struct file *f = j->res;
+	char id[17];
+	unsigned status;
+	int fd, ret = -1;
+	size_t i;
+
+	if ((fd = create_temp(f->path)) < 0)
+		return -1;
+	wr_buf_reset(&line_buf);
+	for (i = 0; i < j->n; i++) {
+		const struct line *l = &j->lines[i];
+
+		wr_buf_printf(&line_buf, "{\"custom_id\":%.*s,\"result\":", (int)l->id_len,
+		    j->map + l->id_off);
+		if (i < s->done && errs(j, i) && !l->bad) {
+			wr_buf_adds(&line_buf, "{\"type\":\"errored\",\"error\":");
+			wr_serve_anthropic.error(&line_buf, WR_ERR_SERVER, NULL);
+			wr_buf_adds(&line_buf, "}}\n");
+		} else if (i < s->done) {
+			if (answer_line(&wr_serve_anthropic, j->map + l->body_off, l->body_len, &status,
+			    id)) {
+				wr_buf_adds(&line_buf, "{\"type\":\"errored\",\"error\":");
+				wr_buf_add(&line_buf, answer_buf.s, answer_buf.len);
+			} else {
+				wr_buf_adds(&line_buf, "{\"type\":\"succeeded\",\"message\":");
+				wr_buf_add(&line_buf, answer_buf.s, answer_buf.len);
+			}
+			wr_buf_adds(&line_buf, "}}\n");
+		} else {
+			wr_buf_adds(&line_buf, s->s == ST_EXPIRED ? "{\"type\":\"expired\"}}\n" :
+			    "{\"type\":\"canceled\"}}\n");
+		}
+		if (line_buf.len > (1u << 20) && spill(fd, &line_buf, f->path))
+			goto done;
+	}
+	if (spill(fd, &line_buf, f->path))
+		goto done;
+	ret = 0;
+done:
+	if (close(fd) && ret == 0)
+		ret = -1;
+	wr_buf_reset(&line_buf);
+	return ret;
+}
+
+/* When j has ended, name its output files (OpenAI: only those that are not empty). */
+static void
+name_outputs(struct job *j, const struct state *s)
+{
+	char id[48], name[96];
+	size_t bad;
+
+	if (!ended(s) || s->s == ST_FAILED || j->out || j->err || j->res)
+		return;
+	if (j->anthropic) {
+		make_id(id, sizeof id, "results_", 5, j->seq, 0, 24);
+		j->res = new_file(id, "results.jsonl", "batch_output");
+		j->res->job = j;
+		return;
+	}
+	bad = errors_in(j, s->done);
+	if (s->done > bad) {
+		make_id(id, sizeof id, "file-", 1, j->seq, 1, 24);
+		snprintf(name, sizeof name, "%s_output.jsonl", j->id);
+		j->out = new_file(id, name, "batch_output");
+		j->out->job = j;
+	}
+	if (bad || s->done < j->n) {
+		make_id(id, sizeof id, "file-", 1, j->seq, 2, 24);
+		snprintf(name, sizeof name, "%s_error.jsonl", j->id);
+		j->err = new_file(id, name, "batch_output");
+		j->err->job = j;
+	}
+}
+
+/* Put the content of f on disk if it is a job's output not made yet; 0, or -1. */
+static int
+make_ready(struct file *f)
+{
+	struct state s;
+	struct stat st;
+	struct job *j = f->job;
+	int ret;
+
+	if (f->ready)
+		return 0;
+	state_now(j, &s);
+	ret = j->anthropic ? make_anthropic_results(j, &s) : make_openai_files(j, &s);
+	if (ret)
+		return -1;
+	if (j->out && stat(j->out->path, &st) == 0) {
+		j->out->bytes = (size_t)st.st_size;
+		j->out->ready = 1;
+	}
+	if (j->err && stat(j->err->path, &st) == 0) {
+		j->err->bytes = (size_t)st.st_size;
+		j->err->ready = 1;
+	}
+	if (j->res && stat(j->res->path, &st) == 0) {
+		j->res->bytes = (size_t)st.st_size;
+		j->res->ready = 1;
+	}
+	return f->ready ? 0 : -1;
+}
+
+/* ---------------------------------------------------------------- jobs */
+
+static void
+add_job(struct job *j)
+{
+	if (njobs == capjobs) {
+		capjobs = capjobs ? capjobs * 2 : 16;
+		jobs = wr_realloc(jobs, capjobs * sizeof *jobs);
+	}
+	jobs[njobs++] = j;
+}
+
+static struct job *
+find_job(const char *id, int anthropic)
+{
+	size_t i;
+
+	for (i = 0; i < njobs; i++)
+		if (!jobs[i]->deleted && jobs[i]->anthropic == anthropic && strcmp(jobs[i]->id, id) == 0)
+			return jobs[i];
+	return NULL;
+}
+
+static void
+add_lines(struct job *j, size_t *cap, const struct line *l)
+{
+	if (j->n == *cap) {
+		*cap = *cap ? *cap * 2 : 64;
+		j->lines = wr_realloc(j->lines, *cap * sizeof *j->lines);
+	}
+	j->lines[j->n++] = *l;
+}
+
+static void
+openai_batch_json(struct wr_buf *b, struct job *j)
+{
+	struct state s;
+	size_t bad;
+
+	state_now(j, &s);
+	name_outputs(j, &s);
+	bad = errors_in(j, s.done);
+	wr_buf_printf(b, "{\"id\":\"%s\",\"object\":\"batch\",\"endpoint\":", j->id);
+	wr_json_escapes(b, j->endpoint);
+	wr_buf_adds(b, ",\"errors\":");
+	if (j->errors && s.s == ST_FAILED)
+		wr_buf_printf(b, "{\"object\":\"list\",\"data\":[%s]}", j->errors);
+	else
+		wr_buf_adds(b, "null");
+	wr_buf_adds(b, ",\"input_file_id\":");
+	wr_json_escapes(b, j->input_file_id);
+	wr_buf_adds(b, ",\"completion_window\":");
+	wr_json_escapes(b, j->window);
+	wr_buf_printf(b, ",\"status\":\"%s\",\"output_file_id\":", status_names[s.s]);
+	if (j->out)
+		wr_buf_printf(b, "\"%s\"", j->out->id);
+	else
+		wr_buf_adds(b, "null");
+	wr_buf_adds(b, ",\"error_file_id\":");
+	if (j->err)
+		wr_buf_printf(b, "\"%s\"", j->err->id);
+	else
+		wr_buf_adds(b, "null");
+	wr_buf_printf(b, ",\"created_at\":%ld,\"in_progress_at\":", (long)j->wall0);
+	add_time(b, j, s.at_progress);
+	wr_buf_printf(b, ",\"expires_at\":%ld,\"finalizing_at\":", (long)j->wall0 + 86400);
+	add_time(b, j, s.at_final);
+	wr_buf_adds(b, ",\"completed_at\":");
+	add_time(b, j, s.s == ST_COMPLETED ? s.at_end : NEVER);
+	wr_buf_adds(b, ",\"failed_at\":");
+	add_time(b, j, s.s == ST_FAILED ? s.at_end : NEVER);
+	wr_buf_adds(b, ",\"expired_at\":");
+	add_time(b, j, s.s == ST_EXPIRED ? s.at_end : NEVER);
+	wr_buf_adds(b, ",\"cancelling_at\":");
+	add_time(b, j, s.at_cancel);
+	wr_buf_adds(b, ",\"cancelled_at\":");
+	add_time(b, j, s.s == ST_CANCELLED ? s.at_end : NEVER);
+	wr_buf_printf(b, ",\"request_counts\":{\"total\":%zu,\"completed\":%zu,\"failed\":%zu},"
+	    "\"metadata\":%s}", j->errors ? 0 : j->n, s.done - bad, bad,
+	    j->metadata ? j->metadata : "null");
+}
+
+static void
+anthropic_batch_json(struct wr_buf *b, struct job *j)
+{
+	struct state s;
+	size_t bad, rest;
+	int end;
+
+	state_now(j, &s);
+	name_outputs(j, &s);
+	end = ended(&s);
+	bad = end ? errors_in(j, s.done) : 0;
+	rest = end ? j->n - s.done : 0;
+	wr_buf_printf(b, "{\"id\":\"%s\",\"type\":\"message_batch\",\"processing_status\":\"%s\","
+	    "\"request_counts\":{\"processing\":%zu,\"succeeded\":%zu,\"errored\":%zu,"
+	    "\"canceled\":%zu,\"expired\":%zu},\"ended_at\":", j->id,
+	    end ? "ended" : s.s == ST_CANCELLING ? "canceling" : "in_progress",
+	    end ? 0 : j->n, end ? s.done - bad : 0, bad,
+	    s.s == ST_CANCELLED ? rest : 0, s.s == ST_EXPIRED ? rest : 0);
+	add_rfc3339_at(b, j, end ? s.at_end : NEVER);
+	wr_buf_adds(b, ",\"created_at\":");
+	add_rfc3339(b, j->wall0);
+	wr_buf_adds(b, ",\"expires_at\":");
+	add_rfc3339(b, j->wall0 + 86400);
+	wr_buf_adds(b, ",\"archived_at\":null,\"cancel_initiated_at\":");
+	add_rfc3339_at(b, j, s.at_cancel);
+	wr_buf_adds(b, ",\"results_url\":");
+	if (end)
+		wr_buf_printf(b, "\"http://127.0.0.1:%u/v1/messages/batches/%s/results\"", port, j->id);
+	else
+		wr_buf_adds(b, "null");
+	wr_buf_adds(b, "}");
+}
+
+static void
+batch_json(struct wr_buf *b, struct job *j)
+{
+	if (j->anthropic)
+		anthropic_batch_json(b, j);
+	else
+		openai_batch_json(b, j);
+}
+
+static struct job *
+new_job(int anthropic)
+{
+	struct job *j = wr_calloc(1, sizeof *j);
+
+	j->anthropic = anthropic;
+	j->seq = ++seq;
+	if (anthropic)
+		make_id(j->id, sizeof j->id, "msgbatch_", 6, j->seq, 0, 24);
+	else
+		make_id(j->id, sizeof j->id, "batch_", 2, j->seq, 0, 32);
+	j->wall0 = wall();
+	j->t0 = mono_ms();
+	return j;
+}
+
+static void
+free_job(struct job *j)
+{
+	if (j->map)
+		munmap(j->map, j->maplen);
+	free(j->input_file_id);
+	free(j->endpoint);
+	free(j->window);
+	free(j->metadata);
+	free(j->lines);
+	free(j->errors);
+	free(j);
+}
+
+/* ---------------------------------------------------------------- calls */
+
+enum op {
+	OP_BAD, OP_UPLOAD, OP_FILES, OP_FILE, OP_FILE_DELETE, OP_CONTENT,
+	OP_CREATE, OP_LIST, OP_GET, OP_CANCEL,
+	OP_A_CREATE, OP_A_LIST, OP_A_GET, OP_A_CANCEL, OP_A_RESULTS, OP_A_DELETE,
+	OP_UNKNOWN
+};
+
+struct wr_batch_call {
+	const struct wr_serve_dialect *d;
+	enum op op;
+	const char *allow;           /* for OP_BAD: the methods the URL takes */
+	char id[128];                /* the object named in the path */
+	struct wr_buf body;
+	int too_big;
+	/* a multipart upload, or the body of an Anthropic create, goes to a file */
+	struct MHD_PostProcessor *pp;
+	int pp_failed;
+	int fd;
+	char *path;
+	size_t bytes;
+	char *filename;
+	struct wr_buf purpose;
+	int write_failed;
+};
+
+/* Split "/PREFIX/ID/SUB": copies ID (which may be empty) and points *sub at SUB or "". */
+static int
+split(const char *path, size_t prefix, char *id, size_t size, const char **sub)
+{
+	const char *p = path + prefix, *slash;
+	size_t n;
+
+	*sub = "";
+	id[0] = '\0';
+	if (*p == '\0')
+		return 0;
+	p++;
+	slash = strchr(p, '/');
+	n = slash ? (size_t)(slash - p) : strlen(p);
+	if (n == 0 || n >= size)
+		return -1;
+	memcpy(id, p, n);
+	id[n] = '\0';
+	if (slash) {
+		*sub = slash + 1;
+		if (strchr(*sub, '/') || !**sub)
+			return -1;
+	}
+	return 0;
+}
+
+static void
+route_call(struct wr_batch_call *b, const char *method, const char *path)
+{
+	int get = strcmp(method, "GET") == 0 || strcmp(method, "HEAD") == 0;
+	int post = strcmp(method, "POST") == 0, del = strcmp(method, "DELETE") == 0;
+	const char *sub;
+
+	b->op = OP_UNKNOWN;
+	if (b->d == &wr_serve_anthropic) {
+		if (split(path, 20, b->id, sizeof b->id, &sub))
+			return;
+		if (!b->id[0]) {
+			b->allow = "GET, HEAD, POST";
+			b->op = post ? OP_A_CREATE : get ? OP_A_LIST : OP_BAD;
+		} else if (!*sub) {
+			b->allow = "GET, HEAD, DELETE";
+			b->op = get ? OP_A_GET : del ? OP_A_DELETE : OP_BAD;
+		} else if (strcmp(sub, "cancel") == 0) {
+			b->allow = "POST";
+			b->op = post ? OP_A_CANCEL : OP_BAD;
+		} else if (strcmp(sub, "results") == 0) {
+			b->allow = "GET, HEAD";
+			b->op = get ? OP_A_RESULTS : OP_BAD;
+		}
+		return;
+	}
+	if (strncmp(path, "/v1/files", 9) == 0) {
+		if (split(path, 9, b->id, sizeof b->id, &sub))
+			return;
+		if (!b->id[0]) {
+			b->allow = "GET, HEAD, POST";
+			b->op = post ? OP_UPLOAD : get ? OP_FILES : OP_BAD;
+		} else if (!*sub) {
+			b->allow = "GET, HEAD, DELETE";
+			b->op = get ? OP_FILE : del ? OP_FILE_DELETE : OP_BAD;
+		} else if (strcmp(sub, "content") == 0) {
+			b->allow = "GET, HEAD";
+			b->op = get ? OP_CONTENT : OP_BAD;
+		}
+		return;
+	}
+	if (split(path, 11, b->id, sizeof b->id, &sub))
+		return;
+	if (!b->id[0]) {
+		b->allow = "GET, HEAD, POST";
+		b->op = post ? OP_CREATE : get ? OP_LIST : OP_BAD;
+	} else if (!*sub) {
+		b->allow = "GET, HEAD";
+		b->op = get ? OP_GET : OP_BAD;
+	} else if (strcmp(sub, "cancel") == 0) {
+		b->allow = "POST";
+		b->op = post ? OP_CANCEL : OP_BAD;
+	}
+}
+
+/* A new file in the private directory for what a call uploads. */
+static int
+open_upload(struct wr_batch_call *b)
+{
+	struct wr_buf p = {0};
+	unsigned long n;
+
+	pthread_mutex_lock(&lock);
+	n = ++seq;
+	pthread_mutex_unlock(&lock);
+	wr_buf_printf(&p, "%s/upload-%lu", dir, n);
+	b->path = p.s;
+	if ((b->fd = create_temp(b->path)) < 0)
+		b->write_failed = 1;
+	return b->fd;
+}
+
+static void
+write_upload(struct wr_batch_call *b, const char *data, size_t n, size_t limit)
+{
+	ssize_t w;
+
+	if (b->too_big || b->write_failed)
+		return;
+	if (b->bytes + n > limit) {
+		b->too_big = 1;
+		return;
+	}
+	if (b->fd < 0 && open_upload(b) < 0)
+		return;
+	b->bytes += n;
+	while (n) {
+		if ((w = write(b->fd, data, n)) < 0) {
+			if (errno == EINTR)
+				continue;
+			wr_warn("%s:", b->path);
+			b->write_failed = 1;
+			return;
+		}
+		data += w;
+		n -= (size_t)w;
+	}
+}
+
+static enum MHD_Result
+post_field(void *cls, enum MHD_ValueKind kind, const char *key, const char *filename,
+    const char *content_type, const char *transfer_encoding, const char *data, uint64_t off,
+    size_t size)
+{
+	struct wr_batch_call *b = cls;
+
+	(void)kind;
+	(void)content_type;
+	(void)transfer_encoding;
+	(void)off;
+	if (strcmp(key, "purpose") == 0) {
+		if (b->purpose.len + size <= 64)
+			wr_buf_add(&b->purpose, data, size);
+	} else if (strcmp(key, "file") == 0) {
+		if (!b->filename)
+			b->filename = wr_strdup(filename ? filename : "upload.jsonl");
+		if (b->fd < 0 && !b->write_failed)
+			open_upload(b);
+		if (size)
+			write_upload(b, data, size, WR_BATCH_MAX_UPLOAD);
+	}
+	return MHD_YES;
+}
+
+struct wr_batch_call *
+wr_batch_open(const struct wr_serve_req *q, const struct wr_serve_dialect *d,
+    struct MHD_Connection *conn)
+{
+	struct wr_batch_call *b = wr_calloc(1, sizeof *b);
+
+	b->d = d;
+	b->fd = -1;
+	route_call(b, q->method, q->path);
+	if (b->op == OP_UPLOAD &&
+	    !(b->pp = MHD_create_post_processor(conn, 65536, post_field, b)))
+		b->pp_failed = 1;
+	return b;
+}
+
+void
+wr_batch_feed(struct wr_batch_call *b, const char *data, size_t n)
+{
+	if (b->op == OP_UPLOAD) {
+		if (b->pp && MHD_post_process(b->pp, data, n) != MHD_YES)
+			b->pp_failed = 1;
+	} else if (b->op == OP_A_CREATE) {
+		write_upload(b, data, n, WR_BATCH_MAX_CREATE);
+	} else if (!b->too_big) {
+		if (b->body.len + n > (conf->max_body > SMALL_BODY ? conf->max_body : SMALL_BODY)) {
+			b->too_big = 1;
+			wr_buf_free(&b->body);
+		} else {
+			wr_buf_add(&b->body, data, n);
+		}
+	}
+}
+
+void
+wr_batch_close(struct wr_batch_call *b)
+{
+	if (!b)
+		return;
+	if (b->pp)
+		MHD_destroy_post_processor(b->pp);
+	if (b->fd >= 0)
+		close(b->fd);
+	if (b->path) {
+		unlink(b->path);
+		free(b->path);
+	}
+	free(b->filename);
+	wr_buf_free(&b->purpose);
+	wr_buf_free(&b->body);
+	free(b);
+}
+
+/* Hang this answer if it is the first of step to succeed under --batch-hang. */
+static void
+maybe_hang(struct wr_batch_answer *a, enum wr_batch_step step)
+{
+	if (conf->batch_hang[step] && !hung[step] && a->status / 100 == 2) {
+		hung[step] = 1;
+		a->hang = 1;
+		a->fault = "hang";
+	}
+}
+
+static void
+job_fault(struct wr_batch_answer *a, const struct job *j)
+{
+	if (j->fault != WR_BF_NONE)
+		a->fault = fault_names[j->fault];
+}
+
+/* Parse a JSON body into *j; 0, or -1 with the error answered. */
+static int
+json_body(struct wr_batch_call *b, struct wr_json *j, struct wr_batch_answer *a)
+{
+	const char *why;
+
+	if (b->too_big) {
+		answer_derror(a, b->d, WR_ERR_TOO_BIG, NULL);
+		return -1;
+	}
+	if (wr_json_parse(j, b->body.s ? b->body.s : "", b->body.len, &why) ||
+	    j->tok[0].type != JSMN_OBJECT) {
+		answer_derror(a, b->d, WR_ERR_JSON, "The request body is not a JSON object.");
+		return -1;
+	}
+	return 0;
+}
+
+/* The string at token t, decoded into a new string; NULL unless t is a string. */
+static char *
+json_string(const struct wr_json *j, int t)
+{
+	struct wr_buf s = {0};
+
+	if (t < 0 || j->tok[t].type != JSMN_STRING || wr_json_str(j, t, &s)) {
+		wr_buf_free(&s);
+		return NULL;
+	}
+	if (!s.s)
+		wr_buf_adds(&s, "");
+	return s.s;
+}
+
+/* A ?limit= between 1 and max (default 20); -1 when it is not a number in range. */
+static long
+limit_arg(const struct wr_serve_req *q, long max)
+{
+	const char *s = q->arg(q, "limit");
+	char *end;
+	long v;
+
+	if (!s)
+		return 20;
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno || end == s || *end || v < 1 || v > max)
+		return -1;
+	return v;
+}
+
+/* ---------------------------------------------------------------- OpenAI */
+
+static void
+do_upload(struct wr_batch_call *b, struct wr_batch_answer *a)
+{
+	struct wr_buf out = {0};
+	struct file *f;
+	char id[48];
+
+	if (b->pp) {
+		MHD_destroy_post_processor(b->pp);
+		b->pp = NULL;
+	}
+	if (b->pp_failed) {
+		answer_error(a, b->d, 400, "invalid_request_error", NULL,
+		    "The body must be multipart/form-data with the fields purpose and file.");
+		return;
+	}
+	if (b->too_big) {
+		answer_error(a, b->d, 413, "invalid_request_error", "file_too_large",
+		    "File is larger than the %lu bytes allowed.", WR_BATCH_MAX_UPLOAD);
+		return;
+	}
+	if (b->write_failed) {
+		answer_derror(a, b->d, WR_ERR_SERVER, "The file could not be stored.");
+		return;
+	}
+	if (!b->purpose.len) {
+		answer_error(a, b->d, 400, "invalid_request_error", NULL,
+		    "Missing required parameter: 'purpose'.");
+		return;
+	}
+	if (strcmp(b->purpose.s, "batch") != 0) {
+		answer_error(a, b->d, 400, "invalid_request_error", NULL,
+		    "Invalid value for 'purpose': wr-serve takes files of purpose 'batch' only.");
+		return;
+	}
+	if (!b->filename) {
+		answer_error(a, b->d, 400, "invalid_request_error", NULL,
+		    "Missing required parameter: 'file'.");
+		return;
+	}
+	if (b->fd < 0 && open_upload(b) < 0) {
+		answer_derror(a, b->d, WR_ERR_SERVER, "The file could not be stored.");
+		return;
+	}
+	pthread_mutex_lock(&lock);
+	make_id(id, sizeof id, "file-", 1, ++seq, 0, 24);
+	f = new_file(id, b->filename, "batch");
+	f->bytes = b->bytes;
+	if (rename(b->path, f->path)) {
+		wr_warn("%s:", f->path);
+		f->deleted = 1;
+		pthread_mutex_unlock(&lock);
+		answer_derror(a, b->d, WR_ERR_SERVER, "The file could not be stored.");
+		return;
+	}
+	f->ready = 1;
+	free(b->path);
+	b->path = NULL;
+	file_json(&out, f);
+	pthread_mutex_unlock(&lock);
+	answer_json(a, 200, &out);
+	wr_buf_free(&out);
+	maybe_hang(a, WR_HANG_UPLOAD);
+}
+
+static void
+no_file(struct wr_batch_answer *a, const char *id)
+{
+	answer_error(a, &wr_serve_openai, 404, "invalid_request_error", NULL,
+	    "No such File object: %.100s", id);
+}
+
+static void
+no_batch(struct wr_batch_answer *a, const struct wr_serve_dialect *d, const char *id)
+{
+	if (d == &wr_serve_anthropic)
+		answer_error(a, d, 404, "not_found_error", NULL, "No message batch with id %.100s.", id);
+	else
+		answer_error(a, d, 404, "invalid_request_error", NULL, "No such Batch object: %.100s", id);
+}
+
+static void
+do_files(struct wr_batch_call *b, struct wr_batch_answer *a)
+{
+	struct wr_buf out = {0};
+	size_t i, k = 0;
+
+	(void)b;
+	wr_buf_adds(&out, "{\"object\":\"list\",\"data\":[");
+	for (i = nfiles; i-- > 0;) {
+		if (files[i]->deleted || (!files[i]->ready && make_ready(files[i])))
+			continue;
+		if (k++)
+			wr_buf_addc(&out, ',');
+		file_json(&out, files[i]);
+	}
+	wr_buf_adds(&out, "],\"has_more\":false}");
+	answer_json(a, 200, &out);
+	wr_buf_free(&out);
+}
+
+static void
+do_file(struct wr_batch_call *b, struct wr_batch_answer *a, int del, int content)
+{
+	struct wr_buf out = {0};
+	struct file *f = find_file(b->id);
+	int fd;
+
+	if (!f) {
+		no_file(a, b->id);
+		return;
+	}
+	if (f->job)
+		job_fault(a, f->job);
+	if (make_ready(f)) {
+		answer_derror(a, b->d, WR_ERR_SERVER, "The file could not be made.");
+		return;
+	}
+	if (del) {
+		f->deleted = 1;
+		unlink(f->path);
+		wr_buf_printf(&out, "{\"id\":\"%s\",\"object\":\"file\",\"deleted\":true}", f->id);
+		answer_json(a, 200, &out);
+		wr_buf_free(&out);
+		return;
+	}
+	if (!content) {
+		file_json(&out, f);
+		answer_json(a, 200, &out);
+		wr_buf_free(&out);
+		return;
+	}
+	if ((fd = open(f->path, O_RDONLY | O_CLOEXEC)) < 0) {
+		wr_warn("%s:", f->path);
+		answer_derror(a, b->d, WR_ERR_SERVER, "The file could not be read.");
+		return;
+	}
+	a->status = 200;
+	if (!(a->resp = MHD_create_response_from_fd64(f->bytes, fd)))
+		wr_die("out of memory");
+	MHD_add_response_header(a->resp, MHD_HTTP_HEADER_CONTENT_TYPE, "application/octet-stream");
+	if (f->job)
+		a->lines = f->job->n;
+	maybe_hang(a, WR_HANG_CONTENT);
+}
+
+/* Check an OpenAI input file's lines into j; the first error goes to j->errors. */
+static void
+check_input(struct job *j)
+{
+	struct wr_json js;
+	struct wr_map ids;
+	struct wr_buf e = {0};
+	const char *p = j->map, *end = j->map + j->maplen, *nl, *why;
+	size_t cap = 0, lineno = 0, len;
+	int t, id, body, added;
+	struct line l;
+
+	wr_json_init(&js);
+	wr_map_init(&ids);
+	for (; p && p < end; p = nl + 1) {
+		nl = memchr(p, '\n', (size_t)(end - p));
+		if (!nl)
+			nl = end;
+		lineno++;
+		len = (size_t)(nl - p);
+		if (wr_blank(p, len))
+			continue;
+		memset(&l, 0, sizeof l);
+		if (wr_json_parse(&js, p, len, &why) || js.tok[0].type != JSMN_OBJECT) {
+			wr_buf_printf(&e, "{\"code\":\"invalid_json_line\",\"message\":\"This line is not "
+			    "parseable as valid JSON.\",\"param\":null,\"line\":%zu}", lineno);
+			break;
+		}
+		id = wr_json_get(&js, 0, "custom_id");
+		body = wr_json_get(&js, 0, "body");
+		t = wr_json_get(&js, 0, "url");
+		if (id < 0 || js.tok[id].type != JSMN_STRING) {
+			wr_buf_printf(&e, "{\"code\":\"missing_required_parameter\",\"message\":\"Missing "
+			    "required parameter: 'custom_id'.\",\"param\":\"custom_id\",\"line\":%zu}", lineno);
+			break;
+		}
+		if (!wr_json_streq(&js, wr_json_get(&js, 0, "method"), "POST")) {
+			wr_buf_printf(&e, "{\"code\":\"invalid_value\",\"message\":\"The method of each "
+			    "request must be POST.\",\"param\":\"method\",\"line\":%zu}", lineno);
+			break;
+		}
+		if (t < 0 || !wr_json_streq(&js, t, j->endpoint)) {
+			wr_buf_printf(&e, "{\"code\":\"mismatched_endpoint\",\"message\":\"The url of each "
+			    "request must be the batch's endpoint, %s.\",\"param\":\"url\",\"line\":%zu}",
+			    j->endpoint, lineno);
+			break;
+		}
+		if (body < 0 || js.tok[body].type != JSMN_OBJECT) {
+			wr_buf_printf(&e, "{\"code\":\"missing_required_parameter\",\"message\":\"Missing "
+			    "required parameter: 'body'.\",\"param\":\"body\",\"line\":%zu}", lineno);
+			break;
+		}
+		l.id_off = (size_t)(p - j->map) + (size_t)js.tok[id].start - 1;
+		l.id_len = (uint32_t)(js.tok[id].end - js.tok[id].start + 2);
+		l.body_off = (size_t)(p - j->map) + (size_t)js.tok[body].start;
+		l.body_len = (uint32_t)(js.tok[body].end - js.tok[body].start);
+		wr_map_put(&ids, j->map + l.id_off, l.id_len, 0, &added);
+		if (!added) {
+			wr_buf_printf(&e, "{\"code\":\"duplicate_custom_id\",\"message\":\"The custom_id "
+			    "of this request is used by another request in the file.\",\"param\":"
+			    "\"custom_id\",\"line\":%zu}", lineno);
+			break;
+		}
+		l.bad = !line_ok(&wr_serve_openai, j->map + l.body_off, l.body_len);
+		add_lines(j, &cap, &l);
+	}
+	if (!e.len && j->n == 0)
+		wr_buf_adds(&e, "{\"code\":\"empty_file\",\"message\":\"The input file has no "
+		    "requests.\",\"param\":null,\"line\":null}");
+	if (e.len)
+		j->errors = e.s;
+	wr_json_free(&js);
+	wr_map_free(&ids);
+}
+
+static void
+do_create(struct wr_batch_call *b, const struct wr_serve_req *q, struct wr_batch_answer *a)
+{
+	struct wr_json js;
+	struct wr_buf out = {0};
+	struct file *f;
+	struct job *j;
+	char *fid = NULL, *ep = NULL, *win = NULL;
+	enum wr_batch_fault fault;
+	const char *text;
+	size_t len;
+	int t;
+
+	(void)q;
+	wr_json_init(&js);
+	if (json_body(b, &js, a))
+		goto done;
+	fid = json_string(&js, wr_json_get(&js, 0, "input_file_id"));
+	ep = json_string(&js, wr_json_get(&js, 0, "endpoint"));
+	win = json_string(&js, wr_json_get(&js, 0, "completion_window"));
+	if (!fid || !ep || !win) {
+		answer_error(a, b->d, 400, "invalid_request_error", NULL,
+		    "Missing required parameter: '%s'.",
+		    !fid ? "input_file_id" : !ep ? "endpoint" : "completion_window");
+		goto done;
+	}
+	if (strcmp(ep, "/v1/chat/completions") != 0) {
+		answer_error(a, b->d, 400, "invalid_request_error", "invalid_value",
+		    "Invalid value for 'endpoint': %.100s. wr-serve batches /v1/chat/completions only.", ep);
+		goto done;
+	}
+	if (strcmp(win, "24h") != 0) {
+		answer_error(a, b->d, 400, "invalid_request_error", "invalid_value",
+		    "Invalid value for 'completion_window': %.100s. Supported values are: '24h'.", win);
+		goto done;
+	}
+	t = wr_json_get(&js, 0, "metadata");
+	if (t >= 0 && !wr_json_isnull(&js, t) && js.tok[t].type != JSMN_OBJECT) {
+		answer_error(a, b->d, 400, "invalid_request_error", "invalid_type",
+		    "Invalid type for 'metadata': expected an object.");
+		goto done;
+	}
+	pthread_mutex_lock(&lock);
+	if (!(f = find_file(fid)) || f->job) {
+		pthread_mutex_unlock(&lock);
+		no_file(a, fid);
+		goto done;
+	}
+	fault = next_fault();
+	if (fault == WR_BF_CREATE_429) {
+		pthread_mutex_unlock(&lock);
+		answer_derror(a, b->d, WR_ERR_RATE,
+		    "Rate limit reached for batch creation (wr-serve --batch-fault create-429). "
+		    "Please try again later.");
+		MHD_add_response_header(a->resp, MHD_HTTP_HEADER_RETRY_AFTER, "1");
+		a->fault = fault_names[fault];
+		goto done;
+	}
+	j = new_job(0);
+	j->fault = fault;
+	j->input_file_id = fid;
+	j->endpoint = ep;
+	j->window = win;
+	fid = ep = win = NULL;
+	if (t >= 0 && !wr_json_isnull(&js, t)) {
+		text = wr_json_text(&js, t, &len);
+		j->metadata = wr_strndup(text, len);
+	}
+	j->map = map_file(f->path, &j->maplen);
+	check_input(j);
+	if (!j->errors && fault == WR_BF_INVALID)
+		wr_buf_adds(&out, "{\"code\":\"invalid_request\",\"message\":\"The request on this line "
+		    "is invalid (wr-serve --batch-fault invalid).\",\"param\":null,\"line\":1}");
+	if (!j->errors && fault == WR_BF_QUOTA) {
+		wr_buf_adds(&out, "{\"code\":\"token_limit_exceeded\",\"message\":\"Enqueued token limit "
+		    "reached for wr-serve in organization org-wr-serve. Limit: 90,000 enqueued tokens. Please "
+		    "try again once some in_progress batches have been completed.\",\"param\":null,"
+		    "\"line\":null}");
+	}
+	if (out.len) {
+		j->errors = wr_strndup(out.s, out.len);
+		wr_buf_reset(&out);
+	}
+	add_job(j);
+	openai_batch_json(&out, j);
+	a->lines = j->n;
+	job_fault(a, j);
+	pthread_mutex_unlock(&lock);
+	answer_json(a, 200, &out);
+	maybe_hang(a, WR_HANG_CREATE);
+done:
+	free(fid);
+	free(ep);
+	free(win);
+	wr_buf_free(&out);
+	wr_json_free(&js);
+}
+
+static void
+do_get(struct wr_batch_call *b, struct wr_batch_answer *a, int cancel)
+{
+	struct wr_buf out = {0};
+	struct state s;
+	struct job *j;
+	int anthropic = b->d == &wr_serve_anthropic;
+
+	pthread_mutex_lock(&lock);
+	if (!(j = find_job(b->id, anthropic))) {
+		pthread_mutex_unlock(&lock);
+		no_batch(a, b->d, b->id);
+		return;
+	}
+	job_fault(a, j);
+	a->lines = j->n;
+	if (cancel) {
+		state_now(j, &s);
+		if (ended(&s)) {
+			pthread_mutex_unlock(&lock);
+			answer_error(a, b->d, 409, "invalid_request_error", NULL,
+			    "Cannot cancel a batch that has ended (its status is %s).",
+			    anthropic ? "ended" : status_names[s.s]);
+			return;
+		}
+		if (!j->cancel && s.s != ST_CANCELLING) {
+			j->cancel = 1;
+			j->cancel_t = mono_ms() - j->t0;
+		}
+	}
+	batch_json(&out, j);
+	pthread_mutex_unlock(&lock);
+	answer_json(a, 200, &out);
+	wr_buf_free(&out);
+	if (!cancel)
+		maybe_hang(a, WR_HANG_RETRIEVE);
+}
+
+/* The jobs of one vendor, newest first, after (older than) or before (newer than) the ID given. */
+static void
+do_list(struct wr_batch_call *b, const struct wr_serve_req *q, struct wr_batch_answer *a)
+{
+	struct wr_buf out = {0};
+	int anthropic = b->d == &wr_serve_anthropic;
+	const char *after = q->arg(q, anthropic ? "after_id" : "after");
+	const char *before = anthropic ? q->arg(q, "before_id") : NULL;
+	long limit = limit_arg(q, anthropic ? 1000 : 100);
+	size_t i, lo = 0, hi = njobs, k = 0, first = 0, last = 0;
+	struct job *j;
+
+	if (limit < 0) {
+		answer_error(a, b->d, 400, "invalid_request_error", "invalid_value",
+		    "limit: must be a whole number from 1 to %d.", anthropic ? 1000 : 100);
+		return;
+	}
+	pthread_mutex_lock(&lock);
+	/* Positions in jobs[], oldest first: the page is taken from hi-1 down to lo. */
+	for (i = 0; i < njobs; i++) {
+		j = jobs[i];
+		if (j->deleted || j->anthropic != anthropic)
+			continue;
+		if (after && strcmp(j->id, after) == 0)
+			hi = i;
+		if (before && strcmp(j->id, before) == 0)
+			lo = i + 1;
+	}
+	wr_buf_adds(&out, anthropic ? "{\"data\":[" : "{\"object\":\"list\",\"data\":[");
+	if (before) {
+		/* The page nearest before_id: the oldest limit jobs newer than it. */
+		size_t n = 0;
+
+		for (i = lo; i < hi; i++)
+			if (!jobs[i]->deleted && jobs[i]->anthropic == anthropic && n++ == (size_t)limit)
+				break;
+		hi = i;
+	}
+	for (i = hi; i-- > lo;) {
+		j = jobs[i];
+		if (j->deleted || j->anthropic != anthropic)
+			continue;
+		if (k == (size_t)limit) {
+			k++;
+			break;
+		}
+		if (k++)
+			wr_buf_addc(&out, ',');
+		else
+			first = i;
+		last = i;
+		batch_json(&out, j);
+	}
+	wr_buf_adds(&out, "]");
+	if (anthropic)
+		wr_buf_printf(&out, ",\"has_more\":%s", k > (size_t)limit ? "true" : "false");
+	wr_buf_adds(&out, ",\"first_id\":");
+	if (k)
+		wr_buf_printf(&out, "\"%s\"", jobs[first]->id);
+	else
+		wr_buf_adds(&out, "null");
+	wr_buf_adds(&out, ",\"last_id\":");
+	if (k)
+		wr_buf_printf(&out, "\"%s\"", jobs[last]->id);
+	else
+		wr_buf_adds(&out, "null");
+	if (!anthropic)
+		wr_buf_printf(&out, ",\"has_more\":%s", k > (size_t)limit ? "true" : "false");
+	wr_buf_adds(&out, "}");
+	pthread_mutex_unlock(&lock);
+	answer_json(a, 200, &out);
+	wr_buf_free(&out);
+}
+
+/* ---------------------------------------------------------------- Anthropic */
+
+/* 1 when s[0..n) matches ^[a-zA-Z0-9_-]{1,64}$. */
+static int
+custom_id_ok(const char *s, size_t n)
+{
+	size_t i;
+
+	if (n < 1 || n > 64)
+		return 0;
+	for (i = 0; i < n; i++)
+		if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= 'A' && s[i] <= 'Z') ||
+		    (s[i] >= '0' && s[i] <= '9') || s[i] == '_' || s[i] == '-'))
+			return 0;
+	return 1;
+}
+
+static void
+do_a_create(struct wr_batch_call *b, struct wr_batch_answer *a)
+{
+	struct wr_json js;
+	struct wr_map ids;
+	struct wr_buf out = {0};
+	struct job *j = NULL;
+	struct line l;
+	enum wr_batch_fault fault;
+	const char *why, *s;
+	char *map = NULL;
+	size_t maplen = 0, cap = 0, n;
+	int reqs, r, k, id, params, added;
+
+	wr_json_init(&js);
+	wr_map_init(&ids);
+	if (b->too_big) {
+		answer_error(a, b->d, 413, "request_too_large", NULL,
+		    "Request exceeds the maximum allowed size of %lu bytes.", WR_BATCH_MAX_CREATE);
+		goto done;
+	}
+	if (b->write_failed) {
+		answer_derror(a, b->d, WR_ERR_SERVER, "The batch could not be stored.");
+		goto done;
+	}
+	if (b->fd >= 0) {
+		close(b->fd);
+		b->fd = -1;
+		map = map_file(b->path, &maplen);
+	}
+	if (!map || wr_json_parse(&js, map, maplen, &why) || js.tok[0].type != JSMN_OBJECT) {
+		answer_derror(a, b->d, WR_ERR_JSON, NULL);
+		goto done;
+	}
+	reqs = wr_json_get(&js, 0, "requests");
+	if (reqs < 0 || js.tok[reqs].type != JSMN_ARRAY || js.tok[reqs].size == 0) {
+		answer_error(a, b->d, 400, "invalid_request_error", NULL,
+		    reqs < 0 ? "requests: Field required" :
+		    "requests: Input should be a list of at least 1 item");
+		goto done;
+	}
+	j = wr_calloc(1, sizeof *j);
+	for (k = 0; (r = wr_json_index(&js, reqs, k)) >= 0; k++) {
+		id = wr_json_get(&js, r, "custom_id");
+		params = wr_json_get(&js, r, "params");
+		if (id < 0 || js.tok[id].type != JSMN_STRING) {
+			answer_error(a, b->d, 400, "invalid_request_error", NULL,
+			    "requests.%d.custom_id: Field required", k);
+			goto done;
+		}
+		s = wr_json_raw(&js, id, &n);
+		if (!custom_id_ok(s, n)) {
+			answer_error(a, b->d, 400, "invalid_request_error", NULL,
+			    "requests.%d.custom_id: String should match pattern '^[a-zA-Z0-9_-]{1,64}$'", k);
+			goto done;
+		}
+		wr_map_put(&ids, s, n, 0, &added);
+		if (!added) {
+			answer_error(a, b->d, 400, "invalid_request_error", NULL,
+			    "requests.%d.custom_id: the custom_id '%.64s' is used by another request; "
+			    "each must be unique within the batch", k, wr_map_key(&ids, s, n));
+			goto done;
+		}
+		if (params < 0 || js.tok[params].type != JSMN_OBJECT) {
+			answer_error(a, b->d, 400, "invalid_request_error", NULL,
+			    "requests.%d.params: Field required", k);
+			goto done;
+		}
+		memset(&l, 0, sizeof l);
+		l.id_off = (size_t)js.tok[id].start - 1;
+		l.id_len = (uint32_t)n + 2;
+		l.body_off = (size_t)js.tok[params].start;
+		l.body_len = (uint32_t)(js.tok[params].end - js.tok[params].start);
+		add_lines(j, &cap, &l);
+	}
+	pthread_mutex_lock(&lock);
+	fault = next_fault();
+	if (fault == WR_BF_CREATE_429 || fault == WR_BF_QUOTA || fault == WR_BF_INVALID) {
+		pthread_mutex_unlock(&lock);
+		a->fault = fault_names[fault];
+		if (fault == WR_BF_INVALID) {
+			answer_error(a, b->d, 400, "invalid_request_error", NULL,
+			    "requests.0.params: the request is invalid (wr-serve --batch-fault invalid)");
+		} else if (fault == WR_BF_QUOTA) {
+			answer_error(a, b->d, 429, "rate_limit_error", NULL,
+			    "Number of batch requests in the processing queue exceeds your "
+			    "organization's limit (wr-serve --batch-fault quota).");
+		} else {
+			answer_derror(a, b->d, WR_ERR_RATE,
+			    "Rate limit exceeded for batch creation (wr-serve --batch-fault create-429). "
+			    "Please try again later.");
+			MHD_add_response_header(a->resp, MHD_HTTP_HEADER_RETRY_AFTER, "1");
+		}
+		goto done;
+	}
+	{
+		struct job *nj = new_job(1);
+
+		nj->lines = j->lines;
+		nj->n = j->n;
+		free(j);
+		j = nj;
+	}
+	j->fault = fault;
+	j->map = map;
+	j->maplen = maplen;
+	map = NULL;
+	for (n = 0; n < j->n; n++)
+		j->lines[n].bad = !line_ok(&wr_serve_anthropic, j->map + j->lines[n].body_off,
+		    j->lines[n].body_len);
+	add_job(j);
+	anthropic_batch_json(&out, j);
+	a->lines = j->n;
+	job_fault(a, j);
+	j = NULL;
+	pthread_mutex_unlock(&lock);
+	answer_json(a, 200, &out);
+	maybe_hang(a, WR_HANG_CREATE);
+done:
+	if (j) {
+		free(j->lines);
+		free(j);
+	}
+	if (map)
+		munmap(map, maplen);
+	wr_buf_free(&out);
+	wr_map_free(&ids);
+	wr_json_free(&js);
+}
+
+static void
+do_a_results(struct wr_batch_call *b, struct wr_batch_answer *a)
+{
+	struct state s;
+	struct job *j;
+	int fd;
+
+	pthread_mutex_lock(&lock);
+	if (!(j = find_job(b->id, 1))) {
+		pthread_mutex_unlock(&lock);
+		no_batch(a, b->d, b->id);
+		return;
+	}
+	job_fault(a, j);
+	state_now(j, &s);
+	name_outputs(j, &s);
+	if (!j->res) {
+		pthread_mutex_unlock(&lock);
+		answer_error(a, b->d, 404, "not_found_error", NULL,
+		    "Message batch %s has no results yet: it has not ended.", j->id);
+		return;
+	}
+	if (make_ready(j->res) || (fd = open(j->res->path, O_RDONLY | O_CLOEXEC)) < 0) {
+		pthread_mutex_unlock(&lock);
+		answer_derror(a, b->d, WR_ERR_SERVER, "The results could not be made.");
+		return;
+	}
+	a->lines = j->n;
+	a->status = 200;
+	if (!(a->resp = MHD_create_response_from_fd64(j->res->bytes, fd)))
+		wr_die("out of memory");
+	pthread_mutex_unlock(&lock);
+	MHD_add_response_header(a->resp, MHD_HTTP_HEADER_CONTENT_TYPE, "application/binary");
+	maybe_hang(a, WR_HANG_CONTENT);
+}
+
+static void
+do_a_delete(struct wr_batch_call *b, struct wr_batch_answer *a)
+{
+	struct wr_buf out = {0};
+	struct state s;
+	struct job *j;
+
+	pthread_mutex_lock(&lock);
+	if (!(j = find_job(b->id, 1))) {
+		pthread_mutex_unlock(&lock);
+		no_batch(a, b->d, b->id);
+		return;
+	}
+	state_now(j, &s);
+	if (!ended(&s)) {
+		pthread_mutex_unlock(&lock);
+		answer_error(a, b->d, 400, "invalid_request_error", NULL,
+		    "Message batch %s cannot be deleted while it is processing; cancel it first.",
+		    j->id);
+		return;
+	}
+	j->deleted = 1;
+	wr_buf_printf(&out, "{\"id\":\"%s\",\"type\":\"message_batch_deleted\"}", j->id);
+	pthread_mutex_unlock(&lock);
+	answer_json(a, 200, &out);
+	wr_buf_free(&out);
+}
+
+void
+wr_batch_finish(struct wr_batch_call *b, const struct wr_serve_req *q, struct wr_batch_answer *a)
+{
+	const char *why;
+
+	memset(a, 0, sizeof *a);
+	if (b->d->check && (why = b->d->check(q)) != NULL) {
+		answer_derror(a, b->d, WR_ERR_INVALID, why);
+		return;
+	}
+	switch (b->op) {
+	case OP_UPLOAD:
+		do_upload(b, a);
+		break;
+	case OP_FILES:
+		pthread_mutex_lock(&lock);
+		do_files(b, a);
+		pthread_mutex_unlock(&lock);
+		break;
+	case OP_FILE:
+	case OP_FILE_DELETE:
+	case OP_CONTENT:
+		pthread_mutex_lock(&lock);
+		do_file(b, a, b->op == OP_FILE_DELETE, b->op == OP_CONTENT);
+		pthread_mutex_unlock(&lock);
+		break;
+	case OP_CREATE:
+		do_create(b, q, a);
+		break;
+	case OP_LIST:
+	case OP_A_LIST:
+		do_list(b, q, a);
+		break;
+	case OP_GET:
+	case OP_A_GET:
+		do_get(b, a, 0);
+		break;
+	case OP_CANCEL:
+	case OP_A_CANCEL:
+		do_get(b, a, 1);
+		break;
+	case OP_A_CREATE:
+		do_a_create(b, a);
+		break;
+	case OP_A_RESULTS:
+		do_a_results(b, a);
+		break;
+	case OP_A_DELETE:
+		do_a_delete(b, a);
+		break;
+	case OP_BAD:
+		answer_error(a, b->d, 405, "invalid_request_error",
+		    b->d == &wr_serve_anthropic ? NULL : "method_not_allowed",
+		    "Method %s is not allowed on %.200s.", q->method, q->path);
+		MHD_add_response_header(a->resp, MHD_HTTP_HEADER_ALLOW, b->allow);
+		break;
+	default:
+		answer_error(a, b->d, 404, b->d == &wr_serve_anthropic ? "not_found_error" :
+		    "invalid_request_error", b->d == &wr_serve_anthropic ? NULL : "unknown_url",
+		    "Unknown request URL: %s %.200s.", q->method, q->path);
+		break;
+	}
+}
