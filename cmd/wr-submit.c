@@ -54,7 +54,7 @@ static struct wr_call call;
 static struct wr_jobs jobs;
 static struct wr_ledger ledger;
 static struct builder bld;
-static const char *out_path, *state_dir, *cacert;
+static const char *out_path, *state_dir, *cacert, *shown_url;
 static int quiet, no_wait, plan, cancel, replace, retries = 2;
 static long max_requests;
 static long long max_bytes;
@@ -165,6 +165,28 @@ static void
 clear_progress(void)
 {
 	wr_progress_clear(&prog);
+}
+
+/*
+ * A call about job j failed (the reason is in call.why): a refused key stops
+ * the run; anything else is said and tried again next round, and a job whose
+ * calls fail round after round makes the run stop waiting (its record stays).
+ */
+#define TROUBLE_ROUNDS 10
+
+static int stuck;
+
+static void
+trouble(struct wr_job *j, const char *what)
+{
+	clear_progress();
+	if (call.status == 401 || call.status == 403)
+		wr_die("%s: HTTP %ld: the API key was refused (see $%s or --api-key-file)", shown_url,
+		    call.status, cl.key_env);
+	wr_warn("job %d%s%s: %s: %s", j->n, j->batch.len ? " " : "", j->batch.len ? j->batch.s : "", what,
+	    call.why.s);
+	if (++j->troubles >= TROUBLE_ROUNDS)
+		stuck = 1;
 }
 
 /* ---- building jobs ---- */
@@ -734,9 +756,7 @@ collect(struct wr_job *j)
 	if (r == 0 && j->st.errors.len && (r = bapi->fetch(&call, j->st.errors.s, sink, &c)) == 0 && c.part.len)
 		answer_line(&c, c.part.s, c.part.len);
 	if (r != 0) {
-		clear_progress();
-		wr_warn("job %d %s: its answers cannot be fetched: %s; trying again later", j->n, j->batch.s,
-		    call.why.s);
+		trouble(j, "its answers cannot be fetched; trying again later");
 	} else if (c.ours == 0 && c.foreign > 0 && !bapi->marks) {
 		/* Taken for ours by its size and time, but its custom_ids are another set's. */
 		clear_progress();
@@ -776,8 +796,7 @@ submit(struct wr_job *j)
 		/* A run made the create call and was stopped before it heard the answer. */
 		r = bapi->find(&call, j->set, j->requests, j->creating, &jobs.known, &j->batch);
 		if (r < 0) {
-			clear_progress();
-			wr_warn("job %d: cannot look for it at the provider: %s; trying again later", j->n, call.why.s);
+			trouble(j, "cannot look for it at the provider; trying again later");
 			return;
 		}
 		if (r == 1) {
@@ -789,8 +808,7 @@ submit(struct wr_job *j)
 	}
 	if (bapi->upload && !j->file.len) {
 		if (bapi->upload(&call, wr_jobs_path(&jobs, j->n, "items", &p), &j->file) != 0) {
-			clear_progress();
-			wr_warn("job %d: the upload failed: %s; trying again later", j->n, call.why.s);
+			trouble(j, "the upload failed; trying again later");
 			wr_buf_reset(&j->file);
 			goto out;
 		}
@@ -808,6 +826,8 @@ submit(struct wr_job *j)
 			break;
 		}
 		if (r == 1) {
+			if (call.status == 401 || call.status == 403)
+				trouble(j, "refused");
 			job_failed(j, call.why.s);
 			break;
 		}
@@ -821,9 +841,7 @@ submit(struct wr_job *j)
 		wr_buf_reset(&j->batch);
 		if (r < 0 || tries >= retries || !bapi->marks) {
 			/* Without a mark to find it by, a second create could pay twice: the next run looks again. */
-			clear_progress();
-			wr_warn("job %d: the create call got no answer: %s; run again to look for it", j->n,
-			    call.why.s);
+			trouble(j, "the create call got no answer; it is looked for before another is made");
 			break;
 		}
 	}
@@ -831,11 +849,11 @@ out:
 	wr_buf_free(&p);
 }
 
-/* Ask the provider how each job stands; collect the ended ones. Returns the jobs still running. */
-static int
+/* Ask the provider how each job stands; collect the ended ones. */
+static void
 poll_all(int *moved)
 {
-	int i, running = 0;
+	int i;
 	long done;
 
 	for (i = 0; i < jobs.n; i++) {
@@ -844,8 +862,7 @@ poll_all(int *moved)
 			continue;
 		if (cancel && !j->cancel) {
 			if (bapi->cancel(&call, j->batch.s) != 0) {
-				clear_progress();
-				wr_warn("job %d %s: cannot cancel it: %s", j->n, j->batch.s, call.why.s);
+				trouble(j, "cannot cancel it");
 			} else {
 				wr_jobs_log(&jobs, "{\"job\":%d,\"cancel\":%.3f}", j->n, wr_jobs_clock());
 				j->cancel = 1;
@@ -853,11 +870,10 @@ poll_all(int *moved)
 		}
 		done = j->polled ? j->st.done : -2;
 		if (bapi->poll(&call, j->batch.s, &j->st) != 0) {
-			clear_progress();
-			wr_warn("job %d %s: cannot read its status: %s", j->n, j->batch.s, call.why.s);
-			running++;
+			trouble(j, "cannot read its status");
 			continue;
 		}
+		j->troubles = 0;
 		if (!j->polled || j->st.done != done)
 			*moved = 1;
 		j->polled = 1;
@@ -866,12 +882,10 @@ poll_all(int *moved)
 			*moved = 1;
 		} else if (j->st.state == WR_JOB_ENDED) {
 			*moved = 1;
-			if (collect(j) != 0)
-				running++;
-		} else
-			running++;
+			collect(j);
+		}
 	}
-	return running;
+
 }
 
 static void
@@ -923,14 +937,21 @@ run(void)
 	for (;;) {
 		moved = 0;
 		submit_all();
-		running = poll_all(&moved);
+		poll_all(&moved);
+		/* What the ended jobs did not answer is in new jobs: make them in this round too. */
 		submit_all();
+		running = 0;
 		for (int i = 0; i < jobs.n; i++)
-			if (!jobs.v[i]->ended && !jobs.v[i]->batch.len)
-				running++;
+			running += !jobs.v[i]->ended;
 		show_progress();
 		if (running == 0 || no_wait || out_gone)
 			return running;
+		if (stuck) {
+			clear_progress();
+			wr_warn("the provider's answers failed %d rounds in a row; stopping, with the jobs recorded "
+			    "in %s: run again to resume", TROUBLE_ROUNDS, jobs.dir);
+			return running;
+		}
 		wait = moved ? poll_s : (wait * 1.5 > cap ? cap : wait * 1.5);
 		wr_sleep(wait);
 	}
@@ -1077,7 +1098,7 @@ main(int argc, char **argv)
 	};
 	static const char *const keyfile_opts[] = {"api-key-file", NULL};
 	static char *dash[] = {"-"};
-	struct wr_buf dir = {0};
+	struct wr_buf dir = {0}, shown_buf = {0};
 	const char *env;
 	int c, i, *fds, running, status;
 
@@ -1175,6 +1196,8 @@ main(int argc, char **argv)
 		have_price = 1;
 	}
 	wr_client_choose(&cl);
+	wr_http_redact(&shown_buf, cl.urls[0]);
+	shown_url = shown_buf.s;
 	if (!bapi && !(bapi = wr_batch_of(cl.api)))
 		wr_die("--api %s: no batch API; give --api openai or anthropic", cl.api->name);
 	if (!max_requests || max_requests > bapi->max_requests)
@@ -1252,6 +1275,7 @@ done:
 	wr_buf_free(&out);
 	wr_buf_free(&tmp);
 	wr_buf_free(&dir);
+	wr_buf_free(&shown_buf);
 	wr_buf_free(&bld.endpoint);
 	wr_buf_free(&plan_sizes);
 	free(fds);

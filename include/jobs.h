@@ -34,6 +34,7 @@ struct wr_job {
 	/* This run's view of it. */
 	struct wr_job_status st;
 	int polled;
+	int troubles;             /* rounds in a row whose calls about it failed */
 };
 
 struct wr_jobs {
