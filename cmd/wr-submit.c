@@ -273,7 +273,7 @@ builder_open(const char *endpoint, size_t elen)
 		wr_jobs_mark(bld.job->set);
 		bld.items = create_file(wr_jobs_path(&jobs, bld.job->n, "items.tmp", &p));
 		bld.keep = create_file(wr_jobs_path(&jobs, bld.job->n, "keep.tmp", &p));
-		fputs(bapi->head, bld.items);
+		fprintf(bld.items, bapi->head, bld.job->set);
 	}
 	bld.n = 0;
 	bld.bytes = 0;
@@ -319,6 +319,24 @@ next_uid(char *buf, size_t size, const char *endpoint, size_t elen, size_t ilen_
 	return buf;
 }
 
+/*
+ * Append item s[0..len) to out under another uid: every item starts with the
+ * API's uid prefix, the uid and a quote. 0, or -1 when s is no item.
+ */
+static int
+splice_uid(struct wr_buf *out, const char *s, size_t len, const char *uid)
+{
+	size_t p = strlen(bapi->uid_prefix);
+	const char *q;
+
+	if (len <= p || memcmp(s, bapi->uid_prefix, p) != 0 || !(q = memchr(s + p, '"', len - p)))
+		return -1;
+	wr_buf_add(out, s, p);
+	wr_buf_adds(out, uid);
+	wr_buf_add(out, q, len - (size_t)(q - s));
+	return 0;
+}
+
 /* ---- reading requests ---- */
 
 /* custom_ids held by jobs that have not ended, with the job's number. */
@@ -344,6 +362,7 @@ take_request(struct wr_reader *rd, const char *s, size_t len, struct wr_request 
 {
 	const char *why;
 	char uid[64];
+	static struct wr_buf draft, key;
 	struct wr_buf item = {0}, keep = {0};
 	struct kept k = {0};
 
@@ -361,9 +380,11 @@ take_request(struct wr_reader *rd, const char *s, size_t len, struct wr_request 
 	}
 	if (wr_json_parse(&bodyj, rq->body, rq->body_len, &why) != 0)
 		goto bad;
-	next_uid(uid, sizeof uid, rq->path.s, rq->path.len, rq->body_len + 64);
-	if (bapi->item(&item, uid, &bodyj, 0, rq->path.s, rq->nentries, warn_field, NULL, &why) != 0)
+	wr_buf_reset(&key);
+	if (bapi->item(&draft, &key, "-", &bodyj, 0, rq->path.s, rq->nentries, warn_field, NULL, &why) != 0)
 		goto bad;
+	next_uid(uid, sizeof uid, key.s, key.len, draft.len + 24);
+	splice_uid(&item, draft.s, draft.len, uid);
 	if (plan) {
 		plan_prompt += (double)rq->est.prompt;
 		plan_completion += (double)(rq->est.limit > 0 ? rq->est.limit : rq->est.completion);
@@ -376,13 +397,15 @@ take_request(struct wr_reader *rd, const char *s, size_t len, struct wr_request 
 	wr_buf_printf(&keep, ",\"body_hash\":\"%016llx\",\"try\":0", (unsigned long long)rq->hash);
 	wr_buf_add(&keep, rq->extra.s ? rq->extra.s : "", rq->extra.len);
 	wr_buf_addc(&keep, '}');
-	builder_add(item.s, item.len, keep.s, keep.len, rq->path.s, rq->path.len);
+	builder_add(item.s, item.len, keep.s, keep.len, key.s, key.len);
 	wr_buf_free(&item);
 	wr_buf_free(&keep);
+	wr_buf_reset(&draft);
 	return;
 bad:
 	wr_buf_free(&item);
 	wr_buf_free(&keep);
+	wr_buf_reset(&draft);
 	clear_progress();
 	wr_warn_at(rd->name, rd->lineno, "%s", why);
 	n_bad++;
@@ -658,8 +681,7 @@ retry_requests(struct collect *c)
 
 	wr_reader_open(&rd, wr_jobs_path(&jobs, c->job->n, "items", &p), LINE_MAX_BYTES);
 	while ((st = wr_reader_next(&rd, &s, &len)) == WR_LINE_OK) {
-		const char *q;
-		if (len < 15 || memcmp(s, "{\"custom_id\":\"", 14) != 0)
+		if (len <= strlen(bapi->uid_prefix) || memcmp(s, bapi->uid_prefix, strlen(bapi->uid_prefix)) != 0)
 			continue;
 		if (++i >= c->kf.n)
 			break;
@@ -676,8 +698,6 @@ retry_requests(struct collect *c)
 		}
 		if (len > 0 && s[len - 1] == ',')
 			len--;
-		if (!(q = memchr(s + 14, '"', len - 14)))
-			continue;
 		n_again++;
 		wr_buf_reset(&keep);
 		wr_buf_adds(&keep, "{\"custom_id\":");
@@ -687,8 +707,8 @@ retry_requests(struct collect *c)
 		wr_buf_addc(&keep, '}');
 		next_uid(uid, sizeof uid, c->job->endpoint.s, c->job->endpoint.len, len);
 		wr_buf_reset(&item);
-		wr_buf_printf(&item, "{\"custom_id\":\"%s", uid);
-		wr_buf_add(&item, q, len - (size_t)(q - s));
+		if (splice_uid(&item, s, len, uid) != 0)
+			wr_die("%s: item %ld is damaged", p.s, i + 1);
 		builder_add(item.s, item.len, keep.s, keep.len, c->job->endpoint.s, c->job->endpoint.len);
 	}
 	wr_reader_close(&rd);

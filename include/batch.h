@@ -45,25 +45,32 @@ struct wr_batch_api {
 	const struct wr_dialect *dialect; /* how its requests are translated and its answers read */
 	long max_requests;                /* a job's limits */
 	long long max_bytes;
-	/* The items file is head, the items joined by sep, then tail: what upload or create sends. */
-	const char *head, *sep, *tail;
 	/*
-	 * Append one item, {"custom_id":"UID",...}, for the OpenAI request
-	 * whose url is path and whose body is token body of j. 0, or -1 with
-	 * *why (a body the dialect cannot translate). A body field the
+	 * The items file is head (a printf format given the job's mark), the
+	 * items joined by sep, then tail: what upload or create sends. Each
+	 * item starts with uid_prefix, then its uid and a '"'.
+	 */
+	const char *head, *sep, *tail, *uid_prefix;
+	/*
+	 * Append one item for uid to out, made from the OpenAI request whose
+	 * url is path and whose body is token body of j, and the job key to
+	 * key: what every item of one job shares and create is given (the
+	 * endpoint; with the model where a job names one model). 0, or -1
+	 * with *why (a body the dialect cannot translate). A body field the
 	 * dialect cannot carry is dropped and named through warn.
 	 */
-	int (*item)(struct wr_buf *out, const char *uid, const struct wr_json *j, int body, const char *path,
-	    size_t nentries, void (*warn)(void *arg, const char *field), void *arg, const char **why);
+	int (*item)(struct wr_buf *out, struct wr_buf *key, const char *uid, const struct wr_json *j, int body,
+	    const char *path, size_t nentries, void (*warn)(void *arg, const char *field), void *arg,
+	    const char **why);
 	/* Upload the items file; its ID into id. 0, or -1 (c->why). NULL: create sends the items itself. */
 	int (*upload)(struct wr_call *c, const char *items, struct wr_buf *id);
 	/*
-	 * Create the job from file (an uploaded ID) or the items file, marked
+	 * Create the job of key from file (an uploaded ID) or the items file, marked
 	 * with set where the API keeps marks; its ID into id. 0; 1 when the
 	 * provider refused it (c->why); -1 when it is not known whether the
 	 * job was made (no answer): find it before making another.
 	 */
-	int (*create)(struct wr_call *c, const char *items, const char *file, const char *endpoint,
+	int (*create)(struct wr_call *c, const char *items, const char *file, const char *key,
 	    const char *set, long n, struct wr_buf *id);
 	/*
 	 * Look for a job of this set (n requests, prepared at since, seconds
@@ -84,7 +91,7 @@ struct wr_batch_api {
 	int (*cancel)(struct wr_call *c, const char *id);
 };
 
-extern const struct wr_batch_api wr_batch_openai, wr_batch_anthropic;
+extern const struct wr_batch_api wr_batch_openai, wr_batch_anthropic, wr_batch_mistral, wr_batch_gemini;
 
 /* The batch API of an --api name, or NULL. */
 const struct wr_batch_api *wr_batch_find(const char *name);

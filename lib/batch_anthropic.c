@@ -6,14 +6,15 @@
 #include "batch.h"
 
 static int
-anthropic_item(struct wr_buf *out, const char *uid, const struct wr_json *j, int body, const char *path,
-    size_t nentries, void (*warn)(void *arg, const char *field), void *arg, const char **why)
+anthropic_item(struct wr_buf *out, struct wr_buf *key, const char *uid, const struct wr_json *j, int body,
+    const char *path, size_t nentries, void (*warn)(void *arg, const char *field), void *arg, const char **why)
 {
 	struct wr_buf npath = {0};
 	size_t at = out->len;
 	int r;
 
 	(void)path;
+	wr_buf_adds(key, "/v1/messages/batches");
 	wr_buf_printf(out, "{\"custom_id\":\"%s\",\"params\":", uid);
 	r = wr_dialect_anthropic.request(j, body, nentries, &npath, out, warn, arg, why);
 	wr_buf_free(&npath);
@@ -267,7 +268,7 @@ const struct wr_batch_api wr_batch_anthropic = {
 	.dialect = &wr_dialect_anthropic,
 	.max_requests = 100000,
 	.max_bytes = 256LL << 20,
-	.head = "{\"requests\":[\n", .sep = ",\n", .tail = "\n]}\n",
+	.head = "{\"requests\":[\n", .sep = ",\n", .tail = "\n]}\n", .uid_prefix = "{\"custom_id\":\"",
 	.item = anthropic_item,
 	.upload = NULL,
 	.create = anthropic_create,

@@ -5,8 +5,8 @@
 #include "batch.h"
 
 static int
-openai_item(struct wr_buf *out, const char *uid, const struct wr_json *j, int body, const char *path,
-    size_t nentries, void (*warn)(void *arg, const char *field), void *arg, const char **why)
+openai_item(struct wr_buf *out, struct wr_buf *key, const char *uid, const struct wr_json *j, int body,
+    const char *path, size_t nentries, void (*warn)(void *arg, const char *field), void *arg, const char **why)
 {
 	const char *s;
 	size_t n;
@@ -15,6 +15,7 @@ openai_item(struct wr_buf *out, const char *uid, const struct wr_json *j, int bo
 	(void)warn;
 	(void)arg;
 	(void)why;
+	wr_buf_adds(key, path);
 	wr_buf_printf(out, "{\"custom_id\":\"%s\",\"method\":\"POST\",\"url\":", uid);
 	wr_json_escape(out, path, strlen(path));
 	wr_buf_adds(out, ",\"body\":");
@@ -268,7 +269,7 @@ const struct wr_batch_api wr_batch_openai = {
 	.dialect = &wr_dialect_openai,
 	.max_requests = 50000,
 	.max_bytes = 200LL << 20,
-	.head = "", .sep = "\n", .tail = "\n",
+	.head = "", .sep = "\n", .tail = "\n", .uid_prefix = "{\"custom_id\":\"",
 	.item = openai_item,
 	.upload = openai_upload,
 	.create = openai_create,
