@@ -89,10 +89,11 @@ usage(FILE *fp, int status)
 	    "  -q, --quiet               no progress, no summary\n"
 	    "  -u, --url URL             base URL (default $OPENAI_BASE_URL, else\n"
 	    "                            https://api.openai.com/v1)\n"
-	    "      --api NAME            the batch API: openai or anthropic (default: what the\n"
-	    "                            URL's host speaks, else openai)\n"
+	    "      --api NAME            the batch API: openai, anthropic, gemini or mistral\n"
+	    "                            (default: what the URL's host speaks, else openai)\n"
 	    "      --api-key-file FILE   read the API key from the first line of FILE (default\n"
-	    "                            $OPENAI_API_KEY or $ANTHROPIC_API_KEY)\n"
+	    "                            $OPENAI_API_KEY, $ANTHROPIC_API_KEY, $GEMINI_API_KEY or\n"
+	    "                            $MISTRAL_API_KEY)\n"
 	    "      --cacert FILE         CA certificates to verify servers with\n"
 	    "      --cancel              cancel this set's running jobs, collect what they answered\n"
 	    "      --key-header NAME     send the key as 'NAME: KEY'\n"
@@ -609,13 +610,17 @@ answer_line(struct collect *c, const char *s, size_t len)
 
 	if (wr_blank(s, len))
 		return;
-	if (bapi->read(&c->lj, s, len, &c->jl) != 0 || c->jl.uid_len < 18 || memcmp(c->jl.uid, j->set, 16) != 0 ||
-	    c->jl.uid[16] != '-') {
+	if (bapi->read(&c->lj, s, len, &c->jl) != 0) {
 		c->foreign++;
 		return;
 	}
-	i = strtol(c->jl.uid + 17, &end, 10);
-	if (end != c->jl.uid + c->jl.uid_len || i < 0 || i >= c->kf.n) {
+	if (!c->jl.uid) {
+		/* An API that goes by order (Gemini's may leave out the key). */
+		i = c->jl.index;
+	} else if (c->jl.uid_len < 18 || memcmp(c->jl.uid, j->set, 16) != 0 || c->jl.uid[16] != '-' ||
+	    (i = strtol(c->jl.uid + 17, &end, 10), end != c->jl.uid + c->jl.uid_len))
+		i = -1;
+	if (i < 0 || i >= c->kf.n) {
 		c->foreign++;
 		return;
 	}
@@ -1145,7 +1150,7 @@ main(int argc, char **argv)
 			break;
 		case O_API:
 			if (!(bapi = wr_batch_find(optarg)))
-				wr_die("--api %s: expected openai or anthropic", optarg);
+				wr_die("--api %s: expected openai, anthropic, gemini or mistral", optarg);
 			cl.api = bapi->dialect;
 			break;
 		case O_KEYFILE:
@@ -1215,11 +1220,17 @@ main(int argc, char **argv)
 			wr_die("WR_PRICE=%s: expected IN:OUT or IN:OUT:CACHED, dollars per million tokens", env);
 		have_price = 1;
 	}
+	if (!bapi && cl.n_urls > 0 && wr_batch_vendor_mistral(cl.urls[0]))
+		bapi = &wr_batch_mistral;
+	if (bapi == &wr_batch_mistral && cl.n_urls == 0)
+		wr_client_url(&cl, "https://api.mistral.ai/v1");
 	wr_client_choose(&cl);
+	if (bapi == &wr_batch_mistral && !wr_dialect_vendor(cl.urls[0]))
+		cl.key_env = "MISTRAL_API_KEY";
 	wr_http_redact(&shown_buf, cl.urls[0]);
 	shown_url = shown_buf.s;
 	if (!bapi && !(bapi = wr_batch_of(cl.api)))
-		wr_die("--api %s: no batch API; give --api openai or anthropic", cl.api->name);
+		wr_die("--api %s: no batch API; give --api openai, anthropic, gemini or mistral", cl.api->name);
 	if (!max_requests || max_requests > bapi->max_requests)
 		max_requests = max_requests ? max_requests : bapi->max_requests;
 	if (!max_bytes)

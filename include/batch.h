@@ -28,8 +28,9 @@ struct wr_job_status {
 
 /* One line of a job's answers, read. Pointers borrow the line. */
 struct wr_job_line {
-	const char *uid;          /* the custom_id the upload gave it (no escapes in ours) */
+	const char *uid;          /* the custom_id the upload gave it (no escapes in ours), or NULL */
 	size_t uid_len;
+	long index;               /* its place among the job's requests, when the API goes by order; else -1 */
 	long status;              /* 200: answered; else the HTTP status of its error, 0 when none */
 	const char *body;         /* the JSON text of the answer or of the error body, or NULL */
 	size_t body_len;
@@ -95,6 +96,8 @@ extern const struct wr_batch_api wr_batch_openai, wr_batch_anthropic, wr_batch_m
 
 /* The batch API of an --api name, or NULL. */
 const struct wr_batch_api *wr_batch_find(const char *name);
+/* 1 when url's host is Mistral's (mistral.ai), whose batch API is its own on an OpenAI-style dialect. */
+int wr_batch_vendor_mistral(const char *url);
 /* The batch API of a dialect. */
 const struct wr_batch_api *wr_batch_of(const struct wr_dialect *d);
 

@@ -1,5 +1,6 @@
 /* The batch API tables by name, and what they share. */
 #include <string.h>
+#include <strings.h>
 
 #include "batch.h"
 
@@ -10,13 +11,36 @@ wr_batch_find(const char *name)
 		return &wr_batch_openai;
 	if (strcmp(name, "anthropic") == 0)
 		return &wr_batch_anthropic;
+	if (strcmp(name, "gemini") == 0)
+		return &wr_batch_gemini;
+	if (strcmp(name, "mistral") == 0)
+		return &wr_batch_mistral;
 	return NULL;
+}
+
+int
+wr_batch_vendor_mistral(const char *url)
+{
+	const char *h = strstr(url, "://");
+	size_t n;
+
+	if (!h)
+		return 0;
+	h += 3;
+	if (strchr(h, '@') && strchr(h, '@') < h + strcspn(h, "/"))
+		h = strchr(h, '@') + 1;
+	n = strcspn(h, ":/?#");
+	while (n > 0 && h[n - 1] == '.')
+		n--;
+	return (n == 10 && strncasecmp(h, "mistral.ai", 10) == 0) ||
+	    (n > 11 && strncasecmp(h + n - 11, ".mistral.ai", 11) == 0);
 }
 
 const struct wr_batch_api *
 wr_batch_of(const struct wr_dialect *d)
 {
-	return d == &wr_dialect_anthropic ? &wr_batch_anthropic : d == &wr_dialect_openai ? &wr_batch_openai : NULL;
+	return d == &wr_dialect_anthropic ? &wr_batch_anthropic : d == &wr_dialect_gemini ? &wr_batch_gemini :
+	    d == &wr_dialect_openai ? &wr_batch_openai : NULL;
 }
 
 void

@@ -203,6 +203,7 @@ anthropic_read(struct wr_json *j, const char *line, size_t len, struct wr_job_li
 	r->status = 0;
 	r->retry = 0;
 	r->code = NULL;
+	r->index = -1;
 	if (wr_json_parse(j, line, len, &why) != 0 || j->tok[0].type != JSMN_OBJECT)
 		return -1;
 	b = wr_json_get(j, 0, "custom_id");

@@ -1,4 +1,4 @@
-/* OpenAI's Files and Batches API (also spoken by Groq and other OpenAI-style services). */
+/* OpenAI's Files and Batches API (also spoken by Groq and other OpenAI-style services), and Mistral's batch jobs on the same files. */
 #include <stdio.h>
 #include <string.h>
 
@@ -208,6 +208,7 @@ openai_read(struct wr_json *j, const char *line, size_t len, struct wr_job_line 
 	r->status = 0;
 	r->retry = 0;
 	r->code = NULL;
+	r->index = -1;
 	if (wr_json_parse(j, line, len, &why) != 0 || j->tok[0].type != JSMN_OBJECT)
 		return -1;
 	b = wr_json_get(j, 0, "custom_id");
@@ -279,4 +280,172 @@ const struct wr_batch_api wr_batch_openai = {
 	.fetch = openai_fetch,
 	.read = openai_read,
 	.cancel = openai_cancel,
+};
+
+/* Mistral's batch jobs: OpenAI-style files, a job of one model, its own job object. */
+
+static int
+mistral_item(struct wr_buf *out, struct wr_buf *key, const char *uid, const struct wr_json *j, int body,
+    const char *path, size_t nentries, void (*warn)(void *arg, const char *field), void *arg, const char **why)
+{
+	struct wr_buf model = {0};
+	const char *s;
+	size_t n;
+
+	(void)nentries;
+	(void)warn;
+	(void)arg;
+	if (wr_batch_str(j, wr_json_get(j, body, "model"), &model) != 0 || model.len == 0 ||
+	    strchr(model.s, '\t')) {
+		wr_buf_free(&model);
+		*why = "a Mistral batch job names its model: the body needs a \"model\" string";
+		return -1;
+	}
+	/* The key: the model, a TAB, the endpoint. */
+	wr_buf_printf(key, "%s\t%s", model.s, path);
+	wr_buf_free(&model);
+	wr_buf_printf(out, "{\"custom_id\":\"%s\",\"body\":", uid);
+	s = wr_json_text(j, body, &n);
+	wr_buf_add(out, s, n);
+	wr_buf_addc(out, '}');
+	return 0;
+}
+
+static int
+mistral_create(struct wr_call *c, const char *items, const char *file, const char *key, const char *set,
+    long n, struct wr_buf *id)
+{
+	struct wr_buf body = {0};
+	struct wr_call_req rq = {.method = "POST", .path = "/v1/batch/jobs"};
+	const char *tab = strchr(key, '\t');
+
+	(void)items;
+	wr_buf_adds(&body, "{\"input_files\":[");
+	wr_json_escapes(&body, file);
+	wr_buf_adds(&body, "],\"model\":");
+	wr_json_escape(&body, key, tab ? (size_t)(tab - key) : strlen(key));
+	wr_buf_adds(&body, ",\"endpoint\":");
+	wr_json_escapes(&body, tab ? tab + 1 : "/v1/chat/completions");
+	wr_buf_printf(&body, ",\"metadata\":{\"wr_set\":\"%s\",\"wr_requests\":\"%ld\"},\"timeout_hours\":24}", set, n);
+	rq.json = body.s;
+	rq.json_len = body.len;
+	wr_call(c, &rq);
+	wr_buf_free(&body);
+	if (c->status == 0 || c->status >= 500)
+		return -1;
+	if (c->status < 200 || c->status >= 300)
+		return 1;
+	return answer_id(c, id) == 0 ? 0 : -1;
+}
+
+static int
+mistral_find(struct wr_call *c, const char *set, long n, double since, const struct wr_map *known,
+    struct wr_buf *id)
+{
+	struct wr_buf path = {0}, s = {0};
+	struct wr_json j;
+	int page, i, k, found = 0;
+	double t;
+
+	(void)n;
+	wr_json_init(&j);
+	for (page = 0; page < 50 && !found; page++) {
+		struct wr_call_req rq = {.method = "GET", .idempotent = 1};
+		int data, stop = 0, any = 0;
+
+		wr_buf_reset(&path);
+		wr_buf_printf(&path, "/v1/batch/jobs?page=%d&page_size=100", page);
+		rq.path = path.s;
+		if (wr_call(c, &rq) == 0 || wr_batch_answer(c, &j) != 0) {
+			found = -1;
+			break;
+		}
+		data = wr_json_get(&j, 0, "data");
+		for (k = 0; (i = wr_json_index(&j, data, k)) >= 0; k++) {
+			any = 1;
+			if (wr_batch_str(&j, wr_json_path(&j, i, "metadata", "wr_set", NULL), &s) == 0 &&
+			    strcmp(s.s, set) == 0 && wr_batch_str(&j, wr_json_get(&j, i, "id"), id) == 0 &&
+			    !wr_map_get(known, id->s, id->len)) {
+				found = 1;
+				break;
+			}
+			if (wr_json_num(&j, wr_json_get(&j, i, "created_at"), &t) == 0 && t < since - 600)
+				stop = 1;
+		}
+		if (found || stop || !any)
+			break;
+	}
+	wr_json_free(&j);
+	wr_buf_free(&path);
+	wr_buf_free(&s);
+	return found;
+}
+
+static int
+mistral_poll(struct wr_call *c, const char *id, struct wr_job_status *st)
+{
+	struct wr_buf path = {0};
+	struct wr_call_req rq = {.method = "GET", .idempotent = 1};
+	struct wr_json j;
+	double v;
+	int r = -1, e;
+
+	wr_buf_printf(&path, "/v1/batch/jobs/%s", id);
+	rq.path = path.s;
+	wr_json_init(&j);
+	if (wr_call(c, &rq) != 0 && wr_batch_answer(c, &j) == 0 &&
+	    wr_batch_str(&j, wr_json_get(&j, 0, "status"), &st->label) == 0) {
+		const char *s = st->label.s;
+		if (wr_batch_str(&j, wr_json_get(&j, 0, "output_file"), &st->output) != 0)
+			wr_buf_reset(&st->output);
+		if (wr_batch_str(&j, wr_json_get(&j, 0, "error_file"), &st->errors) != 0)
+			wr_buf_reset(&st->errors);
+		st->state = strcmp(s, "SUCCESS") == 0 || strcmp(s, "TIMEOUT_EXCEEDED") == 0 ||
+		    strcmp(s, "CANCELLED") == 0 ? WR_JOB_ENDED :
+		    strcmp(s, "FAILED") == 0 ? (st->output.len ? WR_JOB_ENDED : WR_JOB_FAILED) : WR_JOB_RUNNING;
+		st->total = wr_json_num(&j, wr_json_get(&j, 0, "total_requests"), &v) == 0 ? (long)v : -1;
+		st->done = wr_json_num(&j, wr_json_get(&j, 0, "completed_requests"), &v) == 0 ? (long)v : -1;
+		wr_buf_reset(&st->message);
+		if ((e = wr_json_index(&j, wr_json_get(&j, 0, "errors"), 0)) >= 0 &&
+		    wr_batch_str(&j, wr_json_get(&j, e, "message"), &st->message) != 0)
+			wr_buf_reset(&st->message);
+		if (st->state == WR_JOB_FAILED && st->message.len == 0)
+			wr_buf_adds(&st->message, "the job failed, and the provider said no more");
+		r = 0;
+	} else if (c->status >= 200 && c->status < 300 && c->why.len == 0)
+		wr_buf_printf(&c->why, "HTTP %ld without a status", c->status);
+	wr_json_free(&j);
+	wr_buf_free(&path);
+	return r;
+}
+
+static int
+mistral_cancel(struct wr_call *c, const char *id)
+{
+	struct wr_buf path = {0};
+	struct wr_call_req rq = {.method = "POST", .idempotent = 1};
+	long st;
+
+	wr_buf_printf(&path, "/v1/batch/jobs/%s/cancel", id);
+	rq.path = path.s;
+	st = wr_call(c, &rq);
+	wr_buf_free(&path);
+	return st >= 200 && st < 300 ? 0 : -1;
+}
+
+const struct wr_batch_api wr_batch_mistral = {
+	.name = "mistral",
+	.dialect = &wr_dialect_openai,
+	.max_requests = 1000000,
+	.max_bytes = 512LL << 20,
+	.head = "", .sep = "\n", .tail = "\n", .uid_prefix = "{\"custom_id\":\"",
+	.item = mistral_item,
+	.upload = openai_upload,
+	.create = mistral_create,
+	.find = mistral_find,
+	.marks = 1,
+	.poll = mistral_poll,
+	.fetch = openai_fetch,
+	.read = openai_read,
+	.cancel = mistral_cancel,
 };

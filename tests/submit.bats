@@ -259,12 +259,12 @@ killed_at() {
 	run --separate-stderr wr-submit -u http://127.0.0.1:9/v1 "$R"
 	assert_failure 2
 	assert_equal "$stderr" "wr-submit: batch jobs outlive this process: give -o FILE (they are recorded in FILE.jobs/) or --state DIR"
-	run --separate-stderr wr-submit -u http://127.0.0.1:9/v1 -u http://127.0.0.1:8/v1 -o x "$R"
+	run --separate-stderr wr-submit -u http://127.0.0.1:9/v1 -u http://127.0.0.1:8/v1 -o "$T/x" "$R"
 	assert_failure 2
 	assert_equal "$stderr" "wr-submit: -u: wr-submit sends a set of jobs to one provider; give -u once"
-	run --separate-stderr wr-submit --api gemini -o x "$R"
+	run --separate-stderr wr-submit --api cohere -o "$T/x" "$R"
 	assert_failure 2
-	assert_equal "$stderr" "wr-submit: --api gemini: expected openai or anthropic"
+	assert_equal "$stderr" "wr-submit: --api cohere: expected openai, anthropic, gemini or mistral"
 }
 
 @test "a refused key stops the run with one message and no key printed" {

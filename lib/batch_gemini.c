@@ -1,0 +1,283 @@
+/* Gemini's batch mode: requests inlined in the create call, answers inlined in the batch, in the same order. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "batch.h"
+
+static int
+gemini_item(struct wr_buf *out, struct wr_buf *key, const char *uid, const struct wr_json *j, int body,
+    const char *path, size_t nentries, void (*warn)(void *arg, const char *field), void *arg, const char **why)
+{
+	struct wr_buf npath = {0};
+	size_t at = out->len, n;
+	const char *suffix = ":generateContent";
+	int r;
+
+	(void)path;
+	wr_buf_printf(out, "{\"metadata\":{\"key\":\"%s\"},\"request\":", uid);
+	r = wr_dialect_gemini.request(j, body, nentries, &npath, out, warn, arg, why);
+	n = strlen(suffix);
+	if (r == 0 && (npath.len <= n || strcmp(npath.s + npath.len - n, suffix) != 0)) {
+		*why = "no model path for the batch";
+		r = -1;
+	}
+	if (r != 0) {
+		out->len = at;
+		wr_buf_free(&npath);
+		return -1;
+	}
+	/* The key: the model's batch URL, "/models/NAME:batchGenerateContent". */
+	wr_buf_add(key, npath.s, npath.len - n);
+	wr_buf_adds(key, ":batchGenerateContent");
+	wr_buf_addc(out, '}');
+	wr_buf_free(&npath);
+	return 0;
+}
+
+static int
+gemini_create(struct wr_call *c, const char *items, const char *file, const char *key, const char *set, long n,
+    struct wr_buf *id)
+{
+	struct wr_call_req rq = {.method = "POST", .path = key, .file = items};
+	struct wr_json j;
+	int r = -1;
+
+	(void)file;
+	(void)set;
+	(void)n;
+	wr_call(c, &rq);
+	if (c->status == 0 || c->status >= 500)
+		return -1;
+	if (c->status < 200 || c->status >= 300)
+		return 1;
+	wr_json_init(&j);
+	if (wr_batch_answer(c, &j) == 0 && wr_batch_str(&j, wr_json_get(&j, 0, "name"), id) == 0 && id->len)
+		r = 0;
+	wr_json_free(&j);
+	return r;
+}
+
+/* The batch of an operation: its metadata, or the object itself when it is the batch. */
+static int
+batch_of(const struct wr_json *j, int op)
+{
+	int m = wr_json_get(j, op, "metadata");
+
+	return m >= 0 && j->tok[m].type == JSMN_OBJECT ? m : op;
+}
+
+/* An int64 as the API writes it: a string of digits, or a number. */
+static long
+int64_of(const struct wr_json *j, int i)
+{
+	struct wr_buf s = {0};
+	double v;
+	long r = -1;
+
+	if (wr_json_num(j, i, &v) == 0)
+		r = (long)v;
+	else if (wr_batch_str(j, i, &s) == 0 && s.len)
+		r = strtol(s.s, NULL, 10);
+	wr_buf_free(&s);
+	return r;
+}
+
+static int
+gemini_find(struct wr_call *c, const char *set, long n, double since, const struct wr_map *known,
+    struct wr_buf *id)
+{
+	struct wr_buf path = {0}, token = {0}, s = {0}, want = {0};
+	struct wr_json j;
+	int page, i, k, found = 0;
+
+	(void)n;
+	(void)since;
+	wr_buf_printf(&want, "wr-%s", set);
+	wr_json_init(&j);
+	for (page = 0; page < 50 && !found; page++) {
+		struct wr_call_req rq = {.method = "GET", .idempotent = 1};
+		int ops;
+
+		wr_buf_reset(&path);
+		wr_buf_adds(&path, "/batches?pageSize=100");
+		if (token.len)
+			wr_buf_printf(&path, "&pageToken=%s", token.s);
+		rq.path = path.s;
+		if (wr_call(c, &rq) == 0 || wr_batch_answer(c, &j) != 0) {
+			found = -1;
+			break;
+		}
+		ops = wr_json_get(&j, 0, "operations");
+		if (ops < 0)
+			ops = wr_json_get(&j, 0, "batches");
+		for (k = 0; (i = wr_json_index(&j, ops, k)) >= 0; k++)
+			if (wr_batch_str(&j, wr_json_get(&j, batch_of(&j, i), "displayName"), &s) == 0 &&
+			    strcmp(s.s, want.s) == 0 && wr_batch_str(&j, wr_json_get(&j, i, "name"), id) == 0 &&
+			    !wr_map_get(known, id->s, id->len)) {
+				found = 1;
+				break;
+			}
+		if (found || wr_batch_str(&j, wr_json_get(&j, 0, "nextPageToken"), &token) != 0 || token.len == 0)
+			break;
+	}
+	wr_json_free(&j);
+	wr_buf_free(&path);
+	wr_buf_free(&token);
+	wr_buf_free(&s);
+	wr_buf_free(&want);
+	return found;
+}
+
+static int
+gemini_poll(struct wr_call *c, const char *id, struct wr_job_status *st)
+{
+	struct wr_buf path = {0};
+	struct wr_call_req rq = {.method = "GET", .idempotent = 1};
+	struct wr_json j;
+	int r = -1, b, stats;
+	long ok, bad;
+
+	wr_buf_printf(&path, "/%s", id);
+	rq.path = path.s;
+	wr_json_init(&j);
+	if (wr_call(c, &rq) != 0 && wr_batch_answer(c, &j) == 0 &&
+	    wr_batch_str(&j, wr_json_get(&j, b = batch_of(&j, 0), "state"), &st->label) == 0) {
+		const char *s = st->label.s;
+		st->state = strcmp(s, "BATCH_STATE_SUCCEEDED") == 0 || strcmp(s, "BATCH_STATE_CANCELLED") == 0 ||
+		    strcmp(s, "BATCH_STATE_EXPIRED") == 0 ? WR_JOB_ENDED :
+		    strcmp(s, "BATCH_STATE_FAILED") == 0 ? WR_JOB_FAILED : WR_JOB_RUNNING;
+		stats = wr_json_get(&j, b, "batchStats");
+		st->total = int64_of(&j, wr_json_get(&j, stats, "requestCount"));
+		ok = int64_of(&j, wr_json_get(&j, stats, "successfulRequestCount"));
+		bad = int64_of(&j, wr_json_get(&j, stats, "failedRequestCount"));
+		st->done = ok < 0 && bad < 0 ? -1 : (ok > 0 ? ok : 0) + (bad > 0 ? bad : 0);
+		/* The answers are in the batch itself: fetching is reading it again. */
+		wr_buf_reset(&st->output);
+		wr_buf_adds(&st->output, id);
+		wr_buf_reset(&st->errors);
+		wr_buf_reset(&st->message);
+		if (wr_batch_str(&j, wr_json_path(&j, 0, "error", "message", NULL), &st->message) != 0)
+			wr_buf_reset(&st->message);
+		if (st->state == WR_JOB_FAILED && st->message.len == 0)
+			wr_buf_adds(&st->message, "the batch failed, and the provider said no more");
+		r = 0;
+	} else if (c->status >= 200 && c->status < 300 && c->why.len == 0)
+		wr_buf_printf(&c->why, "HTTP %ld without a state", c->status);
+	wr_json_free(&j);
+	wr_buf_free(&path);
+	return r;
+}
+
+/*
+ * The inlined answers, in the order of the requests, each handed to sink as
+ * one line {"index":K,"item":ANSWER}: the API may leave out the metadata
+ * key, so the position is what names the request.
+ */
+static int
+gemini_fetch(struct wr_call *c, const char *where, int (*sink)(void *arg, const char *s, size_t n), void *arg)
+{
+	struct wr_buf path = {0}, line = {0};
+	struct wr_call_req rq = {.method = "GET", .idempotent = 1};
+	struct wr_json j;
+	const char *s;
+	size_t n;
+	int list, k, i, r = -1;
+
+	wr_buf_printf(&path, "/%s", where);
+	rq.path = path.s;
+	wr_json_init(&j);
+	if (wr_call(c, &rq) != 0 && wr_batch_answer(c, &j) == 0) {
+		list = wr_json_path(&j, 0, "response", "inlinedResponses", "inlinedResponses", NULL);
+		if (list < 0)
+			list = wr_json_path(&j, batch_of(&j, 0), "output", "inlinedResponses", "inlinedResponses", NULL);
+		sink(arg, NULL, 0);
+		for (k = 0; (i = wr_json_index(&j, list, k)) >= 0; k++) {
+			wr_buf_reset(&line);
+			wr_buf_printf(&line, "{\"index\":%d,\"item\":", k);
+			s = wr_json_text(&j, i, &n);
+			wr_buf_add(&line, s, n);
+			wr_buf_adds(&line, "}\n");
+			if (sink(arg, line.s, line.len) != 0)
+				break;
+		}
+		r = 0;
+	}
+	wr_json_free(&j);
+	wr_buf_free(&path);
+	wr_buf_free(&line);
+	return r;
+}
+
+static int
+gemini_read(struct wr_json *j, const char *line, size_t len, struct wr_job_line *r)
+{
+	const char *why;
+	double v;
+	int item, b, e;
+
+	wr_buf_reset(&r->msg);
+	r->uid = r->body = r->request_id = NULL;
+	r->uid_len = r->body_len = r->rid_len = 0;
+	r->status = 0;
+	r->retry = 0;
+	r->code = NULL;
+	r->index = -1;
+	if (wr_json_parse(j, line, len, &why) != 0 || j->tok[0].type != JSMN_OBJECT ||
+	    (item = wr_json_get(j, 0, "item")) < 0)
+		return -1;
+	if (wr_json_num(j, wr_json_get(j, 0, "index"), &v) == 0)
+		r->index = (long)v;
+	if ((b = wr_json_path(j, item, "metadata", "key", NULL)) >= 0 && j->tok[b].type == JSMN_STRING)
+		r->uid = wr_json_raw(j, b, &r->uid_len);
+	if ((b = wr_json_get(j, item, "response")) >= 0 && j->tok[b].type == JSMN_OBJECT) {
+		r->status = 200;
+		r->body = wr_json_text(j, b, &r->body_len);
+		if ((b = wr_json_get(j, b, "responseId")) >= 0 && j->tok[b].type == JSMN_STRING)
+			r->request_id = wr_json_raw(j, b, &r->rid_len);
+		return 0;
+	}
+	r->code = "http_error";
+	e = wr_json_get(j, item, "error");
+	r->status = wr_json_num(j, wr_json_get(j, e, "code"), &v) == 0 && v >= 100 && v < 600 ? (long)v : 500;
+	if (e >= 0)
+		r->body = wr_json_text(j, e, &r->body_len);
+	if (wr_batch_str(j, wr_json_get(j, e, "message"), &r->msg) != 0 || r->msg.len == 0) {
+		wr_buf_reset(&r->msg);
+		wr_buf_printf(&r->msg, "HTTP %ld", r->status);
+	}
+	r->retry = wr_http_classify(r->status) == WR_HTTP_RETRY;
+	return 0;
+}
+
+static int
+gemini_cancel(struct wr_call *c, const char *id)
+{
+	struct wr_buf path = {0};
+	struct wr_call_req rq = {.method = "POST", .idempotent = 1};
+	long st;
+
+	wr_buf_printf(&path, "/%s:cancel", id);
+	rq.path = path.s;
+	st = wr_call(c, &rq);
+	wr_buf_free(&path);
+	return st >= 200 && st < 300 ? 0 : -1;
+}
+
+const struct wr_batch_api wr_batch_gemini = {
+	.name = "gemini",
+	.dialect = &wr_dialect_gemini,
+	.max_requests = 100000,
+	.max_bytes = 20LL << 20,
+	.head = "{\"batch\":{\"displayName\":\"wr-%s\",\"inputConfig\":{\"requests\":{\"requests\":[\n",
+	.sep = ",\n", .tail = "\n]}}}}\n", .uid_prefix = "{\"metadata\":{\"key\":\"",
+	.item = gemini_item,
+	.upload = NULL,
+	.create = gemini_create,
+	.find = gemini_find,
+	.marks = 1,
+	.poll = gemini_poll,
+	.fetch = gemini_fetch,
+	.read = gemini_read,
+	.cancel = gemini_cancel,
+};
