@@ -82,12 +82,13 @@ wr_tally_expected(const struct wr_tally *t)
 		const char *why = m->anthropic || strncmp(m->name, "claude", 6) == 0 ? "Anthropic has none" :
 		    reasoning_model(m->name) ? "a reasoning model refuses them" :
 		    "ask for them with wr-prompt --logprobs";
-		wr_warn("-E: model %s answered without logprobs (%s): %ld entries have plain scores", m->name, why,
-		    m->entries);
+		wr_warn("-E: model %s answered without logprobs (%s): plain scores for %ld %s", m->name, why,
+		    m->entries, m->entries == 1 ? "entry" : "entries");
 	}
 	if (t->lperr)
-		wr_warn("-E: %ld requests (%ld entries) failed over logprobs (reasoning models refuse them: "
-		    "send these without --logprobs): \"%s\"", t->lperr, t->lperr_entries, t->lperr_msg);
+		wr_warn("-E: %ld %s (%ld %s) failed over logprobs (reasoning models refuse them: "
+		    "send these without --logprobs): \"%s\"", t->lperr, t->lperr == 1 ? "request" : "requests",
+		    t->lperr_entries, t->lperr_entries == 1 ? "entry" : "entries", t->lperr_msg);
 }
 
 int
