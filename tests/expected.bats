@@ -65,3 +65,25 @@ wr-parse: -E: model claude-sonnet-4-5 answered without logprobs (Anthropic has n
 	assert_line --partial "  distinct values 7; the most shared, 1.5, by 1 entry (14.3%)"
 	assert_line "  3.44 1 ########################################"
 }
+
+# rate_through OPTIONS...: the six words of the fixed request rated through
+# wr-serve with logprobs asked, wr-prompt OPTIONS added, read back with -E.
+rate_through() {
+	printf '%s\n' cat 'ice cream' quixotic zymurgy abidingness xyzzyq |
+		wr-batch -q -n 3 | wr-prompt -q -m test-model --logprobs "$@" |
+		wr-query -q ${API:+--api "$API"} -u "$SERVE_URL${API:+beta}" | wr-parse -E
+}
+
+@test "end to end through wr-serve, every entry gets an expected score, in each answer shape" {
+	start_serve --style mix --seed 3
+	want=$(printf 'cat\t4.55\nice cream\t4.63\nquixotic\t3.93\nzymurgy\t2.99\nabidingness\t2.04\nxyzzyq\t1.14')
+	run --separate-stderr rate_through
+	assert_success
+	assert_output "$want"
+	[ "$stderr" = "wr-parse: 2 results (0 failed, 0 duplicate), 6 rated (6 expected, 0 plain), 0 missing, 0 refused, 0 rejected, 0 bad lines" ]
+	run -0 --separate-stderr rate_through --schema
+	assert_output "$want"
+	API=gemini run -0 --separate-stderr rate_through
+	assert_output "$want"
+	stop_serve
+}
