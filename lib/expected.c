@@ -167,6 +167,9 @@ wr_logprobs_read(struct wr_logprobs *lp, const struct wr_json *j, int t)
 
 	wr_buf_reset(&lp->text);
 	wr_buf_reset(&lp->alt);
+	/* Never a NULL base, even when every token is empty. */
+	wr_buf_grow(&lp->text, 1);
+	wr_buf_grow(&lp->alt, 1);
 	lp->ntok = lp->nalts = 0;
 	if (t < 0 || j->tok[t].type != JSMN_OBJECT)
 		return -1;

@@ -226,15 +226,19 @@ wr_logprobs_json(struct wr_buf *out, const struct wr_chat *c, const int *scores,
 		}
 		wr_buf_adds(alts, "]}");
 	}
+	/* An empty answer has no tokens, and its buffers no memory. */
 	if (gemini) {
 		wr_buf_adds(out, "{\"topCandidates\":[");
-		wr_buf_add(out, tops.s, tops.len);
+		if (tops.len)
+			wr_buf_add(out, tops.s, tops.len);
 		wr_buf_adds(out, "],\"chosenCandidates\":[");
-		wr_buf_add(out, chosen.s, chosen.len);
+		if (chosen.len)
+			wr_buf_add(out, chosen.s, chosen.len);
 		wr_buf_adds(out, "]}");
 	} else {
 		wr_buf_adds(out, "{\"content\":[");
-		wr_buf_add(out, chosen.s, chosen.len);
+		if (chosen.len)
+			wr_buf_add(out, chosen.s, chosen.len);
 		wr_buf_adds(out, "],\"refusal\":null}");
 	}
 	wr_buf_free(&chosen);
