@@ -52,7 +52,7 @@ struct worker {
 };
 
 static double lo = 1, hi = 5;
-static int longfmt, quiet, nthreads;
+static int longfmt, quiet, nthreads, expected;
 static struct wr_out out = {.fd = STDOUT_FILENO, .name = "stdout"}, missing = {.fd = -1}, refused = {.fd = -1};
 static struct wr_progress progress;
 static struct wr_tally tally;       /* its requests are read-only while threads run */
@@ -80,9 +80,10 @@ _Noreturn static void
 usage(FILE *fp, int status)
 {
 	fprintf(fp,
-	    "usage: %s [-lq] [-b FILE]... [-j N] [-M FILE] [-R FILE] [-r FILE]... [-s LO:HI] [FILE...]\n"
+	    "usage: %s [-Elq] [-b FILE]... [-j N] [-M FILE] [-R FILE] [-r FILE]... [-s LO:HI] [FILE...]\n"
 	    "  -b, --batches FILE   entries by custom_id from a batch file (wr-batch); repeatable\n"
 	    "  -r, --requests FILE  entries by custom_id from a request file (wr-prompt); repeatable\n"
+	    "  -E, --expected       expected scores from the answers' logprobs (wr-prompt --logprobs)\n"
 	    "  -l, --long           add model and custom_id columns\n"
 	    "  -M, --missing FILE   write every requested entry that got no valid score\n"
 	    "  -R, --refused FILE   write the entries of refused requests\n"
@@ -413,6 +414,7 @@ main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		{"batches", required_argument, NULL, 'b'},
+		{"expected", no_argument, NULL, 'E'},
 		{"help", no_argument, NULL, 'h'},
 		{"jobs", required_argument, NULL, 'j'},
 		{"long", no_argument, NULL, 'l'},
@@ -434,12 +436,15 @@ main(int argc, char **argv)
 	wr_setprog(argv[0]);
 	wr_key_argv(argc, argv, longopts, NULL, NULL);
 	nthreads = default_threads();
-	while ((c = getopt_long(argc, argv, "b:hj:lM:qR:r:s:", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "b:Ehj:lM:qR:r:s:", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'b':
 		case 'r':
 			reqkind[nreq] = (char)c;
 			reqfiles[nreq++] = optarg;
+			break;
+		case 'E':
+			expected = 1;
 			break;
 		case 'h':
 			usage(stdout, WR_EXIT_OK);
@@ -500,9 +505,11 @@ main(int argc, char **argv)
 		out_open(&refused, refused_path);
 
 	wr_rater_init(&inline_worker.rater, lo, hi, &tally.requests, longfmt);
+	inline_worker.rater.expected = expected;
 	if (nthreads > 1)
 		for (i = 0; i < nthreads; i++) {
 			wr_rater_init(&workers[i].rater, lo, hi, &tally.requests, longfmt);
+			workers[i].rater.expected = expected;
 			if ((errno = pthread_create(&workers[i].thread, NULL, work, &workers[i])) != 0)
 				wr_die("cannot start a thread:");
 		}
@@ -525,10 +532,17 @@ main(int argc, char **argv)
 	out_close(&missing);
 	out_close(&refused);
 
-	if (!quiet)
+	if (!quiet && expected)
+		fprintf(stderr, "%s: %ld results (%ld failed, %ld duplicate), %ld rated (%ld expected, %ld plain), "
+		    "%ld missing, %ld refused, %ld rejected, %ld bad lines\n", wr_prog, tally.results, tally.failed,
+		    tally.dups, tally.rated, tally.expected, tally.plain, tally.missing, tally.refused, tally.rejected,
+		    tally.bad);
+	else if (!quiet)
 		fprintf(stderr, "%s: %ld results (%ld failed, %ld duplicate), %ld rated, %ld missing, %ld refused, "
 		    "%ld rejected, %ld bad lines\n", wr_prog, tally.results, tally.failed, tally.dups, tally.rated,
 		    tally.missing, tally.refused, tally.rejected, tally.bad);
+	if (expected)
+		wr_tally_expected(&tally);
 	wr_rater_free(&inline_worker.rater);
 	for (i = 0; i < NJOBS; i++) {
 		struct job *job = &jobs[i];

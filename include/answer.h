@@ -67,6 +67,13 @@ int wr_answer_fast(struct wr_answer *a, const char *raw, size_t n);
  * got no valid score (missing), -1 when it is an ignored duplicate.
  */
 int wr_answer_score(const struct wr_answer *a, size_t i, double *score);
+/*
+ * Where the score of requested entry i was written in the text given to
+ * wr_answer_parse: 1 with its bytes [*off, *off + *len), 0 when it has no
+ * score or its place is not known (wr_answer_fast, a JSON string, a
+ * repaired JSON document).
+ */
+int wr_answer_where(const struct wr_answer *a, size_t i, size_t *off, size_t *len);
 /* Ratings rejected by the last wr_answer_parse (each one was reported). */
 size_t wr_answer_rejected(const struct wr_answer *a);
 

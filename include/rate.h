@@ -6,6 +6,7 @@
 
 #include "answer.h"
 #include "common.h"
+#include "expected.h"
 #include "result.h"
 
 enum wr_rec_kind {
@@ -28,6 +29,11 @@ struct wr_rec {
 	size_t note, notelen;       /* messages to print only if this answer is used, in notes */
 	size_t ents, nents;         /* entries of a failed or refused result, each ending in NUL, in ents */
 	long rated, missing, rejected;
+	long expected, plain;       /* -E: rated with an expected score, rated with the plain one */
+	int nolp;                   /* -E: an answer that carries no logprobs at all */
+	int anthropic;              /* ... in Anthropic's dialect, which has none */
+	int lperr;                  /* -E: a failure whose message is about logprobs */
+	size_t model, modellen;     /* -E: nolp's model, or lperr's message, in ids */
 };
 
 /* The records of a run of lines and the bytes they point to; reused from run to run. */
@@ -48,6 +54,9 @@ struct wr_rater {
 	struct wr_buf text;
 	const struct wr_reqset *requests;
 	int longfmt;                /* add model and custom_id columns */
+	int expected;               /* -E: expected scores from the answers' logprobs */
+	double lo, hi;
+	struct wr_logprobs lp;
 	const char *file;           /* for messages: set it before each run */
 	struct wr_recs *recs;       /* the run being read, for the report callback */
 	long lineno;

@@ -35,6 +35,7 @@ struct wr_result {
 	int cut;                   /* finish_reason "length", or another dialect's cut-off */
 	const struct wr_dialect *dialect;   /* whose answer body it is (dialect.h) */
 	int content;               /* token of message.content, or -1 */
+	int logprobs;              /* token of choices[0].logprobs or candidates[0].logprobsResult, or -1 */
 };
 
 void wr_result_init(struct wr_result *r);

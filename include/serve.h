@@ -204,6 +204,23 @@ const char *wr_serve_bearer(const struct wr_serve_req *q);
 
 extern const struct wr_serve_dialect wr_serve_openai, wr_serve_anthropic, wr_serve_gemini;
 
+/*
+ * lib/serve_logprobs.c: synthetic logprobs. The number of alternatives asked
+ * for (0 to 20) when c asks for logprobs in OpenAI's way ("logprobs": true,
+ * "top_logprobs": N) or Gemini's (generationConfig "responseLogprobs": true,
+ * "logprobs": N), else -1.
+ */
+int wr_logprobs_asked(const struct wr_chat *c, int gemini);
+/*
+ * Append the logprobs of answer text[0..n) to c: OpenAI's {"content":[...]}
+ * or Gemini's logprobsResult, with top alternatives each. The text is cut
+ * into words, digits, punctuation and newlines (white space joins the token
+ * after it); each score's token gets alternatives around scores[i], a pure
+ * function of the entry and its score; every other token is certain.
+ */
+void wr_logprobs_json(struct wr_buf *out, const struct wr_chat *c, const int *scores, const char *text,
+    size_t n, int top, int gemini);
+
 /* The fixed "created" time of answers, so that the same request gives the same bytes. */
 #define WR_SERVE_CREATED 1735689600L
 

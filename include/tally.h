@@ -17,6 +17,12 @@ struct wr_tally {
 	struct wr_entries scratch;
 	char *const *files;         /* the input names, for messages (borrowed) */
 	long results, failed, dups, rated, missing, refused, rejected, bad, unseen;
+	long expected, plain;       /* -E: of rated */
+	/* -E: the models that answered without logprobs, and failures over logprobs. */
+	struct wr_tally_model { char *name; long entries; int anthropic; } *models;
+	size_t nmodels;
+	long lperr, lperr_entries;
+	char *lperr_msg;
 };
 
 void wr_tally_init(struct wr_tally *t, char *const *files);
@@ -36,5 +42,11 @@ int wr_tally_rec(struct wr_tally *t, int file, const struct wr_recs *recs, const
  * refused set for a refusal, and is counted as missing or refused.
  */
 void wr_tally_finish(struct wr_tally *t, void (*fn)(void *arg, const char *s, size_t n, int refused), void *arg);
+
+/*
+ * -E: one line on stderr for each model whose answers carried no logprobs
+ * (their entries have plain scores) and one for failures over logprobs.
+ */
+void wr_tally_expected(const struct wr_tally *t);
 
 #endif

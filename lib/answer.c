@@ -102,6 +102,7 @@ wr_answer_begin(struct wr_answer *a, const char *const *entries, const size_t *l
 		r->s = entries[i];
 		r->len = lens[i];
 		r->state = ST_NONE;
+		r->at = SIZE_MAX;
 		for (k = h & a->mask;; k = (k + 1) & a->mask) {
 			struct slot *sl = &a->exact[k];
 			if (!sl->idx) {
@@ -127,6 +128,16 @@ wr_answer_score(const struct wr_answer *a, size_t i, double *score)
 	if (a->req[i].state != ST_OK)
 		return 0;
 	*score = a->req[i].score;
+	return 1;
+}
+
+int
+wr_answer_where(const struct wr_answer *a, size_t i, size_t *off, size_t *len)
+{
+	if (a->req[i].state != ST_OK || a->req[i].at == SIZE_MAX)
+		return 0;
+	*off = a->req[i].at;
+	*len = a->req[i].atlen;
 	return 1;
 }
 
@@ -297,7 +308,8 @@ report(struct wr_answer *a, enum wr_answer_problem what, const char *name, size_
  * score, or any score that is rejected, leaves the entry with none.
  */
 void
-wr_ans_rate(struct wr_answer *a, const char *name, size_t n, double v, double denom)
+wr_ans_rate(struct wr_answer *a, const char *name, size_t n, double v, double denom, const char *at,
+    size_t atlen)
 {
 	int i;
 	struct req *r;
@@ -327,6 +339,13 @@ wr_ans_rate(struct wr_answer *a, const char *name, size_t n, double v, double de
 	case ST_NONE:
 		r->state = ST_OK;
 		r->score = v;
+		r->at = SIZE_MAX;
+		/* A score in a copy (a decoded JSON string, a repaired document) has no place in the text. */
+		if (at && a->base && (uintptr_t)at >= (uintptr_t)a->base &&
+		    (uintptr_t)at + atlen <= (uintptr_t)a->base + a->baselen) {
+			r->at = (size_t)(at - a->base);
+			r->atlen = atlen;
+		}
 		break;
 	case ST_OK:
 		if (r->score != v) {
@@ -381,6 +400,8 @@ wr_answer_parse(struct wr_answer *a, const char *s, size_t n, int flags)
 
 	a->found = 0;
 	a->rejected = 0;
+	a->base = s;
+	a->baselen = n;
 	pos = skip_think(s, 0, n);
 	/* Cut off: only lines ended by a newline are complete. */
 	cut = n;

@@ -23,6 +23,7 @@ struct req {
 	size_t len;
 	double score;
 	int state;
+	size_t at, atlen;   /* where the score is in the text parsed (at SIZE_MAX: not known) */
 };
 
 /* Open addressing; idx is the entry index plus one (0: empty slot). */
@@ -55,6 +56,8 @@ struct wr_answer {
 	size_t next;             /* the entry after the last one found: answers mostly keep the order */
 
 	size_t found, rejected;
+	const char *base;        /* the text being parsed, where score positions count from */
+	size_t baselen;
 	/*
 	 * Scratch: fbuf belongs to wr_ans_lookup() and the tables; name, num and
 	 * line to the JSON reader; doc holds a repaired JSON document.
@@ -100,8 +103,13 @@ plain_entry(const char *s, size_t n)
 
 /* lib/answer.c: the requested entry that name stands for (or NOT_FOUND, AMBIGUOUS). */
 int wr_ans_lookup(struct wr_answer *a, const char *name, size_t n);
-/* lib/answer.c: record a rating of name, score v on a scale of denom (0: none). */
-void wr_ans_rate(struct wr_answer *a, const char *name, size_t n, double v, double denom);
+/*
+ * lib/answer.c: record a rating of name, score v on a scale of denom (0:
+ * none), the score written at at[0..atlen) (NULL, or outside the text
+ * parsed, when its position is not known).
+ */
+void wr_ans_rate(struct wr_answer *a, const char *name, size_t n, double v, double denom, const char *at,
+    size_t atlen);
 
 /* lib/answer_text.c: one line of text s[b..e). */
 void wr_ans_text_line(struct wr_answer *a, const char *s, size_t b, size_t e);

@@ -103,8 +103,11 @@ json_rate(struct wr_answer *a, int k, int vi)
 	e = a->name.len;
 	wr_ans_trim(a->name.s, &b, &e);
 	wr_ans_strip_wrap(a->name.s, &b, &e);
+	/* A number's place in the text is known; a string's may hold more than the score ("4/5"). */
 	if (e > b)
-		wr_ans_rate(a, a->name.s + b, e - b, v, denom);
+		wr_ans_rate(a, a->name.s + b, e - b, v, denom,
+		    j->tok[vi].type == JSMN_PRIMITIVE ? j->js + j->tok[vi].start : NULL,
+		    (size_t)(j->tok[vi].end - j->tok[vi].start));
 }
 
 /*

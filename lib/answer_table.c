@@ -91,7 +91,7 @@ wr_ans_table_header(struct wr_ans_tab *t, const char *s, size_t b, size_t e)
 void
 wr_ans_table_row(struct wr_answer *a, const struct wr_ans_tab *t, const char *s, size_t b, size_t e)
 {
-	size_t cb[MAX_CELLS], ce[MAX_CELLS], n, x, y;
+	size_t cb[MAX_CELLS], ce[MAX_CELLS], n, x, y, sb, se;
 	double v, denom;
 	int i, sc = -1, ec = -1;
 
@@ -114,9 +114,14 @@ wr_ans_table_row(struct wr_answer *a, const struct wr_ans_tab *t, const char *s,
 	}
 	if (wr_ans_score_text(s + cb[sc], ce[sc] - cb[sc], &v, &denom) != 0)
 		return;
+	/* The score is the cell's first number ("4", "**4**", "4/5"). */
+	for (sb = cb[sc]; sb < ce[sc] && !isdig((unsigned char)s[sb]) && s[sb] != '-'; sb++)
+		;
+	for (se = sb + 1; se < ce[sc] && (isdig((unsigned char)s[se]) || s[se] == '.'); se++)
+		;
 	x = cb[ec];
 	y = ce[ec];
 	wr_ans_strip_wrap(s, &x, &y);
 	if (y > x)
-		wr_ans_rate(a, s + x, y - x, v, denom);
+		wr_ans_rate(a, s + x, y - x, v, denom, sb < ce[sc] ? s + sb : NULL, se - sb);
 }

@@ -353,7 +353,7 @@ wr_ans_text_line(struct wr_answer *a, const char *s, size_t b, size_t e)
 	 * emphasis can start the line, no white space or emphasis end the entry.
 	 */
 	if (e - b >= 3 && isdig((unsigned char)s[e - 1]) && s[e - 2] == ';' && plain_entry(s + b, e - 2 - b)) {
-		wr_ans_rate(a, s + b, e - 2 - b, s[e - 1] - '0', 0);
+		wr_ans_rate(a, s + b, e - 2 - b, s[e - 1] - '0', 0, s + e - 1, 1);
 		return;
 	}
 	/* The last digit of the line ends the score. */
@@ -432,5 +432,5 @@ wr_ans_text_line(struct wr_answer *a, const char *s, size_t b, size_t e)
 	v = number(s + num_b, num_e - num_b);
 	if (isnan(v))
 		return;
-	wr_ans_rate(a, s + eb, ee - eb, v, denom);
+	wr_ans_rate(a, s + eb, ee - eb, v, denom, s + num_b, num_e - num_b);
 }

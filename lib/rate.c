@@ -1,8 +1,11 @@
 /* One result line read into rating lines, missing and refused entries, and messages. */
 #include "rate.h"
 
+#include "dialect.h"
+
 #include <stdarg.h>
 #include <stdio.h>
+#include <strings.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -16,6 +19,18 @@ wr_rec_msg(struct wr_buf *b, const char *file, long line, const char *fmt, ...)
 	vsnprintf(text, sizeof text, fmt, ap);
 	va_end(ap);
 	wr_buf_printf(b, "%s: %s:%ld: %s\n", wr_prog, file, line, text);
+}
+
+/* 1 when s[0..n) holds word (lower case ASCII), in any case. */
+static int
+strcasestr_n(const char *s, size_t n, const char *word)
+{
+	size_t k = strlen(word), i;
+
+	for (i = 0; i + k <= n; i++)
+		if (strncasecmp(s + i, word, k) == 0)
+			return 1;
+	return 0;
 }
 
 /* The answer's rejected ratings: printed only if the answer is used. */
@@ -37,6 +52,9 @@ wr_rater_init(struct wr_rater *w, double lo, double hi, const struct wr_reqset *
 	wr_result_init(&w->res);
 	w->requests = requests;
 	w->longfmt = longfmt;
+	w->lo = lo;
+	w->hi = hi;
+	wr_logprobs_init(&w->lp);
 }
 
 void
@@ -46,6 +64,7 @@ wr_rater_free(struct wr_rater *w)
 	wr_result_free(&w->res);
 	wr_entries_free(&w->ents);
 	wr_buf_free(&w->text);
+	wr_logprobs_free(&w->lp);
 }
 
 struct wr_rec *
@@ -126,6 +145,56 @@ keep_entries(struct wr_recs *b, struct wr_rec *r, const struct wr_entries *e)
 	}
 }
 
+/* Keep s[0..n) (or "-") in ids for the record's -E report. */
+static void
+keep_model(struct wr_recs *b, struct wr_rec *r, const char *s, size_t n)
+{
+	r->model = b->ids.len;
+	if (s && n)
+		wr_buf_add(&b->ids, s, n);
+	else
+		wr_buf_addc(&b->ids, '-');
+	r->modellen = b->ids.len - r->model;
+	wr_buf_addc(&b->ids, '\0');
+}
+
+/*
+ * -E: the logprobs of the answer, when it has them and they spell its
+ * text (the offsets the parser found count in the text). Returns 1 then.
+ */
+static int
+answer_logprobs(struct wr_rater *w, struct wr_rec *r)
+{
+	const struct wr_result *res = &w->res;
+
+	if (wr_logprobs_read(&w->lp, &res->json, res->logprobs) != 0) {
+		r->nolp = 1;
+		r->anthropic = res->dialect == &wr_dialect_anthropic;
+		return 0;
+	}
+	return wr_logprobs_spell(&w->lp, w->text.s, w->text.len);
+}
+
+/* Score i as text in num: -E's expected score with two decimals where the logprobs tell, else the plain one. */
+static size_t
+format_score(struct wr_rater *w, struct wr_rec *r, int have, size_t i, double score, char *num)
+{
+	size_t off, len;
+	double ev;
+	int n;
+
+	if (!w->expected)
+		return wr_answer_format(score, num);
+	if (have && wr_answer_where(w->ans, i, &off, &len) &&
+	    wr_expected(&w->lp, off, len, w->lo, w->hi, &ev) == 0 &&
+	    (n = snprintf(num, 32, "%.2f", ev)) > 0 && n < 32) {
+		r->expected++;
+		return (size_t)n;
+	}
+	r->plain++;
+	return wr_answer_format(score, num);
+}
+
 /* The rating lines of an answer in out, its entries without a score in miss. */
 static void
 write_ratings(struct wr_rater *w, struct wr_recs *b, struct wr_rec *r)
@@ -136,7 +205,7 @@ write_ratings(struct wr_rater *w, struct wr_recs *b, struct wr_rec *r)
 	double score;
 	char num[32];
 	size_t i, n;
-	int got;
+	int got, have = w->expected && answer_logprobs(w, r);
 
 	r->out = out->len;
 	r->miss = b->miss.len;
@@ -152,7 +221,7 @@ write_ratings(struct wr_rater *w, struct wr_recs *b, struct wr_rec *r)
 		}
 		if (got < 0)
 			continue;
-		n = wr_answer_format(score, num);
+		n = format_score(w, r, have, i, score, num);
 		if (w->longfmt)
 			wr_buf_grow(out, e->len[i] + n + 2);
 		memcpy(out->s + out->len, e->s[i], e->len[i]);
@@ -175,6 +244,9 @@ write_ratings(struct wr_rater *w, struct wr_recs *b, struct wr_rec *r)
 	}
 	r->outlen = out->len - r->out;
 	r->misslen = b->miss.len - r->miss;
+	if (r->nolp)
+		keep_model(b, r, res->model && !memchr(res->model, '\\', res->model_len) ? res->model : NULL,
+		    res->model_len);
 }
 
 /* Read the answer of a result that has one: rated, refused, or (content not valid JSON text) failed. */
@@ -187,7 +259,8 @@ read_answer(struct wr_rater *w, struct wr_recs *b, struct wr_rec *r)
 	size_t n;
 
 	wr_answer_begin(w->ans, e->s, e->len, e->n);
-	raw = res->cut ? NULL : wr_result_raw_text(res, &n);
+	/* -E needs the decoded text, where the parser's offsets count. */
+	raw = res->cut || w->expected ? NULL : wr_result_raw_text(res, &n);
 	if (!raw || !wr_answer_fast(w->ans, raw, n)) {
 		if (wr_result_text(res, &w->text) != 0) {
 			wr_rec_msg(&b->msg, w->file, w->lineno, "%s: message content is not valid JSON text, "
@@ -232,6 +305,34 @@ find_entries(struct wr_rater *w, struct wr_recs *b, struct wr_rec *r)
 	return -1;
 }
 
+/*
+ * -E: a failure whose error message is about logprobs, such as OpenAI's
+ * 403 "You are not allowed to request logprobs from this model" to a
+ * reasoning model, or Gemini's 400 "Logprobs is not enabled for models/…".
+ */
+static void
+logprobs_error(struct wr_rater *w, struct wr_recs *b, struct wr_rec *r)
+{
+	const struct wr_json *j = &w->res.json;
+	int m = wr_json_path(j, 0, "error", "message", NULL);
+	const char *raw;
+	size_t n;
+
+	if (m < 0 || j->tok[m].type != JSMN_STRING)
+		m = wr_json_path(j, 0, "response", "body", "error", "message", NULL);
+	if (m < 0 || j->tok[m].type != JSMN_STRING)
+		return;
+	raw = wr_json_raw(j, m, &n);
+	if (!strcasestr_n(raw, n, "logprob"))
+		return;
+	r->lperr = 1;
+	r->model = b->ids.len;
+	if (wr_json_str(j, m, &b->ids) != 0)
+		wr_buf_add(&b->ids, raw, n);
+	r->modellen = b->ids.len - r->model;
+	wr_buf_addc(&b->ids, '\0');
+}
+
 static void
 read_result(struct wr_rater *w, struct wr_recs *b, struct wr_rec *r, const char *s, size_t len)
 {
@@ -253,6 +354,8 @@ read_result(struct wr_rater *w, struct wr_recs *b, struct wr_rec *r, const char 
 	case WR_RESULT_FAILED:
 		if (res->why)
 			wr_rec_msg(&b->msg, w->file, w->lineno, "%s: %s", res->id.s, res->why);
+		if (w->expected)
+			logprobs_error(w, b, r);
 		r->kind = WR_REC_FAILED;
 		keep_entries(b, r, &w->ents);
 		break;

@@ -94,6 +94,9 @@ read_native(struct wr_result *r, int body)
 	}
 	d->read(&r->json, body, &rd);
 	r->dialect = d;
+	/* Gemini's logprobs; other native bodies have none, and the lookup finds nothing. */
+	r->logprobs = wr_json_get(&r->json, wr_json_index(&r->json, wr_json_get(&r->json, body, "candidates"), 0),
+	    "logprobsResult");
 	r->content = rd.content;
 	r->cut = rd.cut;
 	if (rd.model >= 0 && r->json.tok[rd.model].type == JSMN_STRING)
@@ -136,7 +139,7 @@ wr_result_parse(struct wr_result *r, const char *line, size_t len, const char **
 	size_t idlen;
 	const char *raw;
 
-	r->entries = r->content = -1;
+	r->entries = r->content = r->logprobs = -1;
 	r->kind = WR_RESULT_FAILED;
 	r->why = NULL;
 	r->model = NULL;
@@ -232,6 +235,8 @@ wr_result_parse(struct wr_result *r, const char *line, size_t len, const char **
 				msg = i + 1;
 			else if (KEY(j, i, "finish_reason"))
 				fin = i + 1;
+			else if (KEY(j, i, "logprobs"))
+				r->logprobs = i + 1;
 		}
 	} else
 		msg = -1;

@@ -155,6 +155,7 @@ answer(struct wr_buf *out, const struct wr_chat *c, const int *scores,
 	static const char *const finish[] = {"STOP", "MAX_TOKENS", "SAFETY", "SAFETY"};
 	enum wr_stop stop = wr_reply_text(text, c, scores, r);
 	size_t in = wr_tokens(c->prompt_bytes), outn = wr_tokens(text->len);
+	int top;
 
 	wr_buf_adds(out, "{");
 	if (stop == WR_STOP_FILTER) {
@@ -172,6 +173,10 @@ answer(struct wr_buf *out, const struct wr_chat *c, const int *scores,
 			wr_json_escape(out, text->s, text->len);
 			wr_buf_printf(out, "}],\"role\":\"model\"},\"finishReason\":\"%s\",\"index\":0",
 			    finish[stop]);
+			if ((top = wr_logprobs_asked(c, 1)) >= 0) {
+				wr_buf_adds(out, ",\"logprobsResult\":");
+				wr_logprobs_json(out, c, scores, text->s, text->len, top, 1);
+			}
 		}
 		wr_buf_printf(out, "}],\"usageMetadata\":{\"promptTokenCount\":%zu,"
 		    "\"candidatesTokenCount\":%zu,\"totalTokenCount\":%zu}", in, outn, in + outn);

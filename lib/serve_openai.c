@@ -74,6 +74,7 @@ wr_completion_json(struct wr_buf *out, const struct wr_chat *c, const int *score
 	const struct wr_reply *r = reply;
 	enum wr_stop stop;
 	size_t answer_bytes;
+	int top;
 
 	if (wants_json(c)) {
 		json.style = WR_STYLE_RATINGS;
@@ -95,7 +96,12 @@ wr_completion_json(struct wr_buf *out, const struct wr_chat *c, const int *score
 		wr_json_escapes(out, wr_refusal_text);
 	else
 		wr_buf_adds(out, "null");
-	wr_buf_printf(out, "},\"logprobs\":null,\"finish_reason\":\"%s\"}],"
+	wr_buf_adds(out, "},\"logprobs\":");
+	if ((top = wr_logprobs_asked(c, 0)) >= 0 && stop != WR_STOP_REFUSAL && stop != WR_STOP_FILTER)
+		wr_logprobs_json(out, c, scores, text->s, text->len, top, 0);
+	else
+		wr_buf_adds(out, "null");
+	wr_buf_printf(out, ",\"finish_reason\":\"%s\"}],"
 	    "\"usage\":{\"prompt_tokens\":%zu,\"completion_tokens\":%zu,\"total_tokens\":%zu},"
 	    "\"system_fingerprint\":\"wr-serve\"}",
 	    finish[stop], wr_tokens(c->prompt_bytes), wr_tokens(answer_bytes),

@@ -25,6 +25,10 @@ wr_tally_free(struct wr_tally *t)
 	wr_map_free(&t->answered);
 	wr_entries_free(&t->scratch);
 	free(t->place);
+	for (size_t i = 0; i < t->nmodels; i++)
+		free(t->models[i].name);
+	free(t->models);
+	free(t->lperr_msg);
 }
 
 /* Keep the entries of a failed or refused result until an answer turns up, or the end. */
@@ -42,6 +46,49 @@ defer(struct wr_tally *t, const char *id, size_t idlen, const struct wr_recs *re
 		p->item[i].flag = refusal ? 2 : 1;
 	else if (refusal && p->item[i].flag == 1)
 		p->item[i].flag = 2;
+}
+
+/* An answer of model name[0..n) with rated entries and no logprobs. */
+static void
+no_logprobs(struct wr_tally *t, const char *name, size_t n, long rated, int anthropic)
+{
+	size_t i;
+
+	for (i = 0; i < t->nmodels; i++)
+		if (strlen(t->models[i].name) == n && memcmp(t->models[i].name, name, n) == 0) {
+			t->models[i].entries += rated;
+			return;
+		}
+	t->models = wr_realloc(t->models, (t->nmodels + 1) * sizeof *t->models);
+	t->models[t->nmodels].name = wr_strndup(name, n);
+	t->models[t->nmodels].entries = rated;
+	t->models[t->nmodels++].anthropic = anthropic;
+}
+
+/* OpenAI's reasoning models: o1, o3-mini, o4-mini... */
+static int
+reasoning_model(const char *name)
+{
+	return name[0] == 'o' && name[1] >= '1' && name[1] <= '9';
+}
+
+void
+wr_tally_expected(const struct wr_tally *t)
+{
+	size_t i;
+
+	for (i = 0; i < t->nmodels; i++) {
+		const struct wr_tally_model *m = &t->models[i];
+		const char *why = m->anthropic || strncmp(m->name, "claude", 6) == 0 ? "Anthropic has none" :
+		    reasoning_model(m->name) ? "a reasoning model refuses them" :
+		    "ask for them with wr-prompt --logprobs";
+		wr_warn("-E: model %s answered without logprobs (%s): plain scores for %ld %s", m->name, why,
+		    m->entries, m->entries == 1 ? "entry" : "entries");
+	}
+	if (t->lperr)
+		wr_warn("-E: %ld %s (%ld %s) failed over logprobs (reasoning models refuse them: "
+		    "send these without --logprobs): \"%s\"", t->lperr, t->lperr == 1 ? "request" : "requests",
+		    t->lperr_entries, t->lperr_entries == 1 ? "entry" : "entries", t->lperr_msg);
 }
 
 int
@@ -63,6 +110,12 @@ wr_tally_rec(struct wr_tally *t, int file, const struct wr_recs *recs, const str
 	t->results++;
 	if (r->kind == WR_REC_FAILED)
 		t->failed++;
+	if (r->lperr) {
+		if (!t->lperr_msg)
+			t->lperr_msg = wr_strndup(recs->ids.s + r->model, r->modellen);
+		t->lperr++;
+		t->lperr_entries += (long)r->nents;
+	}
 	/* The first answer wins; a failure after it changes nothing. */
 	v = r->kind == WR_REC_ANSWER ? wr_map_put(&t->answered, id, r->idlen, t->nplace, &added) :
 	    wr_map_get(&t->answered, id, r->idlen);
@@ -89,6 +142,10 @@ wr_tally_rec(struct wr_tally *t, int file, const struct wr_recs *recs, const str
 	if (t->pending.count && (p = wr_reqset_find(&t->pending, id, r->idlen)) >= 0)
 		t->pending.item[p].flag = 0;
 	t->rated += r->rated;
+	t->expected += r->expected;
+	t->plain += r->plain;
+	if (r->nolp && r->rated)
+		no_logprobs(t, recs->ids.s + r->model, r->modellen, r->rated, r->anthropic);
 	t->missing += r->missing;
 	t->rejected += r->rejected;
 	return 1;

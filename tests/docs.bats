@@ -76,14 +76,14 @@ run_blocks() {
 
 @test "README.md has the blocks the test expects" {
 	run bash -c "$(declare -f readme_blocks); TOP='$TOP' readme_blocks | grep -c '^%%$'"
-	assert_output 5
+	assert_output 6
 }
 
 @test "every command block of README.md runs against wr-serve" {
 	servers --refuse-entry xyzzyq
 	run run_blocks < <(readme_blocks)
 	assert_success
-	assert_output '5 blocks'
+	assert_output '6 blocks'
 	run cat scored.dict
 	assert_output "$(printf '%s\nNEWENTRY;100' "$EXPECTED" | LC_ALL=C sort)"
 	run cmp ensemble.dict scored.dict

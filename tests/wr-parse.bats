@@ -374,13 +374,13 @@ $(summary 1 0 0 1 2 0 0 0)" ]
 @test "an unknown option is a usage error" {
 	run --separate-stderr wr-parse --frobnicate
 	assert_failure 2
-	[ "${stderr_lines[1]}" = "usage: wr-parse [-lq] [-b FILE]... [-j N] [-M FILE] [-R FILE] [-r FILE]... [-s LO:HI] [FILE...]" ]
+	[ "${stderr_lines[1]}" = "usage: wr-parse [-Elq] [-b FILE]... [-j N] [-M FILE] [-R FILE] [-r FILE]... [-s LO:HI] [FILE...]" ]
 }
 
 @test "-h prints the usage on stdout" {
 	run --separate-stderr wr-parse -h
 	assert_success
-	assert_line --index 0 "usage: wr-parse [-lq] [-b FILE]... [-j N] [-M FILE] [-R FILE] [-r FILE]... [-s LO:HI] [FILE...]"
+	assert_line --index 0 "usage: wr-parse [-Elq] [-b FILE]... [-j N] [-M FILE] [-R FILE] [-r FILE]... [-s LO:HI] [FILE...]"
 	[ "$stderr" = "" ]
 }
 

@@ -1025,3 +1025,50 @@ codes() {
 	assert_success
 	assert_output '["say \"hi\"","back\\slash","cat"]'
 }
+
+# Logprobs (synthetic): every token certain but the scores, whose alternatives lie around them.
+
+# lpjq FILTER [JQ_EDIT]: the answer to the fixed request with logprobs asked, through jq -c FILTER.
+lpjq() {
+	local edit='. + {logprobs: true, top_logprobs: 3}'
+	jq -c "${2:-$edit}" "$REQ" | post /dev/stdin | jq -c "$1"
+}
+
+@test "logprobs: the tokens spell the answer, which is the same as without logprobs" {
+	start_serve
+	run -0 lpjq '[([.choices[0].logprobs.content[].token] | join("")) == .choices[0].message.content, .choices[0].message.content]'
+	assert_output "[true,$(content | jq -Rsc 'rtrimstr("\n")')]"
+}
+
+@test "logprobs: a score token has its alternatives around the score, most likely first" {
+	start_serve
+	run -0 lpjq '.choices[0].logprobs.content[2]'
+	assert_output '{"token":"5","logprob":-0.497793464,"bytes":[53],"top_logprobs":[{"token":"5","logprob":-0.497793464,"bytes":[53]},{"token":"4","logprob":-1.13927345,"bytes":[52]},{"token":"3","logprob":-2.81473409,"bytes":[51]}]}'
+	run -0 lpjq '.choices[0].logprobs.content[1]'
+	assert_output '{"token":";","logprob":0,"bytes":[59],"top_logprobs":[{"token":";","logprob":0,"bytes":[59]}]}'
+}
+
+@test "logprobs: top_logprobs sets the number of alternatives; without logprobs there are none" {
+	start_serve
+	run -0 lpjq '[.choices[0].logprobs.content[] | .top_logprobs | length] | unique' '. + {logprobs: true}'
+	assert_output '[0]'
+	run -0 lpjq '.choices[0].logprobs.content[2].top_logprobs | length' '. + {logprobs: true, top_logprobs: 20}'
+	assert_output '4'
+	run -0 lpjq '.choices[0].logprobs' '. + {logprobs: false, top_logprobs: 3}'
+	assert_output 'null'
+}
+
+@test "logprobs: the same under every seed" {
+	start_serve --seed 99
+	run -0 lpjq '.choices[0].logprobs.content[2].top_logprobs[1]'
+	assert_output '{"token":"4","logprob":-1.13927345,"bytes":[52]}'
+}
+
+@test "gemini: responseLogprobs answers a logprobsResult" {
+	start_serve
+	run -0 bash -c "jq -c '{contents: [{role: \"user\", parts: [{text: .messages[1].content}]}],
+	    generationConfig: {responseLogprobs: true, logprobs: 2}}' '$REQ' |
+	    curl -s 'http://127.0.0.1:$SERVE_PORT/v1beta/models/gemini-2.0-flash:generateContent' --data-binary @- |
+	    jq -c '.candidates[0].logprobsResult | [.chosenCandidates[2], .topCandidates[2]]'"
+	assert_output '[{"token":"5","logProbability":-0.497793464},{"candidates":[{"token":"5","logProbability":-0.497793464},{"token":"4","logProbability":-1.13927345}]}]'
+}
