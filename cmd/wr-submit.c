@@ -175,7 +175,7 @@ clear_progress(void)
  */
 #define TROUBLE_ROUNDS 10
 
-static int stuck;
+static int stuck, unreached;
 
 static void
 trouble(struct wr_job *j, const char *what)
@@ -184,6 +184,13 @@ trouble(struct wr_job *j, const char *what)
 	if (call.status == 401 || call.status == 403)
 		wr_die("%s: HTTP %ld: the API key was refused (see $%s or --api-key-file)", shown_url,
 		    call.status, cl.key_env);
+	if (call.unreached) {
+		/* Nothing reached the provider: waiting rounds for it helps no one. */
+		wr_warn("%s: %s; stopping, with the jobs recorded in %s: run again to resume", shown_url,
+		    call.why.s, jobs.dir);
+		stuck = unreached = 1;
+		return;
+	}
 	wr_warn("job %d%s%s: %s: %s", j->n, j->batch.len ? " " : "", j->batch.len ? j->batch.s : "", what,
 	    call.why.s);
 	if (++j->troubles >= TROUBLE_ROUNDS)
@@ -881,7 +888,7 @@ poll_all(int *moved)
 	int i;
 	long done;
 
-	for (i = 0; i < jobs.n; i++) {
+	for (i = 0; i < jobs.n && !unreached; i++) {
 		struct wr_job *j = jobs.v[i];
 		if (j->ended || !j->batch.len)
 			continue;
@@ -918,7 +925,7 @@ submit_all(void)
 {
 	int i;
 
-	for (i = 0; i < jobs.n; i++)
+	for (i = 0; i < jobs.n && !unreached; i++)
 		if (!jobs.v[i]->ended && !jobs.v[i]->batch.len) {
 			if (cancel) {
 				/* Never made at the provider: nothing to cancel, nothing answered. */
@@ -969,9 +976,9 @@ run(void)
 		for (int i = 0; i < jobs.n; i++)
 			running += !jobs.v[i]->ended;
 		show_progress();
-		if (running == 0 || no_wait || out_gone)
+		if (running == 0 || no_wait || out_gone || unreached)
 			return running;
-		if (stuck) {
+		if (stuck && !unreached) {
 			clear_progress();
 			wr_warn("the provider's answers failed %d rounds in a row; stopping, with the jobs recorded "
 			    "in %s: run again to resume", TROUBLE_ROUNDS, jobs.dir);
@@ -1055,10 +1062,10 @@ print_plan(void)
 }
 
 static void
-summary(int running)
+summary(void)
 {
-	unsigned long total = n_ok + n_failed, held_now = 0;
-	int i;
+	unsigned long total = n_ok + n_failed, held_now = 0, unmade_req = 0;
+	int i, made = 0, unmade = 0;
 
 	clear_progress();
 	if (quiet)
@@ -1082,13 +1089,21 @@ summary(int running)
 	}
 	fprintf(stderr, "; %.2f s\n", wr_now() - t0);
 	for (i = 0; i < jobs.n; i++)
-		if (!jobs.v[i]->ended)
+		if (!jobs.v[i]->ended && jobs.v[i]->batch.len) {
 			held_now += (unsigned long)jobs.v[i]->requests;
-	if (running > 0)
+			made++;
+		} else if (!jobs.v[i]->ended) {
+			unmade_req += (unsigned long)jobs.v[i]->requests;
+			unmade++;
+		}
+	if (made > 0)
 		fprintf(stderr, "%s: %d job%s still running at the provider, holding %lu request%s: results come "
 		    "within its 24-hour window, often much sooner; run again to collect them (a job that outlives "
-		    "the window expires, and what it did not answer is sent again)\n", wr_prog, running,
-		    running == 1 ? "" : "s", held_now, held_now == 1 ? "" : "s");
+		    "the window expires, and what it did not answer is sent again)\n", wr_prog, made,
+		    made == 1 ? "" : "s", held_now, held_now == 1 ? "" : "s");
+	if (unmade > 0)
+		fprintf(stderr, "%s: %d job%s of %lu request%s not made yet; run again to make %s\n", wr_prog, unmade,
+		    unmade == 1 ? "" : "s", unmade_req, unmade_req == 1 ? "" : "s", unmade == 1 ? "it" : "them");
 }
 
 int
@@ -1289,7 +1304,7 @@ main(int argc, char **argv)
 	if (!cancel)
 		read_requests(fds, argv, argc);
 	running = run();
-	summary(running);
+	summary();
 	status = input_error || out_gone ? (out_gone ? WR_EXIT_OK : WR_EXIT_USAGE) :
 	    running > 0 ? 75 : n_failed || refused ? WR_EXIT_FAIL : WR_EXIT_OK;
 	wr_call_free(&call);

@@ -23,6 +23,7 @@ struct wr_call {
 	struct wr_buf body;           /* the answer, unless it went to a sink */
 	struct wr_http_meta meta;
 	struct wr_buf why;            /* for messages: "HTTP 500: message", "Connection refused" */
+	int unreached;                /* no answer because the server was never reached (name, connect) */
 	/* Private. */
 	CURL *easy;
 	struct curl_slist *json_headers;

@@ -194,6 +194,7 @@ wr_call(struct wr_call *c, const struct wr_call_req *rq)
 
 	wr_buf_reset(&c->why);
 	c->status = 0;
+	c->unreached = 0;
 	if (make_url(c, rq->path) != 0) {
 		wr_buf_printf(&c->why, "the provider pointed to %.*s, another host than -u: not followed",
 		    (int)origin(rq->path), rq->path);
@@ -222,6 +223,8 @@ wr_call(struct wr_call *c, const struct wr_call_req *rq)
 			wr_buf_adds(&c->why, "the answer could not be taken in");
 			break;
 		}
+		c->unreached = cc == CURLE_COULDNT_RESOLVE_HOST || cc == CURLE_COULDNT_RESOLVE_PROXY ||
+		    cc == CURLE_COULDNT_CONNECT;
 		if (cc != CURLE_OK) {
 			wr_buf_adds(&c->why, c->errbuf[0] ? c->errbuf : curl_easy_strerror(cc));
 			again = rq->idempotent ? wr_http_curl_retryable(cc) : cc == CURLE_COULDNT_CONNECT;
