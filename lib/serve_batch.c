@@ -1625,6 +1625,7 @@ do_list(struct wr_batch_call *b, const struct wr_serve_req *q, struct wr_batch_a
 	const char *before = anthropic ? q->arg(q, "before_id") : NULL;
 	long limit = limit_arg(q, anthropic ? 1000 : 100);
 	size_t i, lo = 0, hi = njobs, k = 0, first = 0, last = 0;
+	int more = 0;
 	struct job *j;
 
 	if (limit < 0) {
@@ -1651,6 +1652,7 @@ do_list(struct wr_batch_call *b, const struct wr_serve_req *q, struct wr_batch_a
 		for (i = lo; i < hi; i++)
 			if (!jobs[i]->deleted && jobs[i]->anthropic == anthropic && n++ == (size_t)limit)
 				break;
+		more = i < hi;
 		hi = i;
 	}
 	for (i = hi; i-- > lo;) {
@@ -1669,8 +1671,10 @@ do_list(struct wr_batch_call *b, const struct wr_serve_req *q, struct wr_batch_a
 		batch_json(&out, j);
 	}
 	wr_buf_adds(&out, "]");
+	if (!before)
+		more = k > (size_t)limit;
 	if (anthropic)
-		wr_buf_printf(&out, ",\"has_more\":%s", k > (size_t)limit ? "true" : "false");
+		wr_buf_printf(&out, ",\"has_more\":%s", more ? "true" : "false");
 	wr_buf_adds(&out, ",\"first_id\":");
 	if (k)
 		wr_buf_printf(&out, "\"%s\"", jobs[first]->id);
@@ -1682,7 +1686,7 @@ do_list(struct wr_batch_call *b, const struct wr_serve_req *q, struct wr_batch_a
 	else
 		wr_buf_adds(&out, "null");
 	if (!anthropic)
-		wr_buf_printf(&out, ",\"has_more\":%s", k > (size_t)limit ? "true" : "false");
+		wr_buf_printf(&out, ",\"has_more\":%s", more ? "true" : "false");
 	wr_buf_adds(&out, "}");
 	pthread_mutex_unlock(&lock);
 	answer_json(a, 200, &out);

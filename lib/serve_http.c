@@ -656,8 +656,13 @@ start(struct req *r, struct MHD_Connection *conn, const char *url, const char *m
 		return answer(r, conn);
 	}
 	if ((r->d = wr_batch_route(&r->q)) != NULL) {
-		if (!key_ok(r))
+		if (!key_ok(r)) {
+			wr_buf_printf(&r->log, "%u\t-\t0\t", r->status);
+			add_printable(&r->log, method);
+			wr_buf_addc(&r->log, ' ');
+			add_printable(&r->log, url);
 			return answer(r, conn);
+		}
 		r->bc = wr_batch_open(&r->q, r->d, conn);
 		return MHD_YES;
 	}

@@ -362,6 +362,14 @@ field() {
 	assert_equal "$(field "$output" .data)" '[]'
 }
 
+@test "a batch request refused for its key is logged with its path" {
+	echo sk-batch-key > "$T/key"
+	start_serve --key-file "$T/key" --log "$T/log"
+	curl -s -o /dev/null "$SERVE_URL/batches"
+	run cat "$T/log"
+	assert_output '401	-	0	GET /v1/batches'
+}
+
 @test "batch requests are logged with their fault" {
 	start_serve --batch-time 100 --batch-fault expire --log "$T/log"
 	job 4
@@ -482,14 +490,19 @@ field() {
 	assert_output --partial 'String should match pattern'
 }
 
-@test "the message batch list pages newest first with after_id" {
+@test "the message batch list pages newest first with after_id and before_id" {
 	start_serve
 	A=$(arequests 1 | acreate | jq -r .id)
 	B=$(arequests 1 | acreate | jq -r .id)
-	run curl -s "${AH[@]}" "$SERVE_URL/messages/batches?limit=1"
-	assert_equal "$(field "$output" '[[.data[].id],.has_more,.first_id,.last_id]')" "[[\"$B\"],true,\"$B\",\"$B\"]"
-	run curl -s "${AH[@]}" "$SERVE_URL/messages/batches?limit=1&after_id=$B"
+	C=$(arequests 1 | acreate | jq -r .id)
+	run curl -s "${AH[@]}" "$SERVE_URL/messages/batches?limit=2"
+	assert_equal "$(field "$output" '[[.data[].id],.has_more,.first_id,.last_id]')" "[[\"$C\",\"$B\"],true,\"$C\",\"$B\"]"
+	run curl -s "${AH[@]}" "$SERVE_URL/messages/batches?limit=2&after_id=$B"
 	assert_equal "$(field "$output" '[[.data[].id],.has_more]')" "[[\"$A\"],false]"
+	run curl -s "${AH[@]}" "$SERVE_URL/messages/batches?limit=1&before_id=$A"
+	assert_equal "$(field "$output" '[[.data[].id],.has_more]')" "[[\"$B\"],true]"
+	run curl -s "${AH[@]}" "$SERVE_URL/messages/batches?limit=5&before_id=$A"
+	assert_equal "$(field "$output" '[[.data[].id],.has_more]')" "[[\"$C\",\"$B\"],false]"
 }
 
 @test "Anthropic job faults: expire, errors and cancel shape the results" {
