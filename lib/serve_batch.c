@@ -919,11 +919,18 @@ wr_batch_close(struct wr_batch_call *b)
 static void
 maybe_hang(struct wr_batch_answer *a, enum wr_batch_step step)
 {
-	if (conf->batch_hang[step] && !hung[step] && a->status / 100 == 2) {
+	/* Its own lock: some callers hold the batch lock, some do not. */
+	static pthread_mutex_t hang_lock = PTHREAD_MUTEX_INITIALIZER;
+
+	if (!conf->batch_hang[step] || a->status / 100 != 2)
+		return;
+	pthread_mutex_lock(&hang_lock);
+	if (!hung[step]) {
 		hung[step] = 1;
 		a->hang = 1;
 		a->fault = "hang";
 	}
+	pthread_mutex_unlock(&hang_lock);
 }
 
 static void
