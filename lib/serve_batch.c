@@ -136,15 +136,9 @@ wr_batch_listening(unsigned p)
 void
 wr_batch_init(const struct wr_serve_conf *c)
 {
-	const char *tmp = getenv("TMPDIR");
-	struct wr_buf b = {0};
 	size_t i;
 
 	conf = c;
-	wr_buf_printf(&b, "%s/wr-serve.XXXXXX", tmp && *tmp ? tmp : "/tmp");
-	if (!mkdtemp(b.s))
-		wr_die("%s: cannot make the directory of the batch files:", b.s);
-	dir = b.s;
 	faults_left = wr_calloc(conf->nbatch_faults + 1, sizeof *faults_left);
 	for (i = 0; i < conf->nbatch_faults; i++)
 		faults_left[i] = conf->batch_faults[i].n;
@@ -794,7 +788,27 @@ route_call(struct wr_batch_call *b, const char *method, const char *path)
 	}
 }
 
-/* A new file in the private directory for what a call uploads. */
+/*
+ * Make the private directory, under the lock. Only once something is
+ * uploaded: a server that never sees a batch, or is killed, leaves nothing.
+ */
+static int
+make_dir(void)
+{
+	const char *tmp = getenv("TMPDIR");
+	struct wr_buf b = {0};
+
+	wr_buf_printf(&b, "%s/wr-serve.XXXXXX", tmp && *tmp ? tmp : "/tmp");
+	if (!mkdtemp(b.s)) {
+		wr_warn("%s: cannot make the directory of the batch files:", b.s);
+		wr_buf_free(&b);
+		return -1;
+	}
+	dir = b.s;
+	return 0;
+}
+
+/* A new file in the private directory for what a call uploads; every other file comes after one. */
 static int
 open_upload(struct wr_batch_call *b)
 {
@@ -803,6 +817,11 @@ open_upload(struct wr_batch_call *b)
 
 	pthread_mutex_lock(&lock);
 	n = ++seq;
+	if (!dir && make_dir()) {
+		pthread_mutex_unlock(&lock);
+		b->write_failed = 1;
+		return -1;
+	}
 	pthread_mutex_unlock(&lock);
 	wr_buf_printf(&p, "%s/upload-%lu", dir, n);
 	b->path = p.s;
