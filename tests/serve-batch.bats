@@ -1,6 +1,7 @@
 #!/usr/bin/env bats
 # wr-serve's batch APIs through curl on 127.0.0.1: OpenAI Files and Batches,
 # Anthropic Message Batches, the compressed clock, job faults and hangs.
+# Times are short (--batch-time 100 to 2000 ms); every wait polls, at most 8 s.
 
 setup() {
 	load helper
