@@ -23,9 +23,8 @@
 #include "hash.h"
 #include "json.h"
 #include "serve_http.h"
-#include "serve_model.h"
+#include "serve_batch_int.h"
 
-#define NEVER UINT64_MAX
 /* Bodies of the calls other than uploads and Anthropic creates are small. */
 #define SMALL_BODY (1u << 20)
 
@@ -62,61 +61,9 @@ wr_batch_step_parse(const char *name)
 	return -1;
 }
 
-/* One request line of a job: offsets into the job's mapped input. */
-struct line {
-	size_t id_off, body_off;
-	uint32_t id_len, body_len;   /* id is the JSON text of custom_id, quotes included */
-	unsigned char bad;           /* its body is no request the model can answer */
-};
-
-struct job;
-
-struct file {
-	char id[40];
-	char *filename;
-	const char *purpose;
-	long created;
-	size_t bytes;
-	char *path;
-	int ready;                   /* its content is on disk */
-	int deleted;
-	struct job *job;             /* the job whose output or error file it is */
-};
-
-/* OpenAI's statuses; Anthropic's processing_status is read off them. */
-enum status {
-	ST_VALIDATING, ST_FAILED, ST_IN_PROGRESS, ST_FINALIZING, ST_COMPLETED, ST_EXPIRED,
-	ST_CANCELLING, ST_CANCELLED
-};
 static const char *const status_names[] = {
 	"validating", "failed", "in_progress", "finalizing", "completed", "expired",
 	"cancelling", "cancelled",
-};
-
-struct job {
-	int anthropic;
-	char id[48];
-	unsigned long seq;
-	double wall0;                /* creation, on the wall clock */
-	uint64_t t0;                 /* creation, in monotonic milliseconds */
-	char *input_file_id, *endpoint, *window, *metadata;   /* OpenAI's; metadata as JSON */
-	char *map;                   /* the input: OpenAI's JSONL file, Anthropic's create body */
-	size_t maplen;
-	struct line *lines;
-	size_t n;
-	enum wr_batch_fault fault;
-	char *errors;                /* JSON of errors.data when validation fails */
-	int cancel;                  /* cancelled by the client at cancel_t (ms after t0) */
-	uint64_t cancel_t;
-	struct file *out, *err, *res;
-	int deleted;
-};
-
-/* Where a job is on the clock, e ms after its creation. */
-struct state {
-	enum status s;
-	size_t done;                 /* lines answered (success or error) */
-	uint64_t at_progress, at_final, at_cancel, at_end;   /* ms after creation, or NEVER */
 };
 
 static const struct wr_serve_conf *conf;
@@ -131,12 +78,6 @@ static unsigned long seq;
 static unsigned long *faults_left;
 static size_t fault_at;
 static int hung[WR_NHANG];
-/* Scratch of the answer maker, used under the lock. */
-static struct wr_chat chat;
-static struct wr_buf answer_buf, text_buf, line_buf;
-static int *scores;
-static size_t nscores;
-
 static uint64_t
 mono_ms(void)
 {
@@ -156,9 +97,9 @@ wall(void)
 }
 
 /* prefix and ndigits hex digits drawn from the seed, a kind and a number: the same under --seed. */
-static void
-make_id(char *out, size_t size, const char *prefix, uint64_t kind, uint64_t a, uint64_t b,
-    size_t ndigits)
+void
+wr_bat_id(char *out, size_t size, const char *prefix, uint64_t seed, uint64_t kind, uint64_t a,
+    uint64_t b, size_t ndigits)
 {
 	uint64_t in[4] = {kind, a, b, 0};
 	char hex[17];
@@ -167,7 +108,7 @@ make_id(char *out, size_t size, const char *prefix, uint64_t kind, uint64_t a, u
 	memcpy(out, prefix, len);
 	for (k = 0; k < ndigits && len + 1 < size; k += 16) {
 		in[3] = k;
-		wr_id_hex(XXH3_64bits_withSeed(in, sizeof in, conf->seed), hex);
+		wr_id_hex(XXH3_64bits_withSeed(in, sizeof in, seed), hex);
 		snprintf(out + len, size - len, "%.*s", (int)(ndigits - k < 16 ? ndigits - k : 16), hex);
 		len = strlen(out);
 	}
@@ -195,19 +136,12 @@ wr_batch_listening(unsigned p)
 void
 wr_batch_init(const struct wr_serve_conf *c)
 {
-	const char *tmp = getenv("TMPDIR");
-	struct wr_buf b = {0};
 	size_t i;
 
 	conf = c;
-	wr_buf_printf(&b, "%s/wr-serve.XXXXXX", tmp && *tmp ? tmp : "/tmp");
-	if (!mkdtemp(b.s))
-		wr_die("%s: cannot make the directory of the batch files:", b.s);
-	dir = b.s;
 	faults_left = wr_calloc(conf->nbatch_faults + 1, sizeof *faults_left);
 	for (i = 0; i < conf->nbatch_faults; i++)
 		faults_left[i] = conf->batch_faults[i].n;
-	wr_chat_init(&chat);
 }
 
 static void free_job(struct job *j);
@@ -242,13 +176,7 @@ wr_batch_free(void)
 	dir = NULL;
 	free(faults_left);
 	faults_left = NULL;
-	wr_chat_free(&chat);
-	wr_buf_free(&answer_buf);
-	wr_buf_free(&text_buf);
-	wr_buf_free(&line_buf);
-	free(scores);
-	scores = NULL;
-	nscores = 0;
+	wr_bat_out_free();
 }
 
 /* The fault of the next create call: --batch-fault in the order given, each for its count. */
@@ -261,6 +189,13 @@ next_fault(void)
 		return WR_BF_NONE;
 	faults_left[fault_at]--;
 	return conf->batch_faults[fault_at].kind;
+}
+
+static void
+make_id(char *out, size_t size, const char *prefix, uint64_t kind, uint64_t a, uint64_t b,
+    size_t ndigits)
+{
+	wr_bat_id(out, size, prefix, conf->seed, kind, a, b, ndigits);
 }
 
 /* ---------------------------------------------------------------- the clock */
@@ -351,20 +286,20 @@ ended(const struct state *s)
 }
 
 /* Is line i answered with an error? */
-static int
-errs(const struct job *j, size_t i)
+int
+wr_bat_errs(const struct job *j, size_t i)
 {
 	return j->lines[i].bad || (j->fault == WR_BF_ERRORS && (i + 1) % 5 == 0);
 }
 
 /* How many of the first k lines are answered with an error. */
-static size_t
-errors_in(const struct job *j, size_t k)
+size_t
+wr_bat_errors_in(const struct job *j, size_t k)
 {
 	size_t i, n = 0;
 
 	for (i = 0; i < k; i++)
-		n += (size_t)errs(j, i);
+		n += (size_t)wr_bat_errs(j, i);
 	return n;
 }
 
@@ -493,16 +428,6 @@ new_file(const char *id, const char *filename, const char *purpose)
 	return f;
 }
 
-static int
-create_temp(const char *path)
-{
-	int fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-
-	if (fd < 0)
-		wr_warn("%s:", path);
-	return fd;
-}
-
 /* Map path read-only; *len 0 and NULL for an empty file. */
 static char *
 map_file(const char *path, size_t *len)
@@ -532,26 +457,6 @@ map_file(const char *path, size_t *len)
 	return m;
 }
 
-/* Write b to fd and empty it; 0, or -1 with a warning. */
-static int
-spill(int fd, struct wr_buf *b, const char *path)
-{
-	size_t off = 0;
-	ssize_t w;
-
-	while (off < b->len) {
-		if ((w = write(fd, b->s + off, b->len - off)) < 0) {
-			if (errno == EINTR)
-				continue;
-			wr_warn("%s:", path);
-			return -1;
-		}
-		off += (size_t)w;
-	}
-	wr_buf_reset(b);
-	return 0;
-}
-
 static void
 file_json(struct wr_buf *b, struct file *f)
 {
@@ -559,190 +464,6 @@ file_json(struct wr_buf *b, struct file *f)
 	    "\"filename\":", f->id, f->bytes, f->created);
 	wr_json_escapes(b, f->filename);
 	wr_buf_printf(b, ",\"purpose\":\"%s\",\"status\":\"processed\"}", f->purpose);
-}
-
-/* ---------------------------------------------------------------- making the answers */
-
-static const char *
-q_none(const struct wr_serve_req *q, const char *name)
-{
-	(void)q;
-	(void)name;
-	return NULL;
-}
-
-/*
- * The model's answer to one line's body in answer_buf, as a first live call
- * of the same body gets it: 0, or -1 with the dialect's error body there and
- * *status set. Faults on the wire (drop, partial, garble, 500, 429,
- * overload) have no batch counterpart and leave the answer whole.
- */
-static int
-answer_line(const struct wr_serve_dialect *d, const char *body, size_t len, unsigned *status,
-    char id[17])
-{
-	static const struct wr_serve_req q = {"POST", "", q_none, q_none, NULL};
-	enum wr_fault f;
-	const char *why;
-	uint64_t h;
-
-	wr_buf_reset(&answer_buf);
-	if (d->parse(&chat, &q, body, len, &why)) {
-		*status = d->error(&answer_buf, why == wr_chat_bad_json ? WR_ERR_JSON : WR_ERR_INVALID,
-		    why);
-		id[0] = '\0';
-		return -1;
-	}
-	h = wr_model_hash(body, len);
-	f = wr_model_draw(conf, &chat, h, 0, id);
-	switch (f) {
-	case WR_FAULT_DROP: case WR_FAULT_PARTIAL: case WR_FAULT_500: case WR_FAULT_429:
-	case WR_FAULT_GARBLE: case WR_FAULT_OVERLOAD:
-		f = WR_FAULT_NONE;
-		break;
-	default:
-		break;
-	}
-	wr_model_answer(conf, d, &chat, f, h, id, &scores, &nscores, &answer_buf, &text_buf);
-	*status = 200;
-	return 0;
-}
-
-/* Does the body of a line parse as a request the model answers? */
-static int
-line_ok(const struct wr_serve_dialect *d, const char *body, size_t len)
-{
-	static const struct wr_serve_req q = {"POST", "", q_none, q_none, NULL};
-	const char *why;
-
-	return d->parse(&chat, &q, body, len, &why) == 0;
-}
-
-static void
-line_req_id(char *out, size_t size, const struct job *j, size_t i)
-{
-	make_id(out, size, "batch_req_", 3, j->seq, i, 32);
-}
-
-/* Write OpenAI's output and error files of an ended job. */
-static int
-make_openai_files(struct job *j, const struct state *s)
-{
-	struct wr_buf eb = {0};
-	char rid[64], id[17], rq[48];
-	unsigned status;
-	int ofd = -1, efd = -1, ret = -1;
-	size_t i;
-
-	if (j->out && (ofd = create_temp(j->out->path)) < 0)
-		goto done;
-	if (j->err && (efd = create_temp(j->err->path)) < 0)
-		goto done;
-	wr_buf_reset(&line_buf);
-	for (i = 0; i < j->n; i++) {
-		const struct line *l = &j->lines[i];
-		struct wr_buf *b = &line_buf;
-		int bad = 0;
-
-		line_req_id(rid, sizeof rid, j, i);
-		if (i < s->done && errs(j, i) && !l->bad) {
-			b = &eb;
-			make_id(rq, sizeof rq, "req_", 4, j->seq, i, 16);
-			wr_buf_printf(b, "{\"id\":\"%s\",\"custom_id\":%.*s,\"response\":{\"status_code\":500,"
-			    "\"request_id\":\"%s\",\"body\":", rid, (int)l->id_len, j->map + l->id_off, rq);
-			wr_serve_openai.error(b, WR_ERR_SERVER, NULL);
-			wr_buf_adds(b, "},\"error\":null}\n");
-		} else if (i < s->done) {
-			bad = answer_line(&wr_serve_openai, j->map + l->body_off, l->body_len, &status, id);
-			b = bad ? &eb : &line_buf;
-			if (bad)
-				make_id(rq, sizeof rq, "req_", 4, j->seq, i, 16);
-			else
-				snprintf(rq, sizeof rq, "req_%s", id);
-			wr_buf_printf(b, "{\"id\":\"%s\",\"custom_id\":%.*s,\"response\":{\"status_code\":%u,"
-			    "\"request_id\":\"%s\",\"body\":", rid, (int)l->id_len, j->map + l->id_off,
-			    status, rq);
-			wr_buf_add(b, answer_buf.s, answer_buf.len);
-			wr_buf_adds(b, "},\"error\":null}\n");
-		} else {
-			b = &eb;
-			wr_buf_printf(b, "{\"id\":\"%s\",\"custom_id\":%.*s,\"response\":null,\"error\":",
-			    rid, (int)l->id_len, j->map + l->id_off);
-			if (s->s == ST_EXPIRED)
-				wr_buf_adds(b, "{\"code\":\"batch_expired\",\"message\":\"This request could "
-				    "not be executed before the completion window expired.\"}}\n");
-			else
-				wr_buf_adds(b, "{\"code\":\"batch_cancelled\",\"message\":\"This request was "
-				    "cancelled before it could be executed.\"}}\n");
-		}
-		if (b == &line_buf && ofd >= 0 && line_buf.len > (1u << 20) &&
-		    spill(ofd, &line_buf, j->out->path))
-			goto done;
-		if (b == &eb && efd >= 0 && eb.len > (1u << 20) && spill(efd, &eb, j->err->path))
-			goto done;
-	}
-	if (ofd >= 0 && spill(ofd, &line_buf, j->out->path))
-		goto done;
-	if (efd >= 0 && spill(efd, &eb, j->err->path))
-		goto done;
-	ret = 0;
-done:
-	if (ofd >= 0 && close(ofd) && ret == 0)
-		ret = -1;
-	if (efd >= 0 && close(efd) && ret == 0)
-		ret = -1;
-	wr_buf_free(&eb);
-	wr_buf_reset(&line_buf);
-	return ret;
-}
-
-/* Write the results file of an ended Anthropic job. */
-static int
-make_anthropic_results(struct job *j, const struct state *s)
-{
-	struct file *f = j->res;
-	char id[17];
-	unsigned status;
-	int fd, ret = -1;
-	size_t i;
-
-	if ((fd = create_temp(f->path)) < 0)
-		return -1;
-	wr_buf_reset(&line_buf);
-	for (i = 0; i < j->n; i++) {
-		const struct line *l = &j->lines[i];
-
-		wr_buf_printf(&line_buf, "{\"custom_id\":%.*s,\"result\":", (int)l->id_len,
-		    j->map + l->id_off);
-		if (i < s->done && errs(j, i) && !l->bad) {
-			wr_buf_adds(&line_buf, "{\"type\":\"errored\",\"error\":");
-			wr_serve_anthropic.error(&line_buf, WR_ERR_SERVER, NULL);
-			wr_buf_adds(&line_buf, "}}\n");
-		} else if (i < s->done) {
-			if (answer_line(&wr_serve_anthropic, j->map + l->body_off, l->body_len, &status,
-			    id)) {
-				wr_buf_adds(&line_buf, "{\"type\":\"errored\",\"error\":");
-				wr_buf_add(&line_buf, answer_buf.s, answer_buf.len);
-			} else {
-				wr_buf_adds(&line_buf, "{\"type\":\"succeeded\",\"message\":");
-				wr_buf_add(&line_buf, answer_buf.s, answer_buf.len);
-			}
-			wr_buf_adds(&line_buf, "}}\n");
-		} else {
-			wr_buf_adds(&line_buf, s->s == ST_EXPIRED ? "{\"type\":\"expired\"}}\n" :
-			    "{\"type\":\"canceled\"}}\n");
-		}
-		if (line_buf.len > (1u << 20) && spill(fd, &line_buf, f->path))
-			goto done;
-	}
-	if (spill(fd, &line_buf, f->path))
-		goto done;
-	ret = 0;
-done:
-	if (close(fd) && ret == 0)
-		ret = -1;
-	wr_buf_reset(&line_buf);
-	return ret;
 }
 
 /* When j has ended, name its output files (OpenAI: only those that are not empty). */
@@ -760,7 +481,7 @@ name_outputs(struct job *j, const struct state *s)
 		j->res->job = j;
 		return;
 	}
-	bad = errors_in(j, s->done);
+	bad = wr_bat_errors_in(j, s->done);
 	if (s->done > bad) {
 		make_id(id, sizeof id, "file-", 1, j->seq, 1, 24);
 		snprintf(name, sizeof name, "%s_output.jsonl", j->id);
@@ -787,7 +508,7 @@ make_ready(struct file *f)
 	if (f->ready)
 		return 0;
 	state_now(j, &s);
-	ret = j->anthropic ? make_anthropic_results(j, &s) : make_openai_files(j, &s);
+	ret = j->anthropic ? wr_bat_write_results(conf, j, &s) : wr_bat_write_output(conf, j, &s);
 	if (ret)
 		return -1;
 	if (j->out && stat(j->out->path, &st) == 0) {
@@ -846,7 +567,7 @@ openai_batch_json(struct wr_buf *b, struct job *j)
 
 	state_now(j, &s);
 	name_outputs(j, &s);
-	bad = errors_in(j, s.done);
+	bad = wr_bat_errors_in(j, s.done);
 	wr_buf_printf(b, "{\"id\":\"%s\",\"object\":\"batch\",\"endpoint\":", j->id);
 	wr_json_escapes(b, j->endpoint);
 	wr_buf_adds(b, ",\"errors\":");
@@ -897,7 +618,7 @@ anthropic_batch_json(struct wr_buf *b, struct job *j)
 	state_now(j, &s);
 	name_outputs(j, &s);
 	end = ended(&s);
-	bad = end ? errors_in(j, s.done) : 0;
+	bad = end ? wr_bat_errors_in(j, s.done) : 0;
 	rest = end ? j->n - s.done : 0;
 	wr_buf_printf(b, "{\"id\":\"%s\",\"type\":\"message_batch\",\"processing_status\":\"%s\","
 	    "\"request_counts\":{\"processing\":%zu,\"succeeded\":%zu,\"errored\":%zu,"
@@ -1067,7 +788,27 @@ route_call(struct wr_batch_call *b, const char *method, const char *path)
 	}
 }
 
-/* A new file in the private directory for what a call uploads. */
+/*
+ * Make the private directory, under the lock. Only once something is
+ * uploaded: a server that never sees a batch, or is killed, leaves nothing.
+ */
+static int
+make_dir(void)
+{
+	const char *tmp = getenv("TMPDIR");
+	struct wr_buf b = {0};
+
+	wr_buf_printf(&b, "%s/wr-serve.XXXXXX", tmp && *tmp ? tmp : "/tmp");
+	if (!mkdtemp(b.s)) {
+		wr_warn("%s: cannot make the directory of the batch files:", b.s);
+		wr_buf_free(&b);
+		return -1;
+	}
+	dir = b.s;
+	return 0;
+}
+
+/* A new file in the private directory for what a call uploads; every other file comes after one. */
 static int
 open_upload(struct wr_batch_call *b)
 {
@@ -1076,10 +817,15 @@ open_upload(struct wr_batch_call *b)
 
 	pthread_mutex_lock(&lock);
 	n = ++seq;
+	if (!dir && make_dir()) {
+		pthread_mutex_unlock(&lock);
+		b->write_failed = 1;
+		return -1;
+	}
 	pthread_mutex_unlock(&lock);
 	wr_buf_printf(&p, "%s/upload-%lu", dir, n);
 	b->path = p.s;
-	if ((b->fd = create_temp(b->path)) < 0)
+	if ((b->fd = wr_bat_create_temp(b->path)) < 0)
 		b->write_failed = 1;
 	return b->fd;
 }
@@ -1192,11 +938,18 @@ wr_batch_close(struct wr_batch_call *b)
 static void
 maybe_hang(struct wr_batch_answer *a, enum wr_batch_step step)
 {
-	if (conf->batch_hang[step] && !hung[step] && a->status / 100 == 2) {
+	/* Its own lock: some callers hold the batch lock, some do not. */
+	static pthread_mutex_t hang_lock = PTHREAD_MUTEX_INITIALIZER;
+
+	if (!conf->batch_hang[step] || a->status / 100 != 2)
+		return;
+	pthread_mutex_lock(&hang_lock);
+	if (!hung[step]) {
 		hung[step] = 1;
 		a->hang = 1;
 		a->fault = "hang";
 	}
+	pthread_mutex_unlock(&hang_lock);
 }
 
 static void
@@ -1467,7 +1220,7 @@ check_input(struct job *j)
 			    "\"custom_id\",\"line\":%zu}", lineno);
 			break;
 		}
-		l.bad = !line_ok(&wr_serve_openai, j->map + l.body_off, l.body_len);
+		l.bad = !wr_bat_line_ok(&wr_serve_openai, j->map + l.body_off, l.body_len);
 		add_lines(j, &cap, &l);
 	}
 	if (!e.len && j->n == 0)
@@ -1625,6 +1378,7 @@ do_list(struct wr_batch_call *b, const struct wr_serve_req *q, struct wr_batch_a
 	const char *before = anthropic ? q->arg(q, "before_id") : NULL;
 	long limit = limit_arg(q, anthropic ? 1000 : 100);
 	size_t i, lo = 0, hi = njobs, k = 0, first = 0, last = 0;
+	int more = 0;
 	struct job *j;
 
 	if (limit < 0) {
@@ -1651,6 +1405,7 @@ do_list(struct wr_batch_call *b, const struct wr_serve_req *q, struct wr_batch_a
 		for (i = lo; i < hi; i++)
 			if (!jobs[i]->deleted && jobs[i]->anthropic == anthropic && n++ == (size_t)limit)
 				break;
+		more = i < hi;
 		hi = i;
 	}
 	for (i = hi; i-- > lo;) {
@@ -1669,8 +1424,10 @@ do_list(struct wr_batch_call *b, const struct wr_serve_req *q, struct wr_batch_a
 		batch_json(&out, j);
 	}
 	wr_buf_adds(&out, "]");
+	if (!before)
+		more = k > (size_t)limit;
 	if (anthropic)
-		wr_buf_printf(&out, ",\"has_more\":%s", k > (size_t)limit ? "true" : "false");
+		wr_buf_printf(&out, ",\"has_more\":%s", more ? "true" : "false");
 	wr_buf_adds(&out, ",\"first_id\":");
 	if (k)
 		wr_buf_printf(&out, "\"%s\"", jobs[first]->id);
@@ -1682,7 +1439,7 @@ do_list(struct wr_batch_call *b, const struct wr_serve_req *q, struct wr_batch_a
 	else
 		wr_buf_adds(&out, "null");
 	if (!anthropic)
-		wr_buf_printf(&out, ",\"has_more\":%s", k > (size_t)limit ? "true" : "false");
+		wr_buf_printf(&out, ",\"has_more\":%s", more ? "true" : "false");
 	wr_buf_adds(&out, "}");
 	pthread_mutex_unlock(&lock);
 	answer_json(a, 200, &out);
@@ -1814,7 +1571,7 @@ do_a_create(struct wr_batch_call *b, struct wr_batch_answer *a)
 	j->maplen = maplen;
 	map = NULL;
 	for (n = 0; n < j->n; n++)
-		j->lines[n].bad = !line_ok(&wr_serve_anthropic, j->map + j->lines[n].body_off,
+		j->lines[n].bad = !wr_bat_line_ok(&wr_serve_anthropic, j->map + j->lines[n].body_off,
 		    j->lines[n].body_len);
 	add_job(j);
 	anthropic_batch_json(&out, j);

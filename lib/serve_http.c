@@ -47,6 +47,7 @@ struct req {
 	int counted;                  /* counted in n_busy until its answer goes out */
 	struct wr_batch_call *bc;     /* a request to a batch API */
 	int logged;                   /* its log line is written (--batch-hang logs before it waits) */
+	int hung;                     /* counted in n_hung until it completes */
 };
 
 /* Per-thread scratch space, reused from request to request. */
@@ -77,7 +78,8 @@ static pthread_mutex_t seen_lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_mutex_t log_lock = PTHREAD_MUTEX_INITIALIZER;
 static int log_failed;
 static atomic_ulong n_requests, n_ok, n_errors, n_entries, n_limited;
-static atomic_long n_busy;   /* model answers being made (within their latency) */
+static atomic_long n_busy;
+static atomic_long n_hung;   /* answers withheld by --batch-hang, until their connection completes */   /* model answers being made (within their latency) */
 
 static struct wr_limiter limiter;
 static pthread_mutex_t limit_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -629,8 +631,11 @@ batch(struct req *r, struct MHD_Connection *conn)
 			write_log(r);
 		r->logged = 1;
 		r->delayed = 1;
-		if (hang(conn))
+		if (hang(conn)) {
+			r->hung = 1;
+			atomic_fetch_add(&n_hung, 1);
 			return MHD_YES;
+		}
 	}
 	return answer(r, conn);
 }
@@ -651,8 +656,13 @@ start(struct req *r, struct MHD_Connection *conn, const char *url, const char *m
 		return answer(r, conn);
 	}
 	if ((r->d = wr_batch_route(&r->q)) != NULL) {
-		if (!key_ok(r))
+		if (!key_ok(r)) {
+			wr_buf_printf(&r->log, "%u\t-\t0\t", r->status);
+			add_printable(&r->log, method);
+			wr_buf_addc(&r->log, ' ');
+			add_printable(&r->log, url);
 			return answer(r, conn);
+		}
 		r->bc = wr_batch_open(&r->q, r->d, conn);
 		return MHD_YES;
 	}
@@ -762,6 +772,8 @@ completed(void *cls, struct MHD_Connection *conn, void **con_cls, enum MHD_Reque
 	(void)why;
 	if (!r)
 		return;
+	if (r->hung)
+		atomic_fetch_sub(&n_hung, 1);
 	if (r->resp)
 		MHD_destroy_response(r->resp);
 	wr_batch_close(r->bc);
@@ -838,6 +850,7 @@ void
 wr_serve_stop(struct wr_serve_stats *st)
 {
 	struct scratch *s, *next;
+	int i;
 
 	/* Suspended connections must be resumed before the daemon stops. */
 	pthread_mutex_lock(&dq.lock);
@@ -852,6 +865,9 @@ wr_serve_stop(struct wr_serve_stats *st)
 	pthread_mutex_unlock(&hq.lock);
 	if (hq.joinable)
 		pthread_join(hq.thread, NULL);
+	/* Let the resumed answers go out (for at most 2 s) before the daemon closes their connections. */
+	for (i = 0; i < 200 && atomic_load(&n_hung) > 0; i++)
+		nanosleep(&(struct timespec){0, 10000000}, NULL);
 	MHD_stop_daemon(daemon_);
 	daemon_ = NULL;
 	wr_batch_free();

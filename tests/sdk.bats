@@ -1,6 +1,7 @@
 #!/usr/bin/env bats
 # The vendors' own SDKs (tests/sdk, pinned in package-lock.json) drive wr-serve:
-# openai, @anthropic-ai/sdk and @google/genai, each against its dialect.
+# openai, @anthropic-ai/sdk and @google/genai, each against its dialect
+# (and the first two against its batch API).
 # Without tests/sdk/node_modules (run "npm ci" there) they skip, except
 # under CI, where .ci/run installs them and a missing SDK is a failure.
 
@@ -22,14 +23,14 @@ sdk() {
 	run sdk openai
 	assert_success
 	assert_line '# fail 0'
-	assert_line '# pass 6'
+	assert_line '# pass 11'
 }
 
 @test "sdk: @anthropic-ai/sdk drives the Anthropic dialect" {
 	run sdk anthropic
 	assert_success
 	assert_line '# fail 0'
-	assert_line '# pass 8'
+	assert_line '# pass 12'
 }
 
 @test "sdk: @google/genai drives the Gemini dialect" {

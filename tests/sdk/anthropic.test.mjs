@@ -77,3 +77,83 @@ test('an overload is a 529 APIError of type overloaded_error', async () => {
 	    (e) => e instanceof Anthropic.APIError && e.status === 529 &&
 		e.error?.error?.type === 'overloaded_error');
 });
+
+// Message Batches, on servers of their own with a short clock.
+const params = (i) => ({ ...body(), model: `claude-batch-${i}` });
+const requests = (n) => Array.from({ length: n }, (_, i) => ({ custom_id: `q${i}`, params: params(i) }));
+
+async function ended(c, id) {
+	for (let i = 0; i < 500; i++) {
+		const b = await c.messages.batches.retrieve(id);
+		if (b.processing_status === 'ended')
+			return b;
+		await new Promise((r) => setTimeout(r, 20));
+	}
+	throw new Error(`message batch ${id} did not end`);
+}
+
+test('messages.batches.create, retrieve and results stream the live answers', async () => {
+	const s = await serve(['--batch-time', '200']);
+	try {
+		const c = client(s);
+		const b = await c.messages.batches.create({ requests: requests(3) });
+		assert.equal(b.type, 'message_batch');
+		assert.equal(b.processing_status, 'in_progress');
+		assert.equal(b.results_url, null);
+		const done = await ended(c, b.id);
+		assert.equal(done.results_url, `${s.url}/v1/messages/batches/${b.id}/results`);
+		assert.deepEqual(done.request_counts,
+		    { processing: 0, succeeded: 3, errored: 0, canceled: 0, expired: 0 });
+		const results = [];
+		for await (const r of await c.messages.batches.results(b.id))
+			results.push(r);
+		assert.deepEqual(results.map((r) => [r.custom_id, r.result.type]),
+		    [['q0', 'succeeded'], ['q1', 'succeeded'], ['q2', 'succeeded']]);
+		for (let i = 0; i < 3; i++)
+			assert.deepEqual(results[i].result.message, await c.messages.create(params(i)));
+		assert.equal(results[0].result.message.content[0].text, ANSWER);
+	} finally {
+		await s.stop();
+	}
+});
+
+test('messages.batches.list pages newest first', async () => {
+	const s = await serve();
+	try {
+		const c = client(s), made = [];
+		for (let i = 0; i < 3; i++)
+			made.push((await c.messages.batches.create({ requests: requests(1) })).id);
+		const seen = [];
+		for await (const b of c.messages.batches.list({ limit: 1 }))
+			seen.push(b.id);
+		assert.deepEqual(seen, made.reverse());
+	} finally {
+		await s.stop();
+	}
+});
+
+test('messages.batches.cancel is canceling, then ended with canceled results', async () => {
+	const s = await serve(['--batch-time', '2000']);
+	try {
+		const c = client(s);
+		const b = await c.messages.batches.create({ requests: requests(10) });
+		const canceling = await c.messages.batches.cancel(b.id);
+		assert.equal(canceling.processing_status, 'canceling');
+		assert.ok(canceling.cancel_initiated_at);
+		const done = await ended(c, b.id);
+		assert.equal(done.request_counts.canceled, 10);
+		const types = [];
+		for await (const r of await c.messages.batches.results(b.id))
+			types.push(r.result.type);
+		assert.deepEqual(types, Array(10).fill('canceled'));
+	} finally {
+		await s.stop();
+	}
+});
+
+test('a custom_id off the pattern raises BadRequestError', async () => {
+	await assert.rejects(client(plain).messages.batches.create({
+		requests: [{ custom_id: 'not ok', params: params(0) }],
+	}), (e) => e instanceof Anthropic.BadRequestError && e.status === 400 &&
+	    e.error?.error?.type === 'invalid_request_error');
+});
