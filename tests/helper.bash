@@ -16,17 +16,29 @@ bats_require_minimum_version 1.5.0
 bats_load_library bats-support
 bats_load_library bats-assert
 
-# wait_port FILE PID: wait (at most about 10 s) until the server PID, started
-# with its stdout in FILE, has printed its port there; fail, saying why, if
-# it exits first or prints none.
-wait_port() {
-	local tries=0
-	until grep -q '^[0-9][0-9]*$' "$1" 2>/dev/null; do
-		kill -0 "$2" 2>/dev/null || { echo "server $2 exited before printing a port in $1" >&2; return 1; }
+# wait_for [-p PID] WHAT CMD...: poll CMD every 10 ms until it succeeds; after
+# about 10 s, or as soon as process PID (when given) has exited, fail saying
+# that WHAT never happened. Every test that waits for something waits here.
+wait_for() {
+	local tries=0 pid=
+	if [ "$1" = -p ]; then pid=$2; shift 2; fi
+	local what=$1
+	shift
+	until "$@"; do
+		if [ -n "$pid" ] && ! kill -0 "$pid" 2>/dev/null; then
+			echo "wait_for: process $pid exited before $what" >&2
+			return 1
+		fi
 		tries=$((tries + 1))
-		[ "$tries" -lt 500 ] || { echo "server $2 printed no port in $1" >&2; return 1; }
-		sleep 0.02
+		[ "$tries" -lt 1000 ] || { echo "wait_for: no $what after 10 s" >&2; return 1; }
+		sleep 0.01
 	done
+}
+
+# wait_port FILE PID: wait until the server PID, started with its stdout in
+# FILE, has printed its port there.
+wait_port() {
+	wait_for -p "$2" "port in $1" grep -qs '^[0-9][0-9]*$' "$1"
 }
 
 # start_serve [wr-serve options...]: start wr-serve on a free loopback port;
@@ -50,3 +62,4 @@ stop_serve() {
 		SERVE_PID=
 	fi
 }
+

@@ -198,10 +198,7 @@ wr-query: $FIX/query-bad.jsonl:3: no body" ]
 @test "a run killed mid-way resumes with exactly one success per custom_id" {
 	wr-query -q -j 2 -o "$T/res" -u "$SLOW" "$REQ" 3>&- &
 	QUERY_PID=$!
-	for _ in $(seq 200); do
-		[ "$(cat "$T/res" 2>/dev/null | wc -l)" -ge 2 ] && break
-		sleep 0.05
-	done
+	wait_for "2 result lines in $T/res" has_lines "$T/res" 2
 	kill -9 "$QUERY_PID"
 	rc=0
 	wait "$QUERY_PID" 2>/dev/null || rc=$?
@@ -233,6 +230,11 @@ wr-query: $FIX/query-bad.jsonl:3: no body" ]
 	assert_equal "$(( $(seen "$PLAIN") - before ))" 3
 }
 
+# has_lines FILE N: FILE holds N lines or more.
+has_lines() {
+	[ "$(cat "$1" 2>/dev/null | wc -l)" -ge "$2" ]
+}
+
 # locked FILE: FILE exists and another process holds a flock(2) on it.
 locked() {
 	[ -e "$1" ] || return 1
@@ -240,14 +242,10 @@ locked() {
 }
 
 @test "a second run on the same -o FILE at once is refused" {
-	local tries=0 rc=0
+	local rc=0
 	head -n 1 "$REQ" | wr-query -q -o "$T/res" -u "$SLOW" 3>&- &
 	QUERY_PID=$!
-	until locked "$T/res"; do
-		tries=$((tries + 1))
-		[ "$tries" -lt 1000 ] || fail "wr-query never locked $T/res"
-		sleep 0.01
-	done
+	wait_for "lock on $T/res" locked "$T/res"
 	run --separate-stderr wr-query -q -o "$T/res" -u "$PLAIN" "$REQ"
 	assert_failure 2
 	[ "$stderr" = "wr-query: $T/res: another process is writing it" ]
@@ -324,15 +322,9 @@ $T/err:0"
 	assert_output '["c5a62931ca6b6d20",null,"connection_error",true]'
 }
 
-# wait_seen URL N: poll until the server at URL has seen N requests more
-# than $before (at most about 20 s).
-wait_seen() {
-	local tries=0
-	until [ "$(( $(seen "$1") - before ))" -ge "$2" ]; do
-		tries=$((tries + 1))
-		[ "$tries" -lt 1000 ] || fail "the server saw fewer than $2 requests"
-		sleep 0.02
-	done
+# saw_more URL N: the server at URL has seen N requests more than $before.
+saw_more() {
+	[ "$(( $(seen "$1") - before ))" -ge "$2" ]
 }
 
 # The limits are set so low that the next request is due many seconds after
@@ -341,7 +333,7 @@ wait_seen() {
 	before=$(seen "$PLAIN")
 	wr-query -q --rpm 6 -j 6 -u "$PLAIN" "$REQ" > /dev/null 3>&- &
 	QUERY_PID=$!
-	wait_seen "$PLAIN" 1
+	wait_for "first request at $PLAIN" saw_more "$PLAIN" 1
 	assert_equal "$(( $(seen "$PLAIN") - before ))" 1
 }
 
@@ -349,7 +341,7 @@ wait_seen() {
 	before=$(seen "$PLAIN")
 	wr-query -q --tpm 60 -j 6 -u "$PLAIN" "$REQ" > /dev/null 3>&- &
 	QUERY_PID=$!
-	wait_seen "$PLAIN" 1
+	wait_for "first request at $PLAIN" saw_more "$PLAIN" 1
 	assert_equal "$(( $(seen "$PLAIN") - before ))" 1
 }
 
