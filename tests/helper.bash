@@ -63,3 +63,66 @@ stop_serve() {
 	fi
 }
 
+# ---- Tests as data: the tests/data/*.cases files ----
+#
+# A cases file holds cases separated by blank lines; lines starting with #
+# are comments. Each line of a case is KEY: VALUE, and the case starts with
+# its name ("name: a sentence"). A driver calls run_cases FILE KEY..., which
+# hands each case to the driver's case_run with C[KEY] holding the case's
+# values of KEY, one per line, in order ("KEY:" alone is an empty line), and
+# HAS[KEY] set for each key the case gives. case_run compares what it ran
+# with case_check; run_cases then fails the test, naming each case that went
+# wrong (file, line and name) and how, and also fails when it ran fewer
+# cases than the file names.
+
+declare -gA C HAS
+
+# case_text KEY: the lines of KEY through printf %b (\t a tab, \\ a backslash).
+case_text() {
+	[ -z "${HAS[$1]:-}" ] || printf '%b' "${C[$1]}"
+}
+
+# case_check WHAT EXPECTED GOT: note a mismatch as a diff, expected first.
+case_check() {
+	[ "$2" != "$3" ] || return 0
+	CASE_BAD+="  $1 differs (-expected +got):"$'\n'
+	CASE_BAD+=$(diff -u --label expected --label got <(printf '%s\n' "$2") <(printf '%s\n' "$3") | tail -n +3 | sed 's/^/    /')
+	CASE_BAD+=$'\n'
+}
+
+# run_cases FILE KEY...: run every case of FILE through case_run (above).
+run_cases() {
+	local file=$1 line n=0 key val name= at= failures= ncases=0 k
+	local -A known
+	shift
+	for k in name "$@"; do known[$k]=1; done
+	C=() HAS=()
+	_case_end() {
+		[ -n "$name" ] || return 0
+		ncases=$((ncases + 1))
+		CASE_BAD=
+		case_run < /dev/null
+		[ -z "$CASE_BAD" ] || failures+="${file#"$TOP"/}:$at: case \"$name\""$'\n'"$CASE_BAD"
+	}
+	while IFS= read -r -u 4 line || [ -n "$line" ]; do
+		n=$((n + 1))
+		case $line in
+		'#'*) continue ;;
+		'') _case_end; name= C=() HAS=(); continue ;;
+		*:*) ;;
+		*) failures+="${file#"$TOP"/}:$n: not KEY: VALUE: $line"$'\n'; continue ;;
+		esac
+		key=${line%%:*} val=${line#*:} val=${val# }
+		if [ -z "${known[$key]:-}" ]; then
+			failures+="${file#"$TOP"/}:$n: unknown key: $key"$'\n'
+			continue
+		fi
+		if [ "$key" = name ]; then name=$val at=$n; fi
+		if [ -n "${HAS[$key]:-}" ]; then C[$key]+=$'\n'$val; else C[$key]=$val; fi
+		HAS[$key]=1
+	done 4< "$file"
+	_case_end
+	[ "$ncases" -eq "$(grep -c '^name: ' "$file")" ] ||
+	    failures+="${file#"$TOP"/}: ran $ncases cases of $(grep -c '^name: ' "$file")"$'\n'
+	[ -z "$failures" ] || fail "$failures"
+}
