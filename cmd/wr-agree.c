@@ -57,6 +57,7 @@ usage(FILE *fp, int status)
 static void
 add_input(const char *path, double lo, double hi)
 {
+	wr_input_open(path);
 	inputs = wr_realloc(inputs, (ninputs + 1) * sizeof *inputs);
 	memset(&inputs[ninputs], 0, sizeof *inputs);
 	inputs[ninputs].path = path;

@@ -274,6 +274,8 @@ main(int argc, char **argv)
 	}
 	argc -= optind;
 	argv += optind;
+	for (i = 0; i < argc; i++)
+		wr_input_open(argv[i]);
 
 	sep = wr_malloc(per_batch * sizeof *sep);
 	wr_buf_grow(&cur, HEAD);

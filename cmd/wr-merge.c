@@ -52,6 +52,7 @@ usage(FILE *fp, int status)
 static void
 add_input(const char *path, int base, int scaled, double lo, double hi)
 {
+	wr_input_open(path);
 	inputs = wr_realloc(inputs, (ninputs + 1) * sizeof *inputs);
 	inputs[ninputs].path = path;
 	inputs[ninputs].base = base;

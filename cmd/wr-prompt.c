@@ -513,6 +513,8 @@ main(int argc, char **argv)
 	}
 	argc -= optind;
 	argv += optind;
+	for (i = 0; i < argc; i++)
+		wr_input_open(argv[i]);
 	if (!model || !*model)
 		wr_die("no model: give -m MODEL or set WR_MODEL");
 
