@@ -90,8 +90,6 @@ write_list(void)
 		wr_buf_addc(&out.b, '\n');
 		n_written++;
 		wr_out_done(&out);
-		if (out.gone)
-			return;  /* the reader is gone (SIGPIPE ignored): stop quietly */
 	}
 	wr_out_flush(&out);
 }
@@ -196,7 +194,7 @@ main(int argc, char **argv)
 	write_list();
 
 	wr_progress_clear(&progress);
-	if (!quiet && !out.gone)
+	if (!quiet)
 		fprintf(stderr, "%s: %zu entries written, %zu below the minimum; %ld scores read, %ld bad lines\n",
 		    wr_prog, n_written, n_below, counts.scores, counts.bad);
 	wr_merge_free(merge);

@@ -366,7 +366,7 @@ complete_lines() {
 	complete_lines "$T/out" '^W[0-9]+X[0-9]+;[0-9]+$'
 }
 
-# ---- Disk full and closed pipes: what wr-parse.bats and wr-merge.bats leave out ----
+# ---- Disk full: what wr-parse.bats and tests/io.bats leave out ----
 
 # A refused result and a rated one, in $T/r.
 refused_results() {
@@ -388,13 +388,4 @@ refused_results() {
 	run --separate-stderr wr-parse -q --refused /dev/full "$T/r"
 	assert_failure 2
 	[ "$stderr" = "wr-parse: /dev/full: write error: No space left on device" ]
-}
-
-# With SIGPIPE ignored a write gets EPIPE, a write error: exit 2, no message.
-@test "wr-parse | head -1 with SIGPIPE ignored ends quietly with status 2" {
-	big_results
-	first() { trap '' PIPE; wr-parse -q "$T/big.jsonl" | head -1; echo "wr-parse: ${PIPESTATUS[0]}"; }
-	run --separate-stderr first
-	assert_output "$(printf 'w1x1\t3\nwr-parse: 2')"
-	assert_equal "$stderr" ""
 }
