@@ -57,6 +57,7 @@ usage(FILE *fp, int status)
 static void
 add_input(const char *path, double lo, double hi)
 {
+	wr_input_open(path);
 	inputs = wr_realloc(inputs, (ninputs + 1) * sizeof *inputs);
 	memset(&inputs[ninputs], 0, sizeof *inputs);
 	inputs[ninputs].path = path;
@@ -450,6 +451,7 @@ main(int argc, char **argv)
 		read_input(&inputs[ninputs - 1], 0);
 		wr_progress_clear(&progress);
 		written = write_calibrated(&shared);
+		wr_stdout_flush();
 		if (!quiet)
 			fprintf(stderr, "%s: %zu entries written, calibrated on %zu shared; %ld scores read, %ld bad lines\n",
 			    wr_prog, written, shared, counts.scores, counts.bad);
@@ -473,6 +475,7 @@ main(int argc, char **argv)
 		free(x);
 		free(y);
 		report_worst();
+		wr_stdout_flush();
 		if (!quiet)
 			fprintf(stderr, "%s: %zu inputs compared; %ld scores read, %ld bad lines\n",
 			    wr_prog, ninputs, counts.scores, counts.bad);

@@ -214,7 +214,7 @@ read_list(const char *path, void (*fn)(const char *, size_t))
 		reserve(&seen, r.fd);
 	} else
 		reserve(&skip, r.fd);
-	while (!out.gone) {
+	for (;;) {
 		if ((len = wr_reader_take(&r, &line)) != 0) {
 			scan(&r, line, len, fn);
 			continue;
@@ -227,7 +227,7 @@ read_list(const char *path, void (*fn)(const char *, size_t))
 			split_line(&r, line, len, fn);
 	}
 	decide_queued(fn);
-	if (!out.gone && st == WR_LINE_ERR) {
+	if (st == WR_LINE_ERR) {
 		wr_out_flush(&out);
 		exit(WR_EXIT_USAGE);
 	}
@@ -274,13 +274,15 @@ main(int argc, char **argv)
 	}
 	argc -= optind;
 	argv += optind;
+	for (i = 0; i < argc; i++)
+		wr_input_open(argv[i]);
 
 	sep = wr_malloc(per_batch * sizeof *sep);
 	wr_buf_grow(&cur, HEAD);
 	cur.len = HEAD;
 	if (argc == 0)
 		read_list("-", add_entry);
-	for (i = 0; i < argc && !out.gone; i++)
+	for (i = 0; i < argc; i++)
 		read_list(argv[i], add_entry);
 	settle();
 	flush_batch();

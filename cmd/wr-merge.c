@@ -52,6 +52,7 @@ usage(FILE *fp, int status)
 static void
 add_input(const char *path, int base, int scaled, double lo, double hi)
 {
+	wr_input_open(path);
 	inputs = wr_realloc(inputs, (ninputs + 1) * sizeof *inputs);
 	inputs[ninputs].path = path;
 	inputs[ninputs].base = base;
@@ -89,8 +90,6 @@ write_list(void)
 		wr_buf_addc(&out.b, '\n');
 		n_written++;
 		wr_out_done(&out);
-		if (out.gone)
-			return;  /* the reader is gone (SIGPIPE ignored): stop quietly */
 	}
 	wr_out_flush(&out);
 }
@@ -195,7 +194,7 @@ main(int argc, char **argv)
 	write_list();
 
 	wr_progress_clear(&progress);
-	if (!quiet && !out.gone)
+	if (!quiet)
 		fprintf(stderr, "%s: %zu entries written, %zu below the minimum; %ld scores read, %ld bad lines\n",
 		    wr_prog, n_written, n_below, counts.scores, counts.bad);
 	wr_merge_free(merge);

@@ -97,18 +97,6 @@ usage(FILE *fp, int status)
 
 /* ---- Output ---- */
 
-/*
- * The reader went away (| head): stop without a word. wr_out drops the
- * rest quietly and lets the program finish; wr-parse has always stopped
- * at once with status 2 instead.
- */
-static void
-check_gone(const struct wr_out *o)
-{
-	if (o->gone)
-		exit(WR_EXIT_USAGE);
-}
-
 /* Add s[0..n), whole lines, to o. */
 static void
 out_add(struct wr_out *o, const char *s, size_t n)
@@ -117,7 +105,6 @@ out_add(struct wr_out *o, const char *s, size_t n)
 		return;
 	wr_buf_add(&o->b, s, n);
 	wr_out_done(o);
-	check_gone(o);
 }
 
 static void
@@ -128,7 +115,6 @@ out_line(struct wr_out *o, const char *s, size_t n)
 	wr_buf_add(&o->b, s, n);
 	wr_buf_addc(&o->b, '\n');
 	wr_out_done(o);
-	check_gone(o);
 }
 
 static void
@@ -137,7 +123,6 @@ out_flush(struct wr_out *o)
 	if (o->fd < 0)
 		return;
 	wr_out_flush(o);
-	check_gone(o);
 }
 
 static void

@@ -400,7 +400,7 @@ prompt(const char *path)
 	wr_reader_open(&r, path, LINE_MAX_BYTES);
 	r.before_read = wr_out_before_read;
 	r.arg = &out;
-	while (!out.gone && (st = wr_reader_text(&r, &line, &len, &n_bad)) == WR_LINE_OK) {
+	while ((st = wr_reader_text(&r, &line, &len, &n_bad)) == WR_LINE_OK) {
 		len = wr_chomp_cr(line, len);
 		if (len == 0)
 			continue;
@@ -433,7 +433,7 @@ prompt(const char *path)
 		}
 		request(line, line + idlen + 1, len - idlen - 1, e.s, e.len, n);
 	}
-	if (!out.gone && st == WR_LINE_ERR) {
+	if (st == WR_LINE_ERR) {
 		wr_out_flush(&out);
 		exit(WR_EXIT_USAGE);
 	}
@@ -513,6 +513,8 @@ main(int argc, char **argv)
 	}
 	argc -= optind;
 	argv += optind;
+	for (i = 0; i < argc; i++)
+		wr_input_open(argv[i]);
 	if (!model || !*model)
 		wr_die("no model: give -m MODEL or set WR_MODEL");
 
@@ -548,7 +550,7 @@ main(int argc, char **argv)
 	escaped['"'] = escaped['\\'] = 1;
 	if (argc == 0)
 		prompt("-");
-	for (i = 0; i < argc && !out.gone; i++)
+	for (i = 0; i < argc; i++)
 		prompt(argv[i]);
 	wr_out_flush(&out);
 	if (!quiet)

@@ -245,7 +245,11 @@ emit(const char *s, size_t n)
 		if (w < 0) {
 			if (errno == EINTR)
 				continue;
-			/* The reader went away (head, a closed pipe): a quiet end. */
+			/* The reader went away (head, a closed pipe): wr(7), "Input and output". */
+			if (errno == EPIPE && out_fd == STDOUT_FILENO) {
+				clear_progress();
+				wr_stdout_closed();
+			}
 			if (errno == EPIPE)
 				stopping = STOP_QUIET;
 			else {

@@ -12,7 +12,19 @@ enum { WR_EXIT_OK = 0, WR_EXIT_FAIL = 1, WR_EXIT_USAGE = 2 };
 
 extern const char *wr_prog;
 
+/*
+ * Name the program for its messages, and set the I/O policy of wr(7)
+ * "Input and output": SIGPIPE is ignored, so that a closed output pipe
+ * reaches the program as EPIPE whatever its parent left the signal at.
+ */
 void wr_setprog(const char *argv0);
+/*
+ * The reader of stdout has gone (EPIPE): stop at once, write nothing more,
+ * say nothing, exit 0. wr_out_flush and wr_fshut call it on stdout's EPIPE.
+ */
+_Noreturn void wr_stdout_closed(void);
+/* Flush stdout before a summary: on EPIPE stop as wr_stdout_closed does. */
+void wr_stdout_flush(void);
 
 /* Print "prog: message" to stderr; a format ending in ':' appends strerror(errno). */
 void wr_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -67,7 +79,10 @@ void wr_range(const char *s, double *lo, double *hi, const char *opt);
  * sees each record as soon as it is written.
  */
 void wr_stdout_lines(void);
-/* Flush and check stream; return 0, or print the error and return -1. */
+/*
+ * Flush and check stream; return 0, or print the error and return -1. An
+ * EPIPE on stdout is no error: see wr_stdout_closed.
+ */
 int wr_fshut(FILE *fp, const char *name);
 /*
  * Write s[0..n) to fd in write(2) calls that end at line ends, so a killed
@@ -83,16 +98,15 @@ int wr_write_lines(int fd, const char *s, size_t n);
  * after each line or record (it writes once WR_OUT_HOLD bytes are held), and
  * sets wr_out_before_read as its reader's before_read hook, so that what it
  * has made goes out before it may wait for input. Writes go through
- * wr_write_lines. When the reader of the output has gone (EPIPE, SIGPIPE
- * ignored), gone is set and the rest is dropped quietly; any other write
- * error is reported with name and exits 2.
+ * wr_write_lines. When the reader of stdout has gone (EPIPE), the program
+ * stops quietly with status 0 (wr_stdout_closed); any other write error,
+ * EPIPE on another output included, is reported with name and exits 2.
  */
 #define WR_OUT_HOLD 65536
 struct wr_out {
 	int fd;
 	const char *name;
 	struct wr_buf b;
-	int gone;
 };
 void wr_out_flush(struct wr_out *o);
 void wr_out_done(struct wr_out *o);

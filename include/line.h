@@ -30,7 +30,17 @@ struct wr_reader {
 	void *arg;
 };
 
-/* Open path ("-" or NULL is stdin) with a line limit; exits 2 if unreadable. */
+/*
+ * Open an input now, before any output, and keep it for the wr_reader_open
+ * of the same path: a stage opens all its inputs first, so an unreadable
+ * one exits 2 before anything is written (wr(7), "Input and output"), and
+ * a FIFO is opened once. Exits 2 if unreadable; "-" is left to stdin.
+ */
+void wr_input_open(const char *path);
+/*
+ * Open path ("-" or NULL is stdin) with a line limit, or take the input
+ * wr_input_open opened for it; exits 2 if unreadable.
+ */
 void wr_reader_open(struct wr_reader *r, const char *path, size_t max);
 /* Read from an already open descriptor (not closed at the end). */
 void wr_reader_fd(struct wr_reader *r, int fd, const char *name, size_t max);

@@ -8,6 +8,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <math.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,6 +25,26 @@ wr_setprog(const char *argv0)
 
 	if (argv0 && *argv0)
 		wr_prog = p ? p + 1 : argv0;
+	signal(SIGPIPE, SIG_IGN);
+}
+
+/*
+ * Like cat | head, but with status 0 rather than death by SIGPIPE (141):
+ * the reader chose to stop, nothing failed, and under "set -o pipefail" a
+ * stage that exits 0 leaves the pipeline's status to the stage that did
+ * fail. Nothing more is written: counts and side files would be partial.
+ */
+void
+wr_stdout_closed(void)
+{
+	exit(WR_EXIT_OK);
+}
+
+void
+wr_stdout_flush(void)
+{
+	if ((fflush(stdout) != 0 || ferror(stdout)) && errno == EPIPE)
+		wr_stdout_closed();
 }
 
 static void
@@ -259,10 +280,10 @@ wr_fshut(FILE *fp, const char *name)
 	int ret = 0;
 
 	if (fflush(fp) != 0 || ferror(fp)) {
-		if (errno != EPIPE) {
-			wr_warn("%s: write error:", name);
-			ret = -1;
-		}
+		if (errno == EPIPE && fp == stdout)
+			wr_stdout_closed();
+		wr_warn("%s: write error:", name);
+		ret = -1;
 	}
 	return ret;
 }
@@ -353,10 +374,10 @@ wr_write_lines(int fd, const char *s, size_t n)
 void
 wr_out_flush(struct wr_out *o)
 {
-	if (!o->gone && o->b.len && wr_write_lines(o->fd, o->b.s, o->b.len) != 0) {
-		if (errno != EPIPE)
-			wr_die("%s: write error:", o->name);
-		o->gone = 1;
+	if (o->b.len && wr_write_lines(o->fd, o->b.s, o->b.len) != 0) {
+		if (errno == EPIPE && o->fd == STDOUT_FILENO)
+			wr_stdout_closed();
+		wr_die("%s: write error:", o->name);
 	}
 	wr_buf_reset(&o->b);
 }

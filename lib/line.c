@@ -24,12 +24,54 @@ wr_reader_fd(struct wr_reader *r, int fd, const char *name, size_t max)
 	r->buf = wr_malloc(r->cap + 1);
 }
 
+/* Inputs opened by wr_input_open that no reader has taken yet. */
+static struct ahead {
+	const char *path;
+	int fd;
+} *ahead;
+static size_t nahead, ntaken;
+
+void
+wr_input_open(const char *path)
+{
+	int fd;
+
+	if (!path || strcmp(path, "-") == 0)
+		return;
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+		wr_die("%s:", path);
+	ahead = wr_realloc(ahead, (nahead + 1) * sizeof *ahead);
+	ahead[nahead].path = path;
+	ahead[nahead++].fd = fd;
+}
+
+/* The descriptor wr_input_open opened for path, or -1. */
+static int
+take_ahead(const char *path)
+{
+	size_t i;
+	int fd;
+
+	for (i = 0; i < nahead; i++)
+		if (ahead[i].fd >= 0 && strcmp(ahead[i].path, path) == 0) {
+			fd = ahead[i].fd;
+			ahead[i].fd = -1;
+			if (++ntaken == nahead) {
+				free(ahead);
+				ahead = NULL;
+				nahead = ntaken = 0;
+			}
+			return fd;
+		}
+	return -1;
+}
+
 void
 wr_reader_open(struct wr_reader *r, const char *path, size_t max)
 {
 	int fd = STDIN_FILENO;
 
-	if (path && strcmp(path, "-") != 0) {
+	if (path && strcmp(path, "-") != 0 && (fd = take_ahead(path)) < 0) {
 		fd = open(path, O_RDONLY | O_CLOEXEC);
 		if (fd < 0)
 			wr_die("%s:", path);

@@ -49,29 +49,39 @@ man_blocks() {
 	    on { gsub(/\\e/, "\\"); gsub(/\\&/, ""); print }' "$1"
 }
 
-# run_blocks: run the blocks read from stdin one after the other in this
-# directory; print each block that does not exit 0, with its status.
+# run_blocks NAME SYNTAX-ONLY SED-ARGS...: run the blocks read from stdin one
+# after the other in this directory, each rewritten by sed -E SED-ARGS, with
+# stdin /dev/null and its output in NAME.N.out and NAME.N.err; a block that
+# matches the glob SYNTAX-ONLY is checked for syntax only. Print each block
+# that does not exit 0, with its status and errors, then the number of blocks.
 run_blocks() {
-	local block= line n=0 bad=0 st
+	local name=$1 syntax=$2 block= line n=0 bad=0 st
+	shift 2
 	while IFS= read -r line; do
 		if [ "$line" != %% ]; then block+=$line$'\n'; continue; fi
 		n=$((n + 1))
-		block=$(printf '%s' "$block" | sed \
-		    -e "s|http://127.0.0.1:8000/v1|$URL_0|g" \
-		    -e "s|http://127.0.0.1:8001/v1|$URL_1|g" \
-		    -e "s|http://127.0.0.1:8002/v1|$URL_2|g" \
-		    -e 's|^vllm run-batch -i \([^ ]*\) -o \([^ ]*\) .*|wr-query -q \1 > \2|')
+		block=$(printf '%s' "$block" | sed -E "$@" \
+		    -e 's#^vllm run-batch -i ([^ ]*) -o ([^ ]*) .*#wr-query -q \1 > \2#')
 		case $block in
-		*api.openai.com*) bash -n -c "$block"; st=$? ;;
-		*) bash -c "$block" > "block.$n.out" 2> "block.$n.err"; st=$? ;;
+		$syntax) bash -n -c "$block"; st=$? ;;
+		*) bash -c "$block" > "$name.$n.out" 2> "$name.$n.err" < /dev/null; st=$? ;;
 		esac
 		if [ "$st" -ne 0 ]; then
-			bad=1; printf 'block %d exited %d:\n%s\n' "$n" "$st" "$block"; cat "block.$n.err"
+			bad=1; printf 'block %d exited %d:\n%s\n' "$n" "$st" "$block"; cat "$name.$n.err"
 		fi
 		block=
 	done
 	echo "$n blocks"
 	return "$bad"
+}
+
+# run_doc_blocks: the blocks of README.md and wr(7), with the URLs :8000,
+# :8001 and :8002 on three wr-serves and api.openai.com for syntax only.
+run_doc_blocks() {
+	run_blocks block '*api.openai.com*' \
+	    -e "s#http://127.0.0.1:8000/v1#$URL_0#g" \
+	    -e "s#http://127.0.0.1:8001/v1#$URL_1#g" \
+	    -e "s#http://127.0.0.1:8002/v1#$URL_2#g"
 }
 
 @test "README.md has the blocks the test expects" {
@@ -81,7 +91,7 @@ run_blocks() {
 
 @test "every command block of README.md runs against wr-serve" {
 	servers --refuse-entry xyzzyq
-	run run_blocks < <(readme_blocks)
+	run run_doc_blocks < <(readme_blocks)
 	assert_success
 	assert_output '6 blocks'
 	run cat scored.dict
@@ -96,7 +106,7 @@ run_blocks() {
 
 @test "every example of wr(7) runs against wr-serve" {
 	servers
-	run run_blocks < <(man_blocks "$TOP/man/wr.7")
+	run run_doc_blocks < <(man_blocks "$TOP/man/wr.7")
 	assert_success
 	assert_output '10 blocks'
 	run cat scored.dict
@@ -125,30 +135,14 @@ man_setup() {
 	mkdir -p home/.config/wr && printf 'sk-docs\n' > home/.config/wr/key && chmod 600 home/.config/wr/key
 }
 
-# run_man_blocks PAGE: each EXAMPLES display of PAGE, in order, in this
-# directory; any http(s)://HOST[:PORT]/v1 becomes the default server, a key
-# file under ~ lives in ./home, and a block that starts wr-serve on a fixed
-# port (a sketch of a terminal session) is checked for syntax only.
+# run_man_blocks: the blocks of a program's page: any http(s)://HOST[:PORT]/v1
+# becomes the default server, a key file under ~ lives in ./home, and a block
+# that starts wr-serve on a fixed port (a sketch of a terminal session) is
+# checked for syntax only.
 run_man_blocks() {
-	local block= line n=0 bad=0 st
-	while IFS= read -r line; do
-		if [ "$line" != %% ]; then block+=$line$'\n'; continue; fi
-		n=$((n + 1))
-		block=$(printf '%s' "$block" | sed -E \
-		    -e "s#https?://[A-Za-z0-9.:-]+/v1#$OPENAI_BASE_URL#g" \
-		    -e "s#~/#$PWD/home/#g" \
-		    -e 's#^vllm run-batch -i ([^ ]*) -o ([^ ]*) .*#wr-query -q \1 > \2#')
-		case $block in
-		*"wr-serve "*"-p 8080"*) bash -n -c "$block"; st=$? ;;
-		*) bash -c "$block" > "man.$n.out" 2> "man.$n.err" < /dev/null; st=$? ;;
-		esac
-		if [ "$st" -ne 0 ]; then
-			bad=1; printf 'block %d exited %d:\n%s\n' "$n" "$st" "$block"; cat "man.$n.err"
-		fi
-		block=
-	done
-	echo "$n blocks"
-	return "$bad"
+	run_blocks man '*wr-serve *-p 8080*' \
+	    -e "s#https?://[A-Za-z0-9.:-]+/v1#$OPENAI_BASE_URL#g" \
+	    -e "s#~/#$PWD/home/#g"
 }
 
 @test "every example of every program's man page runs against wr-serve" {

@@ -50,16 +50,6 @@ start_tls() {
 	TLS_URL=https://127.0.0.1:$HOSTILE_PORT/v1
 }
 
-# wait_for CMD...: poll until CMD succeeds (at most about 10 s).
-wait_for() {
-	local tries=0
-	until "$@"; do
-		tries=$((tries + 1))
-		[ "$tries" -lt 1000 ] || return 1
-		sleep 0.01
-	done
-}
-
 # has_socket PID: the process has a socket open, so it is past its setup.
 has_socket() {
 	ls -l "/proc/$1/fd" 2>/dev/null | grep -q 'socket:'
@@ -160,7 +150,7 @@ $T/err401:0"
 	start_hostile silent
 	OPENAI_API_KEY=sk-wr-secret-0099 wr-query -q --timeout 30 -u "$HOSTILE_URL" "$T/one.jsonl" > /dev/null 2>&1 3>&- &
 	QUERY_PID=$!
-	wait_for has_socket "$QUERY_PID"
+	wait_for "socket open by wr-query" has_socket "$QUERY_PID"
 	run bash -c "cat /proc/$QUERY_PID/task/*/children"
 	assert_success
 	assert_output ''
@@ -169,7 +159,7 @@ $T/err401:0"
 # A non-dumpable process's /proc/PID files belong to root. As root we cannot
 # see that for our own processes, so wr-query runs as nobody here.
 proc_owner_once_running() {
-	wait_for has_socket "$QUERY_PID" && stat -c %U "/proc/$QUERY_PID/environ"
+	wait_for "socket open by wr-query" has_socket "$QUERY_PID" && stat -c %U "/proc/$QUERY_PID/environ"
 }
 
 @test "while it holds a key wr-query is not dumpable (no core, no ptrace, /proc closed)" {

@@ -90,14 +90,6 @@ wr-batch: -:4: control character in entry, line skipped" ]
 	assert_output "wr-batch (wr) 0.1.0"
 }
 
-@test "a full disk is an error, a closed pipe is not" {
-	run bash -c "seq 1 10 | wr-batch -q -n 1 > /dev/full"
-	assert_failure 2
-	assert_output "wr-batch: stdout: write error: No space left on device"
-	run bash -c "seq 1 100000 | wr-batch -q -n 1 | head -n 1 | cut -f2; echo \"\${PIPESTATUS[1]}\""
-	assert_output "$(printf '1\n141')"
-}
-
 @test "a long list is de-duplicated across reads and files exactly as awk does" {
 	# 200,000 lines (well over one 64 KiB read) with repeats near and far, some
 	# lines on the slow path (spaces to trim, scores, CRLF, comments); the batches'

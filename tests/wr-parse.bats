@@ -27,249 +27,37 @@ summary() {
 	printf 'wr-parse: %s results (%s failed, %s duplicate), %s rated, %s missing, %s refused, %s rejected, %s bad lines' "$@"
 }
 
-@test "entry;score lines give entry<TAB>score in the order of the request" {
-	res a1 $'banana;3\napple;4\ncherry;5' apple banana cherry > "$BATS_TEST_TMPDIR/r"
-	run --separate-stderr wr-parse "$BATS_TEST_TMPDIR/r"
-	assert_success
-	assert_output "$(printf 'apple\t4\nbanana\t3\ncherry\t5')"
-	[ "$stderr" = "$(summary 1 0 0 3 0 0 0 0)" ]
+# ---- The cases of tests/data/wr-parse.cases (its format is at its top) ----
+
+CASES=$BATS_TEST_DIRNAME/data/wr-parse.cases
+
+# case_file WHAT FILE KEY: compare FILE, byte for byte, with the lines of KEY.
+case_file() {
+	local want= got
+	[ -n "${HAS[$3]:-}" ] || return 0
+	[ -z "${C[$3]}" ] || want=$(case_text "$3"; printf '\n.')
+	got=$(cat "$2" 2>&1; echo .)
+	case_check "$1" "${want%.}" "${got%.}"
 }
 
-@test "each separator is read: colon, dash, em dash, tab, equals, parentheses, a scale" {
-	{
-		res a1 'apple: 4' apple
-		res a2 'apple - 3' apple
-		res a3 'apple — 2' apple
-		res a4 $'apple\t5' apple
-		res a5 'apple = 1' apple
-		res a6 'apple (4)' apple
-		res a7 'apple 3/5' apple
-	} > "$BATS_TEST_TMPDIR/r"
-	run -0 wr-parse -q "$BATS_TEST_TMPDIR/r"
-	assert_output "$(printf 'apple\t%s\n' 4 3 2 5 1 4 3)"
+# case_run: run the case in C (see run_cases in helper.bash).
+case_run() {
+	local T
+	T=$(mktemp -d "$BATS_TEST_TMPDIR/case.XXXXXX")
+	if [ -n "${C[result]:-}" ]; then eval "${C[result]}" > "$T/r"; fi
+	eval "run --separate-stderr wr-parse ${C[args]:-}"
+	case_check status "${C[status]:-0}" "$status"
+	case_check output "$(case_text out)" "$output"
+	case_check stderr "$(case_text err)" "$(sed -e "s#$T#\$T#g" -e "s#$FIX#\$FIX#g" <<< "$stderr")"
+	case_file "--missing file" "$T/m" missing
+	case_file "--refused file" "$T/f" refused
 }
 
-@test "numbered and bulleted lines with markdown emphasis are read" {
-	res a1 $'Here are the ratings:\n\n1. **apple** — 4\n2. *banana*: 3\n- `cherry`: 2\n* **date:** 5\n\nLet me know!' \
-		apple banana cherry date > "$BATS_TEST_TMPDIR/r"
-	run -0 wr-parse -q "$BATS_TEST_TMPDIR/r"
-	assert_output "$(printf 'apple\t4\nbanana\t3\ncherry\t2\ndate\t5')"
+@test "every case of tests/data/wr-parse.cases gives its exact ratings, messages, status and files" {
+	run_cases "$CASES" result args status out err missing refused
 }
 
-@test "a markdown table is read by its Entry and Score columns" {
-	res a1 $'| # | Word | Rating |\n|---|------|:------:|\n| 1 | apple | 4 |\n| 2 | banana | 3 |' apple banana > "$BATS_TEST_TMPDIR/r"
-	run -0 wr-parse -q "$BATS_TEST_TMPDIR/r"
-	assert_output "$(printf 'apple\t4\nbanana\t3')"
-}
-
-@test "a JSON array of objects in a fence, with prose around, is read" {
-	res a1 $'Sure:\n```json\n[\n  {"word": "apple", "score": 4},\n  {"entry": "banana", "rating": "3"}\n]\n```\nDone.' \
-		apple banana > "$BATS_TEST_TMPDIR/r"
-	run -0 wr-parse -q "$BATS_TEST_TMPDIR/r"
-	assert_output "$(printf 'apple\t4\nbanana\t3')"
-}
-
-@test "a JSON object mapping entry to score, and a ratings wrapper, are read" {
-	{
-		res a1 '{"apple": 4, "banana": 3.5}' apple banana
-		res a2 '{"ratings": [{"term": "cherry", "value": 2}]}' cherry
-	} > "$BATS_TEST_TMPDIR/r"
-	run -0 wr-parse -q "$BATS_TEST_TMPDIR/r"
-	assert_output "$(printf 'apple\t4\nbanana\t3.5\ncherry\t2')"
-}
-
-@test "entries with spaces, digits, hyphens, apostrophes, & and accents keep their spelling" {
-	res a1 $'catch-22: 4\nR&B;3\nx-ray - 2\nrock \'n\' roll: 5\ncafé;4\nice cream;3' \
-		catch-22 'R&B' x-ray "rock 'n' roll" café 'ice cream' > "$BATS_TEST_TMPDIR/r"
-	run -0 wr-parse -q "$BATS_TEST_TMPDIR/r"
-	assert_output "$(printf "catch-22\t4\nR&B\t3\nx-ray\t2\nrock 'n' roll\t5\ncafé\t4\nice cream\t3")"
-}
-
-@test "an echo that is not a requested entry is reported and no entry gets its score" {
-	res a1 $'LEGO;2\nMAINER;1' LEGHORNS MAINER > "$BATS_TEST_TMPDIR/r"
-	run --separate-stderr wr-parse -M "$BATS_TEST_TMPDIR/m" "$BATS_TEST_TMPDIR/r"
-	assert_failure 1
-	assert_output "$(printf 'MAINER\t1')"
-	[ "$stderr" = "wr-parse: $BATS_TEST_TMPDIR/r:1: a1: \"LEGO\": not requested
-$(summary 1 0 0 1 1 0 1 0)" ]
-	[ "$(cat "$BATS_TEST_TMPDIR/m")" = LEGHORNS ]
-}
-
-@test "case and punctuation differences find the requested entry, spelled as requested" {
-	{
-		res a1 'ICE CREAM;4' 'ice cream'
-		res a2 'icecream;3' 'ice cream'
-		res a3 'Ice-cream: 2' 'ice cream'
-	} > "$BATS_TEST_TMPDIR/r"
-	run -0 wr-parse -q "$BATS_TEST_TMPDIR/r"
-	assert_output "$(printf 'ice cream\t%s\n' 4 3 2)"
-}
-
-@test "a rated entry that matches two requested entries is rejected" {
-	res a1 $'POLISH;3\nnice;4' Polish polish nice > "$BATS_TEST_TMPDIR/r"
-	run --separate-stderr wr-parse "$BATS_TEST_TMPDIR/r"
-	assert_failure 1
-	assert_output "$(printf 'nice\t4')"
-	[ "$stderr" = "wr-parse: $BATS_TEST_TMPDIR/r:1: a1: \"POLISH\": matches more than one requested entry
-$(summary 1 0 0 1 2 0 1 0)" ]
-}
-
-@test "an entry scored twice with different scores gets no score" {
-	res a1 $'apple;4\nbanana;3\nApple;2\nbanana;3' apple banana > "$BATS_TEST_TMPDIR/r"
-	run --separate-stderr wr-parse "$BATS_TEST_TMPDIR/r"
-	assert_failure 1
-	assert_output "$(printf 'banana\t3')"
-	[ "$stderr" = "wr-parse: $BATS_TEST_TMPDIR/r:1: a1: \"Apple\": scored twice, 4 and 2
-$(summary 1 0 0 1 1 0 1 0)" ]
-}
-
-@test "a score outside the range is rejected with its entry, file and line" {
-	res a1 $'apple;7\nbanana;3' apple banana > "$BATS_TEST_TMPDIR/r"
-	run --separate-stderr wr-parse "$BATS_TEST_TMPDIR/r"
-	assert_failure 1
-	assert_output "$(printf 'banana\t3')"
-	[ "$stderr" = "wr-parse: $BATS_TEST_TMPDIR/r:1: a1: \"apple\": score 7 out of range 1:5
-$(summary 1 0 0 1 1 0 1 0)" ]
-}
-
-@test "--range sets the valid scores" {
-	res a1 $'apple;7\nbanana;0.5\ncherry;11' apple banana cherry > "$BATS_TEST_TMPDIR/r"
-	run --separate-stderr wr-parse --range 0:10 "$BATS_TEST_TMPDIR/r"
-	assert_failure 1
-	assert_output "$(printf 'apple\t7\nbanana\t0.5')"
-	[ "${stderr_lines[0]}" = "wr-parse: $BATS_TEST_TMPDIR/r:1: a1: \"cherry\": score 11 out of range 0:10" ]
-}
-
-@test "a bad --range is a usage error" {
-	run --separate-stderr wr-parse --range 5:1 /dev/null
-	assert_failure 2
-	[ "$stderr" = "wr-parse: --range 5:1: LO must be below HI" ]
-}
-
-@test "a refusal field refuses the whole result: its entries go to --missing and --refused" {
-	{
-		REFUSAL='"I am sorry, I cannot help with that."' CONTENT_JSON=null res a1 '' apple banana
-		res a2 'cherry;4' cherry
-	} > "$BATS_TEST_TMPDIR/r"
-	run --separate-stderr wr-parse -M "$BATS_TEST_TMPDIR/m" -R "$BATS_TEST_TMPDIR/f" "$BATS_TEST_TMPDIR/r"
-	assert_failure 1
-	assert_output "$(printf 'cherry\t4')"
-	[ "$stderr" = "$(summary 2 0 0 1 0 2 0 0)" ]
-	[ "$(cat "$BATS_TEST_TMPDIR/m")" = "$(printf 'apple\nbanana')" ]
-	[ "$(cat "$BATS_TEST_TMPDIR/f")" = "$(printf 'apple\nbanana')" ]
-}
-
-@test "finish_reason content_filter refuses the result even with scores in it" {
-	FINISH=content_filter res a1 $'apple;4\nbanana;' apple banana > "$BATS_TEST_TMPDIR/r"
-	run --separate-stderr wr-parse -R "$BATS_TEST_TMPDIR/f" "$BATS_TEST_TMPDIR/r"
-	assert_failure 1
-	assert_output ''
-	[ "$stderr" = "$(summary 1 0 0 0 0 2 0 0)" ]
-	[ "$(cat "$BATS_TEST_TMPDIR/f")" = "$(printf 'apple\nbanana')" ]
-}
-
-@test "an apology with no scores counts as a refusal" {
-	res a1 "I’m sorry, but I can't rate these words." apple > "$BATS_TEST_TMPDIR/r"
-	run --separate-stderr wr-parse -R "$BATS_TEST_TMPDIR/f" "$BATS_TEST_TMPDIR/r"
-	assert_failure 1
-	assert_output ''
-	[ "$stderr" = "$(summary 1 0 0 0 0 1 0 0)" ]
-	[ "$(cat "$BATS_TEST_TMPDIR/f")" = apple ]
-}
-
-@test "an answer with no scores and no refusal leaves its entries missing" {
-	res a1 'Here are the ratings you asked for.' apple > "$BATS_TEST_TMPDIR/r"
-	run --separate-stderr wr-parse -M "$BATS_TEST_TMPDIR/m" -R "$BATS_TEST_TMPDIR/f" "$BATS_TEST_TMPDIR/r"
-	assert_failure 1
-	[ "$stderr" = "$(summary 1 0 0 0 1 0 0 0)" ]
-	[ "$(cat "$BATS_TEST_TMPDIR/m")" = apple ]
-	[ ! -s "$BATS_TEST_TMPDIR/f" ]
-}
-
-@test "an answer cut off by length keeps only its complete lines" {
-	FINISH=length res a1 $'apple;4\nbanana;3\ncherry;5' apple banana cherry date > "$BATS_TEST_TMPDIR/r"
-	run --separate-stderr wr-parse -M "$BATS_TEST_TMPDIR/m" "$BATS_TEST_TMPDIR/r"
-	assert_failure 1
-	assert_output "$(printf 'apple\t4\nbanana\t3')"
-	[ "$(cat "$BATS_TEST_TMPDIR/m")" = "$(printf 'cherry\ndate')" ]
-}
-
-@test "scores only in reasoning_content and a think block are ignored" {
-	{
-		EXTRA=',"reasoning_content":"apple;4\nbanana;3"' res a1 'I will answer now.' apple banana
-		res a2 $'<think>\ncherry;1 seems too low\n</think>\ncherry;3' cherry
-	} > "$BATS_TEST_TMPDIR/r"
-	run --separate-stderr wr-parse -M "$BATS_TEST_TMPDIR/m" "$BATS_TEST_TMPDIR/r"
-	assert_failure 1
-	assert_output "$(printf 'cherry\t3')"
-	[ "$(cat "$BATS_TEST_TMPDIR/m")" = "$(printf 'apple\nbanana')" ]
-}
-
-@test "content given as an array of text parts is read" {
-	CONTENT_JSON='[{"type":"text","text":"apple;4\n"},{"type":"text","text":"banana;3"}]' res a1 '' apple banana \
-		> "$BATS_TEST_TMPDIR/r"
-	run -0 wr-parse -q "$BATS_TEST_TMPDIR/r"
-	assert_output "$(printf 'apple\t4\nbanana\t3')"
-}
-
-@test "OpenAI Batch output and error files are read with the batch file given by -b" {
-	run --separate-stderr wr-parse -b "$FIX/parse-batches.txt" -M "$BATS_TEST_TMPDIR/m" -R "$BATS_TEST_TMPDIR/f" \
-		"$FIX/parse-openai-batch.jsonl" "$FIX/parse-openai-batch-errors.jsonl"
-	assert_failure 1
-	assert_output "$(printf "MAINER\t1\nrock 'n' roll\t5\napple\t4\nbanana\t3\ncherry\t5\nice cream\t5\ncatch-22\t4\ncafé\t3")"
-	[ "$stderr" = "wr-parse: $FIX/parse-openai-batch.jsonl:1: 53aa1190ccd9d1ca: \"LEGO\": not requested
-$(summary 6 2 0 8 7 3 1 0)" ]
-	[ "$(cat "$BATS_TEST_TMPDIR/m")" = "$(printf 'LEGHORNS\norange\ngrape\nmelon\nkiwi\nlemon\nlime\nplum\npeach\npear')" ]
-	[ "$(cat "$BATS_TEST_TMPDIR/f")" = "$(printf 'orange\ngrape\nmelon')" ]
-}
-
-@test "vLLM run_batch output is read with the request file given by -r, with -l" {
-	run --separate-stderr wr-parse -l -r "$FIX/parse-vllm-requests.jsonl" -M "$BATS_TEST_TMPDIR/m" "$FIX/parse-vllm.jsonl"
-	assert_failure 1
-	m=Qwen/Qwen2.5-7B-Instruct
-	assert_output "alpha	4	$m	7734d22aed3e2fb1
-beta	4	$m	7734d22aed3e2fb1
-gamma	3	$m	7734d22aed3e2fb1
-delta	4	$m	07a978269670ad51
-epsilon	3	$m	07a978269670ad51
-zeta	3	$m	07a978269670ad51
-kappa	3	$m	d30559087e2fea02
-lambda	4	$m	d30559087e2fea02
-mu	3	$m	d30559087e2fea02"
-	[ "$stderr" = "$(summary 6 2 0 9 9 0 0 0)" ]
-	[ "$(cat "$BATS_TEST_TMPDIR/m")" = "$(printf 'eta\ntheta\niota\nnu\nxi\nomicron\npi\nrho\nsigma')" ]
-}
-
-@test "-l adds the model and the custom_id" {
-	res a1 'apple;4' apple > "$BATS_TEST_TMPDIR/r"
-	run -0 wr-parse -q --long "$BATS_TEST_TMPDIR/r"
-	assert_output "$(printf 'apple\t4\tgpt-4o-mini-2024-07-18\ta1')"
-}
-
-@test "error lines send their entries to --missing" {
-	{
-		errline e1 apple banana
-		res a2 'cherry;4' cherry
-	} > "$BATS_TEST_TMPDIR/r"
-	run --separate-stderr wr-parse --missing "$BATS_TEST_TMPDIR/m" "$BATS_TEST_TMPDIR/r"
-	assert_failure 1
-	assert_output "$(printf 'cherry\t4')"
-	[ "$stderr" = "$(summary 2 1 0 1 2 0 0 0)" ]
-	[ "$(cat "$BATS_TEST_TMPDIR/m")" = "$(printf 'apple\nbanana')" ]
-}
-
-@test "a custom_id that failed and then succeeded is rated, not missing" {
-	{
-		errline x1 apple banana
-		res a2 'cherry;4' cherry
-		res x1 $'apple;5\nbanana;2' apple banana
-	} > "$BATS_TEST_TMPDIR/r"
-	run --separate-stderr wr-parse -M "$BATS_TEST_TMPDIR/m" "$BATS_TEST_TMPDIR/r"
-	assert_success
-	assert_output "$(printf 'cherry\t4\napple\t5\nbanana\t2')"
-	[ "$stderr" = "$(summary 3 1 0 3 0 0 0 0)" ]
-	[ ! -s "$BATS_TEST_TMPDIR/m" ]
-}
+# ---- Cases of other shapes ----
 
 @test "the first answer for a custom_id wins and a later one is skipped with a warning" {
 	res x1 $'apple;5' apple > "$BATS_TEST_TMPDIR/a"
@@ -396,56 +184,7 @@ $(summary 1 0 0 1 2 0 0 0)" ]
 	[ "$stderr" = "wr-parse: stdout: write error: No space left on device" ]
 }
 
-@test "a reader that stops early (| head -1) ends the run quietly by SIGPIPE" {
-	awk 'BEGIN { for (i = 0; i < 3000; i++) printf "{\"custom_id\":\"r%d\",\"response\":{\"status_code\":200,\"body\":{\"choices\":[{\"message\":{\"content\":\"alpha;4\\nbeta;3\\ngamma;2\\ndelta;5\"}}]}},\"error\":null,\"entries\":[\"alpha\",\"beta\",\"gamma\",\"delta\"]}\n", i }' \
-		> "$BATS_TEST_TMPDIR/r"
-	run --separate-stderr bash -c "wr-parse -q '$BATS_TEST_TMPDIR/r' | head -1; echo \"wr-parse: \${PIPESTATUS[0]}\""
-	assert_success
-	# 96 KB of ratings do not fit in a pipe: wr-parse is still writing when
-	# head exits, and SIGPIPE ends it (128 + 13).
-	assert_output "$(printf 'alpha\t4\nwr-parse: 141')"
-	[ "$stderr" = "" ]
-}
-
 # ---- Anthropic and Gemini answers ----
-
-@test "Anthropic and Gemini answers are read: thinking left out, cut-offs kept whole, refusals to --refused" {
-	run --separate-stderr wr-parse -l -M "$BATS_TEST_TMPDIR/missing" -R "$BATS_TEST_TMPDIR/refused" "$FIX/parse-native.jsonl"
-	assert_failure 1
-	assert_output "$(printf '%s\n' 'ant	4	claude-sonnet-4-5	a1' 'bee	3	claude-sonnet-4-5	a1' \
-		'emu	3	claude-sonnet-4-5	a3' 'fox	4	claude-sonnet-4-5	a3' 'hen	5	gemini-2.5-flash	g1' \
-		'owl	2	gemini-2.5-flash	g1' 'elk	2	gemini-2.5-flash	g4')"
-	assert_equal "$stderr" "wr-parse: 7 results (0 failed, 0 duplicate), 7 rated, 2 missing, 6 refused, 0 rejected, 0 bad lines"
-	run cat "$BATS_TEST_TMPDIR/missing"
-	assert_output "$(printf '%s\n' gnu asp cat dog pig rat yak ape)"
-	run cat "$BATS_TEST_TMPDIR/refused"
-	assert_output "$(printf '%s\n' cat dog pig rat yak ape)"
-}
-
-@test "Anthropic Message Batches results are read with -b; errored, expired and canceled lines count as failed" {
-	run --separate-stderr wr-parse -b "$FIX/parse-anthropic-batch.txt" -M "$BATS_TEST_TMPDIR/missing" -R "$BATS_TEST_TMPDIR/refused" "$FIX/parse-anthropic-batch.jsonl"
-	assert_failure 1
-	assert_output "$(printf 'ant\t4\nbee\t3')"
-	assert_equal "$stderr" "wr-parse: $FIX/parse-anthropic-batch.jsonl:2: b2: the batch request errored
-wr-parse: $FIX/parse-anthropic-batch.jsonl:3: b3: the batch request expired
-wr-parse: $FIX/parse-anthropic-batch.jsonl:4: b4: the batch request was canceled
-wr-parse: 5 results (3 failed, 0 duplicate), 2 rated, 6 missing, 2 refused, 0 rejected, 0 bad lines"
-	run cat "$BATS_TEST_TMPDIR/missing"
-	assert_output "$(printf '%s\n' cat dog emu fox hen owl pig rat)"
-	run cat "$BATS_TEST_TMPDIR/refused"
-	assert_output "$(printf '%s\n' pig rat)"
-}
-
-@test "Gemini batch output lines are read by their key with -b" {
-	run --separate-stderr wr-parse -b "$FIX/parse-gemini-batch.txt" -M "$BATS_TEST_TMPDIR/missing" -R "$BATS_TEST_TMPDIR/refused" "$FIX/parse-gemini-batch.jsonl"
-	assert_failure 1
-	assert_output "$(printf 'ant\t5\nbee\t4')"
-	assert_equal "$stderr" "wr-parse: 3 results (1 failed, 0 duplicate), 2 rated, 2 missing, 2 refused, 0 rejected, 0 bad lines"
-	run cat "$BATS_TEST_TMPDIR/missing"
-	assert_output "$(printf '%s\n' cat dog emu fox)"
-	run cat "$BATS_TEST_TMPDIR/refused"
-	assert_output "$(printf '%s\n' emu fox)"
-}
 
 @test "a -b line that is not a batch is worded as wr-prompt words it" {
 	printf 'a1\tapple\nno tab here\nb2\t\nc3\tx\t\ty\n' > "$BATS_TEST_TMPDIR/b"
@@ -457,15 +196,6 @@ wr-parse: 5 results (3 failed, 0 duplicate), 2 rated, 6 missing, 2 refused, 0 re
 wr-parse: $BATS_TEST_TMPDIR/b:3: not a batch (ID<TAB>entry...), line skipped
 wr-parse: $BATS_TEST_TMPDIR/b:4: empty entry or control character, line skipped
 $(summary 1 0 0 1 0 0 0 3)" ]
-}
-
-@test "with SIGPIPE ignored, a reader that stops early ends the run with status 2 and no word" {
-	awk 'BEGIN { for (i = 0; i < 30000; i++) printf "{\"custom_id\":\"r%d\",\"response\":{\"status_code\":200,\"body\":{\"choices\":[{\"message\":{\"content\":\"alpha;4\\nbeta;3\\ngamma;2\\ndelta;5\"}}]}},\"error\":null,\"entries\":[\"alpha\",\"beta\",\"gamma\",\"delta\"]}\n", i }' \
-		> "$BATS_TEST_TMPDIR/r"
-	run --separate-stderr bash -c "trap '' PIPE; wr-parse '$BATS_TEST_TMPDIR/r' 2> '$BATS_TEST_TMPDIR/err' | head -1; echo \${PIPESTATUS[0]}"
-	assert_success
-	assert_output "$(printf 'alpha\t4\n2')"
-	[ "$(cat "$BATS_TEST_TMPDIR/err")" = "" ]
 }
 
 @test "a named FIFO is read as an input, opened once" {

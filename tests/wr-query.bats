@@ -101,62 +101,62 @@ EXPECTED='["417e56db6d5cbc6a",200,null,["ant","bee"],"ant;4\nbee;4"]
 	assert_output "wr-query: 6 requests: 6 ok, 0 failed; 0 retries; 62 prompt and 21 completion tokens; T s"
 }
 
-@test "HTTP 500 answers are retried until they succeed" {
-	start_serve --fail-500 0.5 --log "$T/log"
-	run --separate-stderr wr-query -j 3 --retries 20 --backoff 0.01 -u "$SERVE_URL" "$REQ"
-	assert_success
-	diff <(stable "$BATS_FILE_TMPDIR/ref") <(printf '%s\n' "$output" | stable)
-	grep -q "fail-500" "$T/log"
+# ---- The cases of tests/data/wr-query-retry.cases (its format is at its top) ----
+
+RETRY_CASES=$BATS_TEST_DIRNAME/data/wr-query-retry.cases
+
+# case_input: the standard input of the case in C.
+case_input() {
+	if [ -n "${HAS[in]:-}" ]; then
+		case_text in; echo
+	elif [ -n "${HAS[requests]:-}" ]; then
+		head -n "${C[requests]}" "$REQ"
+	fi
 }
 
-@test "HTTP 429 answers are retried after Retry-After until they succeed" {
-	start_serve --fail-429 0.5 --retry-after 0 --log "$T/log"
-	run --separate-stderr wr-query -j 3 --retries 20 -u "$SERVE_URL" "$REQ"
-	assert_success
-	diff <(stable "$BATS_FILE_TMPDIR/ref") <(printf '%s\n' "$output" | stable)
-	grep -q "fail-429" "$T/log"
+# named_urls: stdin with the URLs of the servers and $T shown by name.
+named_urls() {
+	local own=()
+	[ -z "${SERVE_URL:-}" ] || own=(-e "s#$SERVE_URL#\$SERVE_URL#g")
+	sed -E -e 's/[0-9]+\.[0-9]+ s/N s/g' -e "s#$PLAIN#\$PLAIN#g" -e "s#$SLOW#\$SLOW#g" \
+	    -e "s#$FAIL#\$FAIL#g" -e "s#$DEAD#\$DEAD#g" "${own[@]}" -e "s#$T#\$T#g"
 }
 
-@test "an answer that is not JSON is retried until it succeeds" {
-	start_serve --garble 0.5 --log "$T/log"
-	run --separate-stderr wr-query -j 3 --retries 20 --backoff 0.01 -u "$SERVE_URL" "$REQ"
-	assert_success
-	diff <(stable "$BATS_FILE_TMPDIR/ref") <(printf '%s\n' "$output" | stable)
-	grep -q "garble" "$T/log"
+# case_run: run the case in C (see run_cases in helper.bash).
+case_run() {
+	local T url= n= before=
+	T=$(mktemp -d "$BATS_TEST_TMPDIR/case.XXXXXX")
+	SERVE_URL=
+	if [ -n "${HAS[serve]:-}" ]; then
+		eval "start_serve ${C[serve]} --log \"\$T/log\"" || { CASE_BAD="  wr-serve did not start"$'\n'; return; }
+	fi
+	if [ -n "${HAS[sent]:-}" ]; then
+		eval "set -- ${C[sent]}"
+		url=$1 n=$2 before=$(seen "$url")
+	fi
+	eval "run --separate-stderr wr-query ${C[args]:-}" < <(case_input)
+	case_check status "${C[status]:-0}" "$status"
+	if [ -n "${HAS[results]:-}" ]; then
+		case_check results "$(stable "$BATS_FILE_TMPDIR/ref")" "$(printf '%s\n' "$output" | stable)"
+	elif [ -n "${HAS[filter]:-}" ]; then
+		case_check output "$(case_text out)" "$(printf '%s\n' "$output" | jq -c "${C[filter]}" | sort)"
+	else
+		case_check output "$(case_text out)" "$output"
+	fi
+	if [ -n "${HAS[err]:-}" ]; then
+		case_check stderr "$(case_text err)" "$(named_urls <<< "$stderr")"
+	fi
+	if [ -n "${HAS[log]:-}" ]; then
+		case_check "server log" "a line with ${C[log]}" "$(grep -q -- "${C[log]}" "$T/log" && echo "a line with ${C[log]}")"
+	fi
+	if [ -n "${HAS[sent]:-}" ]; then
+		case_check "requests sent to ${C[sent]% *}" "$n" "$(( $(seen "$url") - before ))"
+	fi
+	stop_serve
 }
 
-@test "an answer cut short of its Content-Length is retried until it succeeds" {
-	start_serve --partial 0.5 --log "$T/log"
-	run --separate-stderr wr-query -j 3 --retries 20 --backoff 0.01 -u "$SERVE_URL" "$REQ"
-	assert_success
-	diff <(stable "$BATS_FILE_TMPDIR/ref") <(printf '%s\n' "$output" | stable)
-	grep -q "partial" "$T/log"
-}
-
-@test "a dropped connection is retried until it succeeds" {
-	start_serve --drop 0.5 --log "$T/log"
-	run --separate-stderr wr-query -j 3 --retries 20 --backoff 0.01 -u "$SERVE_URL" "$REQ"
-	assert_success
-	diff <(stable "$BATS_FILE_TMPDIR/ref") <(printf '%s\n' "$output" | stable)
-	grep -q "drop" "$T/log"
-}
-
-@test "a request that keeps failing gets an error line and exit status 1" {
-	before=$(seen "$FAIL")
-	run --separate-stderr bash -c "head -n 2 '$REQ' | wr-query -q --retries 2 --backoff 0.01 -u '$FAIL' > '$T/out'"
-	assert_failure 1
-	run bash -c "jq -c '[.custom_id, .response.status_code, .response.body.error.type, .error.code, .error.message == \"HTTP 500: \" + .response.body.error.message + \" (3 attempts)\", .entries]' '$T/out' | sort"
-	assert_output '["aa66efd551a23471",500,"server_error","http_error",true,["ice cream","xyzzyq"]]
-["c5a62931ca6b6d20",500,"server_error","http_error",true,["cat","dog"]]'
-	assert_equal "$(( $(seen "$FAIL") - before ))" 6
-}
-
-@test "an HTTP 400 answer is final at once" {
-	before=$(seen "$PLAIN")
-	run --separate-stderr bash -c "echo '{\"custom_id\":\"x\",\"body\":{\"model\":\"m\",\"messages\":[]},\"entries\":[\"a\"]}' | wr-query -u '$PLAIN' | jq -c '[.custom_id, .response.status_code, .error.code, (.error.message | endswith(\"(1 attempt)\")), .entries]'"
-	assert_success
-	assert_output '["x",400,"http_error",true,["a"]]'
-	assert_equal "$(( $(seen "$PLAIN") - before ))" 1
+@test "every case of tests/data/wr-query-retry.cases gives its exact results, status and counts" {
+	run_cases "$RETRY_CASES" serve args requests in status results filter out err log sent
 }
 
 @test "an invalid request line yields a message and an error line, and the rest flows" {
@@ -198,10 +198,7 @@ wr-query: $FIX/query-bad.jsonl:3: no body" ]
 @test "a run killed mid-way resumes with exactly one success per custom_id" {
 	wr-query -q -j 2 -o "$T/res" -u "$SLOW" "$REQ" 3>&- &
 	QUERY_PID=$!
-	for _ in $(seq 200); do
-		[ "$(cat "$T/res" 2>/dev/null | wc -l)" -ge 2 ] && break
-		sleep 0.05
-	done
+	wait_for "2 result lines in $T/res" has_lines "$T/res" 2
 	kill -9 "$QUERY_PID"
 	rc=0
 	wait "$QUERY_PID" 2>/dev/null || rc=$?
@@ -233,6 +230,11 @@ wr-query: $FIX/query-bad.jsonl:3: no body" ]
 	assert_equal "$(( $(seen "$PLAIN") - before ))" 3
 }
 
+# has_lines FILE N: FILE holds N lines or more.
+has_lines() {
+	[ "$(cat "$1" 2>/dev/null | wc -l)" -ge "$2" ]
+}
+
 # locked FILE: FILE exists and another process holds a flock(2) on it.
 locked() {
 	[ -e "$1" ] || return 1
@@ -240,14 +242,10 @@ locked() {
 }
 
 @test "a second run on the same -o FILE at once is refused" {
-	local tries=0 rc=0
+	local rc=0
 	head -n 1 "$REQ" | wr-query -q -o "$T/res" -u "$SLOW" 3>&- &
 	QUERY_PID=$!
-	until locked "$T/res"; do
-		tries=$((tries + 1))
-		[ "$tries" -lt 1000 ] || fail "wr-query never locked $T/res"
-		sleep 0.01
-	done
+	wait_for "lock on $T/res" locked "$T/res"
 	run --separate-stderr wr-query -q -o "$T/res" -u "$PLAIN" "$REQ"
 	assert_failure 2
 	[ "$stderr" = "wr-query: $T/res: another process is writing it" ]
@@ -318,21 +316,9 @@ $T/err:0"
 	[[ "$stderr" == *"6 requests: 6 ok, 0 failed; 1 retry;"* ]]
 }
 
-@test "a connection that cannot be made is retried, then an error line" {
-	run --separate-stderr bash -c "head -n 1 '$REQ' | wr-query --retries 2 --backoff 0.01 -u '$DEAD' | jq -c '[.custom_id, .response, .error.code, (.error.message | endswith(\"(3 attempts)\"))]'"
-	assert_success
-	assert_output '["c5a62931ca6b6d20",null,"connection_error",true]'
-}
-
-# wait_seen URL N: poll until the server at URL has seen N requests more
-# than $before (at most about 20 s).
-wait_seen() {
-	local tries=0
-	until [ "$(( $(seen "$1") - before ))" -ge "$2" ]; do
-		tries=$((tries + 1))
-		[ "$tries" -lt 1000 ] || fail "the server saw fewer than $2 requests"
-		sleep 0.02
-	done
+# saw_more URL N: the server at URL has seen N requests more than $before.
+saw_more() {
+	[ "$(( $(seen "$1") - before ))" -ge "$2" ]
 }
 
 # The limits are set so low that the next request is due many seconds after
@@ -341,7 +327,7 @@ wait_seen() {
 	before=$(seen "$PLAIN")
 	wr-query -q --rpm 6 -j 6 -u "$PLAIN" "$REQ" > /dev/null 3>&- &
 	QUERY_PID=$!
-	wait_seen "$PLAIN" 1
+	wait_for "first request at $PLAIN" saw_more "$PLAIN" 1
 	assert_equal "$(( $(seen "$PLAIN") - before ))" 1
 }
 
@@ -349,34 +335,8 @@ wait_seen() {
 	before=$(seen "$PLAIN")
 	wr-query -q --tpm 60 -j 6 -u "$PLAIN" "$REQ" > /dev/null 3>&- &
 	QUERY_PID=$!
-	wait_seen "$PLAIN" 1
+	wait_for "first request at $PLAIN" saw_more "$PLAIN" 1
 	assert_equal "$(( $(seen "$PLAIN") - before ))" 1
-}
-
-@test "--timeout bounds a whole attempt" {
-	run --separate-stderr bash -c "head -n 1 '$REQ' | wr-query --timeout 0.05 --retries 1 --backoff 0.01 -u '$SLOW' | jq -c '[.custom_id, .response, .error.code, (.error.message | endswith(\"(2 attempts)\"))]'"
-	assert_success
-	assert_output '["c5a62931ca6b6d20",null,"timeout",true]'
-}
-
-@test "--max-response rejects a larger answer with a clear error" {
-	run --separate-stderr bash -c "head -n 1 '$REQ' | wr-query --max-response 100 -u '$PLAIN' | jq -c '[.custom_id, .response, .error]'"
-	assert_success
-	assert_output '["c5a62931ca6b6d20",null,{"code":"response_too_large","message":"answer larger than 100 bytes (--max-response) (1 attempt)"}]'
-}
-
-@test "-v logs every attempt" {
-	run --separate-stderr bash -c "head -n 1 '$REQ' | wr-query -q -v --retries 1 --backoff 0 -u '$FAIL' > /dev/null"
-	assert_failure 1
-	run sed -E 's/[0-9]+\.[0-9]+ s/N s/g' <<< "$stderr"
-	assert_output "wr-query: \"c5a62931ca6b6d20\" attempt 1: $FAIL/chat/completions: HTTP 500 in N s; retry in N s
-wr-query: \"c5a62931ca6b6d20\" attempt 2: $FAIL/chat/completions: HTTP 500 in N s; giving up"
-}
-
-@test "a closed output pipe ends the run quietly" {
-	run --separate-stderr bash -c "wr-query -q -j 1 --api-key-file '$BATS_FILE_TMPDIR/key' -u '$KEYED' '$REQ' | head -n 1 > /dev/null; echo \"\${PIPESTATUS[0]}\""
-	assert_output "0"
-	assert_equal "$stderr" ""
 }
 
 @test "a write error on stdout exits 2" {

@@ -45,238 +45,6 @@ statuses() {
 	echo "${out% }"
 }
 
-@test "the default style answers entry;score lines in request order" {
-	start_serve
-	run content
-	assert_success
-	assert_output - <<-'EOF'
-	cat;5
-	ice cream;5
-	quixotic;4
-	zymurgy;3
-	abidingness;2
-	xyzzyq;1
-	EOF
-}
-
-@test "the answer is a whole chat.completion that echoes the model" {
-	start_serve
-	run post
-	assert_success
-	assert_output '{"id":"chatcmpl-0c3179f700ed4dd5","object":"chat.completion","created":1735689600,"model":"test-model","choices":[{"index":0,"message":{"role":"assistant","content":"cat;5\nice cream;5\nquixotic;4\nzymurgy;3\nabidingness;2\nxyzzyq;1","refusal":null},"logprobs":null,"finish_reason":"stop"}],"usage":{"prompt_tokens":31,"completion_tokens":16,"total_tokens":47},"system_fingerprint":"wr-serve"}'
-}
-
-@test "style colon answers entry: score" {
-	start_serve --style colon
-	run content
-	assert_output - <<-'EOF'
-	cat: 5
-	ice cream: 5
-	quixotic: 4
-	zymurgy: 3
-	abidingness: 2
-	xyzzyq: 1
-	EOF
-}
-
-@test "style dash answers entry - score" {
-	start_serve --style dash
-	run content
-	assert_output - <<-'EOF'
-	cat - 5
-	ice cream - 5
-	quixotic - 4
-	zymurgy - 3
-	abidingness - 2
-	xyzzyq - 1
-	EOF
-}
-
-@test "style tab answers entry TAB score" {
-	start_serve --style tab
-	run content
-	assert_output "$(printf 'cat\t5\nice cream\t5\nquixotic\t4\nzymurgy\t3\nabidingness\t2\nxyzzyq\t1')"
-}
-
-@test "style numbered answers numbered lines with an em dash" {
-	start_serve --style numbered
-	run content
-	assert_output - <<-'EOF'
-	1. cat — 5
-	2. ice cream — 5
-	3. quixotic — 4
-	4. zymurgy — 3
-	5. abidingness — 2
-	6. xyzzyq — 1
-	EOF
-}
-
-@test "style bold answers **entry**: score" {
-	start_serve --style bold
-	run content
-	assert_output - <<-'EOF'
-	**cat**: 5
-	**ice cream**: 5
-	**quixotic**: 4
-	**zymurgy**: 3
-	**abidingness**: 2
-	**xyzzyq**: 1
-	EOF
-}
-
-@test "style table answers a markdown table with a header" {
-	start_serve --style table
-	run content
-	assert_output - <<-'EOF'
-	| Entry | Score |
-	|-------|-------|
-	| cat | 5 |
-	| ice cream | 5 |
-	| quixotic | 4 |
-	| zymurgy | 3 |
-	| abidingness | 2 |
-	| xyzzyq | 1 |
-	EOF
-}
-
-@test "style json-array answers an array of objects" {
-	start_serve --style json-array
-	run content
-	assert_output - <<-'EOF'
-	[
-	  {"entry": "cat", "score": 5},
-	  {"entry": "ice cream", "score": 5},
-	  {"entry": "quixotic", "score": 4},
-	  {"entry": "zymurgy", "score": 3},
-	  {"entry": "abidingness", "score": 2},
-	  {"entry": "xyzzyq", "score": 1}
-	]
-	EOF
-}
-
-@test "style json-object answers an object from entry to score" {
-	start_serve --style json-object
-	run content
-	assert_output - <<-'EOF'
-	{
-	  "cat": 5,
-	  "ice cream": 5,
-	  "quixotic": 4,
-	  "zymurgy": 3,
-	  "abidingness": 2,
-	  "xyzzyq": 1
-	}
-	EOF
-}
-
-@test "style fenced answers plain lines in a fence between two sentences" {
-	start_serve --style fenced
-	run content
-	assert_output - <<-'EOF'
-	Here are the ratings:
-
-	```text
-	cat;5
-	ice cream;5
-	quixotic;4
-	zymurgy;3
-	abidingness;2
-	xyzzyq;1
-	```
-
-	Let me know if you would like any of them rated again.
-	EOF
-}
-
-@test "style mix picks a style per request, the same for the same request" {
-	start_serve --style mix
-	both() { content "$FIX/serve-request2.json"; content "$FIX/serve-request2.json"; content; }
-	run both
-	assert_output - <<-'EOF'
-	syzygy - 2
-	hot dog - 5
-	syzygy - 2
-	hot dog - 5
-	Here are the ratings:
-
-	```text
-	cat;5
-	ice cream;5
-	quixotic;4
-	zymurgy;3
-	abidingness;2
-	xyzzyq;1
-	```
-
-	Let me know if you would like any of them rated again.
-	EOF
-}
-
-@test "entries come from the last user message after its last blank line, parts joined" {
-	start_serve
-	cat > "$BATS_TEST_TMPDIR/req.json" <<-'EOF'
-	{"model":"m","messages":[{"role":"user","content":"old\n\nxyzzyq"},{"role":"assistant","content":"xyzzyq;1"},
-	 {"role":"user","content":[{"type":"text","text":"Rate:\n\n  dog \r\n"},{"type":"text","text":"NASA\n"}]}]}
-	EOF
-	run content "$BATS_TEST_TMPDIR/req.json"
-	assert_output - <<-'EOF'
-	dog;5
-	NASA;4
-	EOF
-}
-
-@test "max_tokens cuts the answer and sets finish_reason length" {
-	start_serve
-	jq -c '.max_tokens = 3' "$REQ" > "$BATS_TEST_TMPDIR/req.json"
-	cut_answer() { post "$BATS_TEST_TMPDIR/req.json" | jq -c '(.choices[0] | [.message.content, .finish_reason]), .usage'; }
-	run cut_answer
-	assert_output - <<-'EOF'
-	["cat;5\nice cr","length"]
-	{"prompt_tokens":31,"completion_tokens":3,"total_tokens":34}
-	EOF
-}
-
-@test "GET /v1/models lists one model" {
-	start_serve
-	run curl -s "$SERVE_URL/models"
-	assert_success
-	assert_output '{"object":"list","data":[{"id":"wr-serve","object":"model","created":1735689600,"owned_by":"wr"}]}'
-}
-
-@test "an unknown path gets 404 with error JSON" {
-	start_serve
-	run curl -s -w ' %{http_code}' "$SERVE_URL/embeddings"
-	assert_output '{"error":{"message":"Unknown request URL: GET /v1/embeddings.","type":"invalid_request_error","param":null,"code":"unknown_url"}} 404'
-}
-
-@test "GET on the chat completions path gets 405" {
-	start_serve
-	run curl -s -w ' %{http_code}' "$SERVE_URL/chat/completions"
-	assert_output '{"error":{"message":"Method GET is not allowed on /v1/chat/completions.","type":"invalid_request_error","param":null,"code":"method_not_allowed"}} 405'
-}
-
-@test "a key file makes requests without the key get 401" {
-	echo sk-test-secret > "$BATS_TEST_TMPDIR/key"
-	start_serve --key-file "$BATS_TEST_TMPDIR/key"
-	run post
-	assert_output '{"error":{"message":"Incorrect API key provided. Give it as \"Authorization: Bearer KEY\".","type":"invalid_request_error","param":null,"code":"invalid_api_key"}}'
-	run status
-	assert_output 401
-}
-
-@test "a wrong key gets 401 and the right key 200" {
-	echo sk-test-secret > "$BATS_TEST_TMPDIR/key"
-	start_serve --key-file "$BATS_TEST_TMPDIR/key"
-	run status "$REQ" -H 'Authorization: Bearer sk-test-wrong'
-	assert_output 401
-	run status "$REQ" -H 'Authorization: Bearer sk-test-secret'
-	assert_output 200
-	run curl -s -o /dev/null -w '%{http_code}' "$SERVE_URL/models"
-	assert_output 401
-	run curl -s -o /dev/null -w '%{http_code}' -H 'Authorization: Bearer sk-test-secret' "$SERVE_URL/models"
-	assert_output 200
-}
-
 # keyed_run [wr-serve options...]: run a wr-serve that requires a key
 # (given by the options or WR_SERVE_KEY) with its stdout, stderr and --log
 # in files of $T; send it the right key and a wrong one, stop it, and print
@@ -297,6 +65,37 @@ keyed_run() {
 	[ "$rc" -eq 0 ] || fail "wr-serve exited $rc"
 	sed 's/.* //' "$T/answers" | tr '\n' ' '
 }
+
+# ---- The cases of tests/data/wr-serve.cases (its format is at its top) ----
+
+CASES=$BATS_TEST_DIRNAME/data/wr-serve.cases
+
+# case_script: the run: lines of the case in C, as one script.
+case_script() {
+	eval "${C[run]:-}"
+}
+
+# case_run: run the case in C (see run_cases in helper.bash) against a
+# server of its own, started with its serve: options.
+case_run() {
+	local T
+	T=$(mktemp -d "$BATS_TEST_TMPDIR/case.XXXXXX")
+	if [ -n "${C[setup]:-}" ]; then eval "${C[setup]}"; fi
+	if [ -n "${HAS[serve]:-}" ]; then
+		eval "${C[env]:-} start_serve ${C[serve]}" || { CASE_BAD="  wr-serve did not start"$'\n'; return; }
+	fi
+	run --separate-stderr case_script
+	stop_serve
+	case_check status "${C[status]:-0}" "$status"
+	case_check output "$(case_text out)" "$output"
+	case_check stderr "$(case_text err)" "$stderr"
+}
+
+@test "every case of tests/data/wr-serve.cases gives its exact output, errors and status" {
+	run_cases "$CASES" env setup serve run status out err
+}
+
+# ---- Cases of other shapes ----
 
 @test "the key from --key-file shows in none of the server's output, answers or log" {
 	T=$BATS_TEST_TMPDIR
@@ -326,176 +125,6 @@ $T/log:0
 $T/answers:0"
 }
 
-@test "WR_SERVE_KEY sets the key too" {
-	WR_SERVE_KEY=sk-env-secret start_serve
-	run status "$REQ" -H 'Authorization: Bearer sk-env-secret'
-	assert_output 200
-	run status
-	assert_output 401
-}
-
-@test "--fail-500 1 answers 500 with error JSON" {
-	start_serve --fail-500 1
-	run curl -s -w ' %{http_code}' "$SERVE_URL/chat/completions" --data-binary @"$REQ"
-	assert_output '{"error":{"message":"The server had an error while processing your request (wr-serve fault injection).","type":"server_error","param":null,"code":"internal_error"}} 500'
-}
-
-@test "--fail-429 1 answers 429 with Retry-After and a rate limit error" {
-	start_serve --fail-429 1 --retry-after 7
-	run curl -s -w ' %{http_code}' -D "$BATS_TEST_TMPDIR/headers" "$SERVE_URL/chat/completions" --data-binary @"$REQ"
-	assert_output '{"error":{"message":"Rate limit reached for requests (wr-serve fault injection). Please try again later.","type":"rate_limit_error","param":null,"code":"rate_limit_exceeded"}} 429'
-	run grep -i '^retry-after:' "$BATS_TEST_TMPDIR/headers"
-	assert_output $'Retry-After: 7\r'
-}
-
-@test "--retry-after 0 is allowed" {
-	start_serve --fail-429 1 --retry-after 0
-	run curl -s -o /dev/null -D "$BATS_TEST_TMPDIR/headers" "$SERVE_URL/chat/completions" --data-binary @"$REQ"
-	run grep -i '^retry-after:' "$BATS_TEST_TMPDIR/headers"
-	assert_output $'Retry-After: 0\r'
-}
-
-@test "--refuse 1 answers 200 with a refusal and no content" {
-	start_serve --refuse 1
-	run message
-	assert_output '[null,"I'"'"'m sorry, but I can'"'"'t help with rating these entries.","stop"]'
-}
-
-@test "--filter 1 answers 200 with finish_reason content_filter and null content" {
-	start_serve --filter 1
-	run message
-	assert_output '[null,null,"content_filter"]'
-}
-
-@test "--truncate 1 cuts the answer in the middle of a line with finish_reason length" {
-	start_serve --truncate 1
-	run message
-	assert_output '["cat;5\nice cream;5\nquixotic;4\nzymu",null,"length"]'
-}
-
-@test "--garble 1 answers 200 with a body that is not JSON" {
-	start_serve --garble 1
-	run status
-	assert_output 200
-	run post
-	assert_output '{"id":"chatcmpl-5b891cf5e443572c","object":"chat.completion","created":1735689600,"model":"test-model","choices":[{"index":0,"message":{"role":"assistant","content":"cat;5\nice cream;5\nquixotic;4'
-	run jq . <<<"$output"
-	assert_failure
-}
-
-@test "--partial 1 sends less than its Content-Length and closes" {
-	start_serve --partial 1
-	run curl -s -o "$BATS_TEST_TMPDIR/body" -D "$BATS_TEST_TMPDIR/headers" "$SERVE_URL/chat/completions" --data-binary @"$REQ"
-	assert_failure 18    # curl: transfer closed with outstanding read data remaining
-	run grep -i '^content-length:' "$BATS_TEST_TMPDIR/headers"
-	assert_output $'Content-Length: 393\r'
-	run wc -c < "$BATS_TEST_TMPDIR/body"
-	assert_output 196
-}
-
-@test "--drop 1 closes the connection without an answer" {
-	start_serve --drop 1
-	run curl -s "$SERVE_URL/chat/completions" --data-binary @"$REQ"
-	assert_failure 52    # curl: empty reply from server
-	assert_output ''
-}
-
-@test "--refuse-entry refuses every request holding the entry and only those" {
-	start_serve --refuse-entry zymurgy --refuse-entry 'hot dog x'
-	together() {
-		post | jq -c '.choices[0].message | [.content, .refusal]'
-		post | jq -c '.choices[0].message | [.content, .refusal]'
-		content "$FIX/serve-request2.json"
-	}
-	run together
-	assert_output - <<-'EOF'
-	[null,"I'm sorry, but I can't help with rating these entries."]
-	[null,"I'm sorry, but I can't help with rating these entries."]
-	syzygy;2
-	hot dog;5
-	EOF
-}
-
-@test "--log appends one line per request: status, fault, count, entries" {
-	start_serve --log "$BATS_TEST_TMPDIR/log" --refuse-entry syzygy
-	several() {
-		status
-		status "$FIX/serve-request2.json"
-		curl -s -o /dev/null "$SERVE_URL/chat/completions" -d '{bad'
-		curl -s -o /dev/null "$SERVE_URL/models"
-	}
-	run several
-	run cat "$BATS_TEST_TMPDIR/log"
-	assert_output - <<-EOF
-	200	-	6	cat|ice cream|quixotic|zymurgy|abidingness|xyzzyq
-	200	refuse-entry	2	syzygy|hot dog
-	400	-	0	
-	200	-	0	
-	EOF
-}
-
-@test "the log names each fault" {
-	start_serve --log "$BATS_TEST_TMPDIR/log" --fail-500 0.5 --drop 0.5
-	run statuses 6
-	assert_output '500 500 000 500 500 000'
-	run cut -f 1-3 "$BATS_TEST_TMPDIR/log"
-	assert_output - <<-EOF
-	500	fail-500	6
-	500	fail-500	6
-	0	drop	6
-	500	fail-500	6
-	500	fail-500	6
-	0	drop	6
-	EOF
-}
-
-@test "GET /stats counts requests, answers, errors and entries" {
-	start_serve
-	several() {
-		status
-		status "$FIX/serve-request2.json"
-		curl -s -o /dev/null "$SERVE_URL/chat/completions" -d '{bad'
-		curl -s "http://127.0.0.1:$SERVE_PORT/stats"
-	}
-	run several
-	assert_output - <<-'EOF'
-	200
-	200
-	{"requests":3,"ok":2,"errors":1,"entries":8,"rate_limited":0}
-	EOF
-}
-
-@test "a body over --max-body gets 413 and the server goes on" {
-	start_serve --max-body 100
-	run status
-	assert_output 413
-	run post
-	assert_output '{"error":{"message":"The request body is larger than 100 bytes.","type":"invalid_request_error","param":null,"code":"request_too_large"}}'
-	printf '{"messages":[{"role":"user","content":"cat"}]}' > "$BATS_TEST_TMPDIR/small.json"
-	run content "$BATS_TEST_TMPDIR/small.json"
-	assert_output 'cat;5'
-}
-
-@test "a chunked body over --max-body gets 413 too" {
-	start_serve --max-body 100
-	run status "$REQ" -H 'Transfer-Encoding: chunked'
-	assert_output 413
-}
-
-@test "malformed JSON gets 400 and the server goes on" {
-	start_serve
-	run curl -s -w ' %{http_code}' "$SERVE_URL/chat/completions" -d '{"messages":['
-	assert_output '{"error":{"message":"We could not parse the JSON body of your request.","type":"invalid_request_error","param":null,"code":"invalid_json"}} 400'
-	run status
-	assert_output 200
-}
-
-@test "a request without a user message gets 400" {
-	start_serve
-	run curl -s -w ' %{http_code}' "$SERVE_URL/chat/completions" -d '{"messages":[{"role":"system","content":"x"}]}'
-	assert_output '{"error":{"message":"messages must include a user message.","type":"invalid_request_error","param":null,"code":"invalid_request"}} 400'
-}
-
 @test "the same seed and requests give the same statuses twice" {
 	start_serve --fail-500 0.3 --fail-429 0.3 --seed 3
 	run statuses 12
@@ -505,12 +134,6 @@ $T/answers:0"
 	run statuses 12
 	assert_output "$first"
 	assert_output '500 500 200 200 200 429 200 500 429 200 200 200'
-}
-
-@test "a fault at rate 0.5 over 20 identical requests shows both outcomes" {
-	start_serve --fail-500 0.5
-	run statuses 20
-	assert_output '200 200 500 200 200 500 200 200 500 500 500 200 500 500 500 200 500 500 500 500'
 }
 
 # No timed assertion: a client that waits 2 s gets its answer from a server
@@ -524,15 +147,6 @@ $T/answers:0"
 	run post "$FIX/serve-request2.json" --max-time 2
 	assert_failure 28
 	assert_output ""
-}
-
-@test "--latency does not change the answer's content" {
-	start_serve --latency 50
-	run content "$FIX/serve-request2.json"
-	assert_output - <<-'EOF'
-	syzygy;2
-	hot dog;5
-	EOF
 }
 
 @test "-p 0 prints only the port on stdout" {
@@ -586,24 +200,6 @@ $T/answers:0"
 	assert_equal "$(sed -n 2p <<<"$stderr")" 'usage: wr-serve [-q] [-p PORT] [--latency MS] [--seed N] [--style STYLE] [--key-file FILE]'
 }
 
-@test "a rate outside 0..1 exits 2" {
-	run --separate-stderr wr-serve --fail-500 1.5
-	assert_failure 2
-	assert_equal "$stderr" 'wr-serve: --fail-500 1.5: not a rate between 0 and 1'
-}
-
-@test "an unknown style exits 2" {
-	run --separate-stderr wr-serve --style yaml
-	assert_failure 2
-	assert_equal "$stderr" 'wr-serve: --style yaml: unknown style (plain, colon, dash, tab, numbered, bold, table, json-array, json-object, fenced, mix)'
-}
-
-@test "a missing key file exits 2" {
-	run --separate-stderr wr-serve --key-file "$BATS_TEST_TMPDIR/nokey"
-	assert_failure 2
-	assert_equal "$stderr" "wr-serve: the key file given to --key-file cannot be read: No such file or directory"
-}
-
 # The dialects: Anthropic's Messages API and Gemini's generateContent.
 
 # anthropic_body [MAX_TOKENS]: the fixed request as an Anthropic Messages body.
@@ -648,20 +244,6 @@ gjq() {
 	gcontent "${2:-1000}" | jq -c "$1"
 }
 
-@test "anthropic: /v1/messages answers a Message" {
-	start_serve
-	run amsg
-	assert_success
-	assert_output '{"id":"msg_b2cee3c8d88d1c9d","type":"message","role":"assistant","model":"test-model","content":[{"type":"text","text":"cat;5\nice cream;5\nquixotic;4\nzymurgy;3\nabidingness;2\nxyzzyq;1"}],"stop_reason":"end_turn","stop_sequence":null,"usage":{"input_tokens":31,"output_tokens":16}}'
-}
-
-@test "gemini: generateContent answers a GenerateContentResponse" {
-	start_serve
-	run gcontent
-	assert_success
-	assert_output '{"candidates":[{"content":{"parts":[{"text":"cat;5\nice cream;5\nquixotic;4\nzymurgy;3\nabidingness;2\nxyzzyq;1"}],"role":"model"},"finishReason":"STOP","index":0}],"usageMetadata":{"promptTokenCount":31,"candidatesTokenCount":16,"totalTokenCount":47},"modelVersion":"gemini-2.0-flash","responseId":"4d977c46ae3e8669"}'
-}
-
 @test "every dialect gives the same text in every style" {
 	local style a o g
 	for style in plain colon numbered table json-object fenced; do
@@ -682,12 +264,6 @@ gjq() {
 	assert_output '{"type":"error","error":{"type":"invalid_request_error","message":"max_tokens: Field required"}} 400'
 	run amsg 3
 	assert_output --partial '"content":[{"type":"text","text":"cat;5\nice cr"}],"stop_reason":"max_tokens"'
-}
-
-@test "anthropic: a missing anthropic-version header gets 400" {
-	start_serve
-	run sh -c "$(declare -f anthropic_body); REQ=$REQ anthropic_body | curl -s -w ' %{http_code}' '$SERVE_URL/messages' --data-binary @-"
-	assert_output '{"type":"error","error":{"type":"invalid_request_error","message":"anthropic-version: header is required"}} 400'
 }
 
 @test "anthropic: the key goes in x-api-key or a Bearer token" {
@@ -716,76 +292,6 @@ gjq() {
 	assert_output --partial '"status":"PERMISSION_DENIED"}} 403'
 }
 
-@test "gemini: maxOutputTokens cuts the answer with MAX_TOKENS" {
-	start_serve
-	run gjq '.candidates[0] | [.content.parts[0].text, .finishReason]' 3
-	assert_output '["cat;5\nice cr","MAX_TOKENS"]'
-}
-
-@test "refusals and filters in each dialect's words" {
-	start_serve --refuse 1
-	run ajq '[.content, .stop_reason]'
-	assert_output '[[{"type":"text","text":"I'\''m sorry, but I can'\''t help with rating these entries."}],"refusal"]'
-	run gjq '.candidates[0] | [.content, .finishReason, (.safetyRatings | length)]'
-	assert_output '[null,"SAFETY",4]'
-	stop_serve
-	start_serve --filter 1
-	run ajq '[.content, .stop_reason]'
-	assert_output '[[],"refusal"]'
-	run gjq '[.candidates, .promptFeedback.blockReason, .usageMetadata]'
-	assert_output '[null,"SAFETY",{"promptTokenCount":31,"totalTokenCount":31}]'
-}
-
-@test "--refuse-entry refuses on every dialect" {
-	start_serve --refuse-entry zymurgy
-	run message
-	assert_output '[null,"I'\''m sorry, but I can'\''t help with rating these entries.","stop"]'
-	run ajq .stop_reason
-	assert_output '"refusal"'
-	run gjq '.candidates[0].finishReason'
-	assert_output '"SAFETY"'
-}
-
-@test "--overload answers 529 on Anthropic, 503 on OpenAI and Gemini" {
-	start_serve --overload 1
-	run amsg 1000 -w ' %{http_code}'
-	assert_output '{"type":"error","error":{"type":"overloaded_error","message":"Overloaded (wr-serve fault injection)"}} 529'
-	run gcontent 1000 -w ' %{http_code}'
-	assert_output '{"error":{"code":503,"message":"The model is overloaded. Please try again later.","status":"UNAVAILABLE"}} 503'
-	run status
-	assert_output 503
-}
-
-@test "--fail-429 and --fail-500 in each dialect's error shape" {
-	start_serve --fail-429 1 --retry-after 7
-	run amsg 1000 -D "$BATS_TEST_TMPDIR/h" -w ' %{http_code}'
-	assert_output '{"type":"error","error":{"type":"rate_limit_error","message":"Rate limit exceeded (wr-serve fault injection). Please try again later."}} 429'
-	run grep -ci '^retry-after: 7' "$BATS_TEST_TMPDIR/h"
-	assert_output 1
-	run gcontent 1000 -w ' %{http_code}'
-	assert_output '{"error":{"code":429,"message":"Resource has been exhausted (wr-serve fault injection).","status":"RESOURCE_EXHAUSTED"}} 429'
-	stop_serve
-	start_serve --fail-500 1
-	run amsg 1000 -w ' %{http_code}'
-	assert_output '{"type":"error","error":{"type":"api_error","message":"Internal server error (wr-serve fault injection)"}} 500'
-	run gcontent 1000 -w ' %{http_code}'
-	assert_output '{"error":{"code":500,"message":"An internal error has occurred (wr-serve fault injection). Please retry.","status":"INTERNAL"}} 500'
-}
-
-@test "garble and partial break the answer on every dialect" {
-	start_serve --garble 1
-	run ajq .
-	assert_failure
-	run gjq .
-	assert_failure
-	stop_serve
-	start_serve --partial 1
-	run amsg
-	assert_equal "$status" 18
-	run gcontent
-	assert_equal "$status" 18
-}
-
 @test "the same seed gives the same statuses on the Anthropic path" {
 	local i out
 	astatuses() {
@@ -807,36 +313,6 @@ gjq() {
 	assert_output --partial 200
 }
 
-@test "--log logs the requests of every dialect" {
-	start_serve --log "$BATS_TEST_TMPDIR/log"
-	amsg > /dev/null
-	gcontent > /dev/null
-	stop_serve
-	run cat "$BATS_TEST_TMPDIR/log"
-	assert_output - <<-'EOF'
-	200	-	6	cat|ice cream|quixotic|zymurgy|abidingness|xyzzyq
-	200	-	6	cat|ice cream|quixotic|zymurgy|abidingness|xyzzyq
-	EOF
-}
-
-@test "GET /v1/models answers Anthropic's list with anthropic-version, OpenAI's without" {
-	start_serve
-	run curl -s "$SERVE_URL/models" -H 'anthropic-version: 2023-06-01'
-	assert_output '{"data":[{"type":"model","id":"wr-serve","display_name":"wr-serve","created_at":"2025-01-01T00:00:00Z"}],"has_more":false,"first_id":"wr-serve","last_id":"wr-serve"}'
-	run curl -s "$SERVE_URL/models"
-	assert_output '{"object":"list","data":[{"id":"wr-serve","object":"model","created":1735689600,"owned_by":"wr"}]}'
-}
-
-@test "gemini: GET /v1beta/models lists the model" {
-	start_serve
-	run sh -c "curl -s 'http://127.0.0.1:$SERVE_PORT/v1beta/models' | jq -c '[.models[] | .name, .supportedGenerationMethods]'"
-	assert_output '["models/wr-serve",["generateContent"]]'
-	run sh -c "curl -s 'http://127.0.0.1:$SERVE_PORT/v1beta/models/gemini-x' | jq -r .name"
-	assert_output models/gemini-x
-	run curl -s -w ' %{http_code}' "http://127.0.0.1:$SERVE_PORT/v1beta/models/m:streamGenerateContent" -d '{}'
-	assert_output '{"error":{"code":404,"message":"Unknown request URL: POST /v1beta/models/m:streamGenerateContent.","status":"NOT_FOUND"}} 404'
-}
-
 # codes N CMD...: the HTTP statuses of N runs of CMD, counted, as "COUNT STATUS" lines.
 codes() {
 	local n=$1 i
@@ -844,32 +320,6 @@ codes() {
 	for ((i = 0; i < n; i++)); do
 		"$@" -o /dev/null -w '%{http_code}\n'
 	done | sort | uniq -c | awk '{print $1, $2}'
-}
-
-@test "--rpm lets a bucket's worth through and answers 429 to the rest" {
-	# 1 a minute holding 300 s: 5 requests now, the next one a minute later.
-	start_serve --rpm 1 --limit-burst 300
-	run codes 20 post "$REQ"
-	assert_output - <<-'EOF'
-	5 200
-	15 429
-	EOF
-	run sh -c "curl -s http://127.0.0.1:$SERVE_PORT/stats | jq -c '[.requests, .ok, .rate_limited]'"
-	assert_output '[20,5,15]'
-}
-
-@test "--rpm is shared by every dialect and limits each in its shape" {
-	start_serve --rpm 1 --limit-burst 120
-	run codes 1 post "$REQ"
-	assert_output '1 200'
-	run codes 1 amsg 1000
-	assert_output '1 200'
-	run amsg 1000 -w ' %{http_code}'
-	assert_output '{"type":"error","error":{"type":"rate_limit_error","message":"This request would exceed the rate limit for requests per minute."}} 429'
-	run gcontent 1000 -w ' %{http_code}'
-	assert_output '{"error":{"code":429,"message":"You exceeded your current quota of requests per minute.","status":"RESOURCE_EXHAUSTED"}} 429'
-	run post "$REQ" -w ' %{http_code}'
-	assert_output '{"error":{"message":"Rate limit reached for requests per min (RPM). Please try again later.","type":"requests","param":null,"code":"rate_limit_exceeded"}} 429'
 }
 
 @test "OpenAI answers carry x-ratelimit-* headers, 429s Retry-After only with --limit-retry-after" {
@@ -977,58 +427,7 @@ codes() {
 	assert_output 1
 }
 
-@test "--rpm under 20 concurrent requests on 4 threads: exactly a bucket's worth get 200" {
-	start_serve --rpm 1 --limit-burst 420 --threads 4
-	run sh -c "seq 20 | xargs -P 20 -I{} curl -s -o /dev/null -w '%{http_code}\n' \
-	    '$SERVE_URL/chat/completions' --data-binary @'$REQ' | sort | uniq -c | awk '{print \$1, \$2}'"
-	assert_output - <<-'EOF'
-	7 200
-	13 429
-	EOF
-	run sh -c "curl -s http://127.0.0.1:$SERVE_PORT/stats | jq -c '[.requests, .ok, .rate_limited]'"
-	assert_output '[20,7,13]'
-}
-
-@test "--max-body and --drop on the Anthropic and Gemini paths" {
-	start_serve --max-body 100
-	run amsg 1000 -w ' %{http_code}'
-	assert_output '{"type":"error","error":{"type":"request_too_large","message":"The request body is larger than 100 bytes."}} 413'
-	run gcontent 1000 -w ' %{http_code}'
-	assert_output '{"error":{"code":400,"message":"The request body is larger than 100 bytes.","status":"INVALID_ARGUMENT"}} 400'
-	stop_serve
-	start_serve --drop 1
-	run amsg
-	assert_equal "$status" 52
-	run gcontent
-	assert_equal "$status" 52
-}
-
-@test "a response_format of type json_schema or json_object gets the ratings as one JSON object" {
-	start_serve --style colon
-	local t
-	for t in json_schema json_object; do
-		jq -c --arg t "$t" '. + {response_format: {type: $t}}' "$REQ" > "$BATS_TEST_TMPDIR/req.json"
-		run content "$BATS_TEST_TMPDIR/req.json"
-		assert_success
-		assert_output '{"ratings":[{"entry":"cat","score":5},{"entry":"ice cream","score":5},{"entry":"quixotic","score":4},{"entry":"zymurgy","score":3},{"entry":"abidingness","score":2},{"entry":"xyzzyq","score":1}]}'
-	done
-	jq -c '. + {response_format: {type: "text"}}' "$REQ" > "$BATS_TEST_TMPDIR/req.json"
-	run content "$BATS_TEST_TMPDIR/req.json"
-	assert_line --index 0 'cat: 5'
-}
-
-@test "the ratings object of a json_schema answer is valid JSON with entries in request order, escapes too" {
-	start_serve
-	jq -c '. + {response_format: {type: "json_schema"}} | .messages[-1].content = "Rate:\n\nsay \"hi\"\nback\\slash\ncat"' \
-	    "$REQ" > "$BATS_TEST_TMPDIR/req.json"
-	run bash -c "curl -s '$SERVE_URL/chat/completions' --data-binary @'$BATS_TEST_TMPDIR/req.json' | jq -r '.choices[0].message.content' | jq -c '[.ratings[].entry]'"
-	assert_success
-	assert_output '["say \"hi\"","back\\slash","cat"]'
-}
-
-# Logprobs (synthetic): every token certain but the scores, whose alternatives lie around them.
-
-# lpjq FILTER [JQ_EDIT]: the answer to the fixed request with logprobs asked, through jq -c FILTER.
+# lpjq FILTER [EDIT]: the answer to $REQ edited by EDIT (default: logprobs with 3 alternatives), through jq FILTER.
 lpjq() {
 	local edit='. + {logprobs: true, top_logprobs: 3}'
 	jq -c "${2:-$edit}" "$REQ" | post /dev/stdin | jq -c "$1"
