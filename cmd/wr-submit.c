@@ -61,7 +61,7 @@ static long long max_bytes;
 static double poll_s = 10, timeout_s = 600, rate_wait = 3600, t0;
 static struct wr_price price;
 static int have_price;
-static int out_fd = STDOUT_FILENO, out_gone;
+static int out_fd = STDOUT_FILENO;
 static struct wr_json json, bodyj;
 static struct wr_map warned;
 static struct wr_buf out, tmp;
@@ -122,13 +122,10 @@ usage(FILE *fp, int status)
 static void
 emit(const char *s, size_t n)
 {
-	if (out_gone)
-		return;
 	if (wr_write_lines(out_fd, s, n) != 0) {
-		if (errno == EPIPE) {
-			out_gone = 1;
-			return;
-		}
+		/* The reader of stdout went away: a quiet end (wr(7)); the jobs stay recorded. */
+		if (errno == EPIPE && !out_path)
+			wr_stdout_closed();
 		wr_die("%s: write error:", out_path ? out_path : "stdout");
 	}
 }
@@ -976,7 +973,7 @@ run(void)
 		for (int i = 0; i < jobs.n; i++)
 			running += !jobs.v[i]->ended;
 		show_progress();
-		if (running == 0 || no_wait || out_gone || unreached)
+		if (running == 0 || no_wait || unreached)
 			return running;
 		if (stuck && !unreached) {
 			clear_progress();
@@ -1144,7 +1141,6 @@ main(int argc, char **argv)
 
 	wr_setprog(argv[0]);
 	wr_key_argv(argc, argv, longopts, keyfile_opts, "set $OPENAI_API_KEY or use --api-key-file FILE");
-	signal(SIGPIPE, SIG_IGN);
 	while ((c = getopt_long(argc, argv, "H:ho:qu:", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'H':
@@ -1305,7 +1301,7 @@ main(int argc, char **argv)
 		read_requests(fds, argv, argc);
 	running = run();
 	summary();
-	status = input_error || out_gone ? (out_gone ? WR_EXIT_OK : WR_EXIT_USAGE) :
+	status = input_error ? WR_EXIT_USAGE :
 	    running > 0 ? 75 : n_failed || refused ? WR_EXIT_FAIL : WR_EXIT_OK;
 	wr_call_free(&call);
 	curl_global_cleanup();

@@ -118,12 +118,13 @@ ids() {
 	assert_failure 75
 	assert_equal "$(wc -c < "$T/res.jsonl")" 0
 	[[ $stderr == *"1 job still running at the provider, holding 5 requests: results come within its 24-hour window"* ]]
-	# poll, without waiting, until the job has ended
-	for _ in $(seq 100); do
-		rc=0; submit --no-wait -o "$T/res.jsonl" "$R" || rc=$?
-		[ "$rc" -eq 75 ] || break
-		sleep 0.1
-	done
+	# run again, as cron would, until the job has ended
+	again() {
+		rc=0
+		submit --no-wait -o "$T/res.jsonl" "$R" || rc=$?
+		[ "$rc" -ne 75 ]
+	}
+	wait_for "the end of the job" again
 	assert_equal "$rc" 0
 	assert_equal "$(calls POST '^/v1/batches$')" 1
 	run successes "$T/res.jsonl"
@@ -138,10 +139,7 @@ killed_at() {
 	serve --batch-hang "$step"
 	wr-submit -q --api "$api" --poll 0.02 -u "$SERVE_URL" -o "$T/res.jsonl" "$R" 2> "$T/first.err" &
 	SUB_PID=$!
-	for _ in $(seq 500); do
-		[ "$(awk -F'\t' '$2 == "hang"' "$T/serve.log" | wc -l)" -eq 0 ] || break
-		sleep 0.02
-	done
+	wait_for -p "$SUB_PID" "a withheld $step answer" grep -qP '^\d+\thang\t' "$T/serve.log"
 	kill -KILL "$SUB_PID"
 	rc=0
 	wait "$SUB_PID" 2>/dev/null || rc=$?
