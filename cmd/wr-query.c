@@ -27,6 +27,7 @@
 #include "plan.h"
 #include "progress.h"
 #include "query.h"
+#include "queue.h"
 #include "server.h"
 
 #define LINE_MAX_BYTES (16u << 20)        /* longest request line */
@@ -61,9 +62,8 @@ struct req {
 	double first;              /* when the first attempt started */
 	int ep;                    /* endpoint of the current attempt */
 	int too_big;
-	double due;                /* when it may start (heap key) */
+	double due;                /* when it may start */
 	double started;
-	unsigned long seq;         /* FIFO among equal due times */
 };
 
 
@@ -82,9 +82,9 @@ static struct wr_multi mw;
 static struct wr_http_conf conf;
 
 static struct req *slots;
-static struct req **freelist, **heap;
-static int n_free, n_heap, n_running;
-static unsigned long seq;
+static struct req **freelist;
+static struct wr_queue waiting;   /* requests waiting for their turn, by when they are due */
+static int n_free, n_running;
 
 static struct wr_bucket rpm_bucket, tpm_bucket;
 static struct wr_json json;
@@ -262,46 +262,6 @@ emit(const char *s, size_t n)
 		s += w;
 		n -= (size_t)w;
 	}
-}
-
-/* ---- the timer queue: a binary heap of waiting requests by (due, seq) ---- */
-
-static int
-before(const struct req *a, const struct req *b)
-{
-	return a->due < b->due || (a->due == b->due && a->seq < b->seq);
-}
-
-static void
-heap_push(struct req *r)
-{
-	int i = n_heap++;
-
-	while (i > 0 && before(r, heap[(i - 1) / 2])) {
-		heap[i] = heap[(i - 1) / 2];
-		i = (i - 1) / 2;
-	}
-	heap[i] = r;
-	r->state = WAITING;
-}
-
-static struct req *
-heap_pop(void)
-{
-	struct req *top = heap[0], *last = heap[--n_heap];
-	int i = 0, c;
-
-	while ((c = 2 * i + 1) < n_heap) {
-		if (c + 1 < n_heap && before(heap[c + 1], heap[c]))
-			c++;
-		if (!before(heap[c], last))
-			break;
-		heap[i] = heap[c];
-		i = c;
-	}
-	if (n_heap)
-		heap[i] = last;
-	return top;
 }
 
 static void
@@ -486,8 +446,8 @@ fill_slots(double now)
 			goto bad;
 		r->attempts = r->limited = 0;
 		r->due = now;
-		r->seq = seq++;
-		heap_push(r);
+		r->state = WAITING;
+		wr_queue_push(&waiting, r, r->due);
 		continue;
 bad:
 		clear_progress();
@@ -558,10 +518,9 @@ schedule(double now)
 	double w;
 	int ep, started = 0;
 
-	while (n_heap > 0) {
+	while ((r = wr_queue_top(&waiting, NULL)) != NULL) {
 		if (started == STARTS_PER_TURN)
 			return 0;
-		r = heap[0];
 		if (r->due > now)
 			return r->due - now;
 		if (rpd > 0 && (double)n_sent >= rpd) {
@@ -581,7 +540,7 @@ schedule(double now)
 		if ((ep = wr_server_pick(eps, n_eps, &rr, now, r->attempts > 0 && n_eps > 1 ? r->ep : -1,
 		    (double)r->rq.est_tokens, &w)) < 0)
 			return w;
-		heap_pop();
+		wr_queue_pop(&waiting);
 		start(r, ep, now);
 		started++;
 	}
@@ -790,8 +749,8 @@ finish(struct req *r, CURLcode cc, double now)
 			    r->attempts, shown(r->url.s), v.why, now - r->started, delay);
 		n_retries++;
 		r->due = now + delay;
-		r->seq = seq++;
-		heap_push(r);
+		r->state = WAITING;
+		wr_queue_push(&waiting, r, r->due);
 		wr_buf_free(&v.pmsg);
 		return;
 	}
@@ -978,7 +937,7 @@ setup(void)
 
 	slots = wr_calloc((size_t)jobs, sizeof *slots);
 	freelist = wr_malloc((size_t)jobs * sizeof *freelist);
-	heap = wr_malloc((size_t)jobs * sizeof *heap);
+	wr_queue_init(&waiting, (size_t)jobs);
 	for (i = jobs - 1; i >= 0; i--)
 		freelist[n_free++] = &slots[i];
 	t0 = wr_now();
@@ -1025,7 +984,7 @@ teardown(void)
 	free(eps);
 	free(slots);
 	free(freelist);
-	free(heap);
+	wr_queue_free(&waiting);
 	free(in_fds);
 	if (reader_open)
 		wr_reader_close(&reader);
@@ -1223,9 +1182,9 @@ main(int argc, char **argv)
 		    n_retries == 1 ? "y" : "ies");
 		if (out_path)
 			fprintf(stderr, "; %lu already done in %s", n_skipped, out_path);
-		if (stopping != GOING && n_running + n_heap > 0)
-			fprintf(stderr, "; %d not answered", n_running + n_heap);
-		if (budget_out && (n_heap > 0 || !input_done))
+		if (stopping != GOING && n_running + (int)waiting.n > 0)
+			fprintf(stderr, "; %d not answered", n_running + (int)waiting.n);
+		if (budget_out && (waiting.n > 0 || !input_done))
 			fprintf(stderr, "; --rpd %.0f reached, the rest not sent", rpd);
 		fprintf(stderr, "; %llu prompt", prompt_tokens);
 		if (saw_cached)
@@ -1240,7 +1199,7 @@ main(int argc, char **argv)
 		}
 		fprintf(stderr, "; %.2f s\n", wr_now() - t0);
 	}
-	status = n_failed || (budget_out && (n_heap > 0 || !input_done)) ? WR_EXIT_FAIL : WR_EXIT_OK;
+	status = n_failed || (budget_out && (waiting.n > 0 || !input_done)) ? WR_EXIT_FAIL : WR_EXIT_OK;
 	if (stopping == STOP_FATAL || input_error)
 		status = WR_EXIT_USAGE;
 	teardown();
