@@ -159,16 +159,6 @@ usage(FILE *fp, int status)
 	exit(status);
 }
 
-/* Uniform in [0, 1): xorshift64*, good enough for jitter. */
-static double
-rnd(void)
-{
-	rnd_state ^= rnd_state >> 12;
-	rnd_state ^= rnd_state << 25;
-	rnd_state ^= rnd_state >> 27;
-	return (double)((rnd_state * 0x2545F4914F6CDD1DULL) >> 11) / 9007199254740992.0;
-}
-
 /* url for a message: user information hidden. The text lives until the next call. */
 static const char *
 shown(const char *url)
@@ -703,7 +693,7 @@ judge_server(struct req *r, const struct verdict *v, double now)
 {
 	double hold = wr_server_answered(&eps[r->ep], v->what == ANSWER ? WR_SERVER_ANSWER :
 	    v->what == RETRY ? WR_SERVER_RETRY : WR_SERVER_FINAL, v->status, &r->meta, r->started, now,
-	    backoff_base, BACKOFF_CAP, rnd());
+	    backoff_base, BACKOFF_CAP, wr_jitter(&rnd_state));
 
 	/* A request the limit turned away was not charged. */
 	if (v->status == 429 && tpm > 0)
@@ -739,9 +729,9 @@ finish(struct req *r, CURLcode cc, double now)
 	/* 429 and 529 say "wait": they use up time (--rate-wait), not --retries. */
 	if (v.status == 429 || v.status == 529)
 		r->limited++;
-	delay = hold >= 0 ? hold + hold * 0.1 * rnd() :
+	delay = hold >= 0 ? hold + hold * 0.1 * wr_jitter(&rnd_state) :
 	    wr_http_backoff(v.status == 429 || v.status == 529 ? r->limited : r->attempts - r->limited,
-	    backoff_base, BACKOFF_CAP, rnd());
+	    backoff_base, BACKOFF_CAP, wr_jitter(&rnd_state));
 	if (v.what == RETRY && (v.status == 429 || v.status == 529 ? now + delay - r->first <= rate_wait :
 	    r->attempts - r->limited <= retries)) {
 		if (verbose)
@@ -881,34 +871,6 @@ open_inputs(int argc, char **argv)
 	}
 }
 
-/* The lines left to read in the inputs, when all of them are regular files; else -1. */
-static long
-count_lines(void)
-{
-	char buf[65536];
-	struct stat st;
-	long n = 0;
-	off_t at, pos;
-	ssize_t k;
-	int i, last;
-
-	for (i = 0; i < n_in; i++) {
-		if (fstat(in_fds[i], &st) != 0 || !S_ISREG(st.st_mode) || (at = lseek(in_fds[i], 0, SEEK_CUR)) < 0)
-			return -1;
-		for (pos = at, last = '\n'; (k = pread(in_fds[i], buf, sizeof buf, pos)) > 0; pos += k) {
-			char *p = buf, *end = buf + k;
-			while ((p = memchr(p, '\n', (size_t)(end - p))) != NULL) {
-				n++;
-				p++;
-			}
-			last = buf[k - 1];
-		}
-		if (last != '\n')
-			n++;
-	}
-	return n;
-}
-
 static void
 setup(void)
 {
@@ -947,14 +909,12 @@ setup(void)
 		wr_bucket_init(&tpm_bucket, tpm, t0);
 	wr_map_init(&warned);
 	wr_json_init(&bodyj);
-	rnd_state = (uint64_t)time(NULL) ^ ((uint64_t)getpid() << 32) ^ (uint64_t)(t0 * 1e9);
-	if (!rnd_state)
-		rnd_state = 1;
+	rnd_state = wr_jitter_seed();
 	for (i = 0; i < n_eps; i++)
 		wr_server_window(&eps[i], jobs);
 	wr_progress_init(&prog, quiet, 4);
 	if (prog.on)
-		total = count_lines();
+		total = wr_lines_left(in_fds, n_in);
 }
 
 static void
@@ -998,6 +958,62 @@ teardown(void)
 	wr_buf_free(&line);
 }
 
+/* --plan: what the run would send, cost and take, from the inputs alone. */
+static int
+run_plan(void)
+{
+	struct wr_plan_opts po = {jobs, latency_est, rpm, tpm, rpd, have_price ? &price : NULL, NULL};
+	int i, status;
+
+	if (out_path) {
+		wr_ledger_peek(&ledger, out_path);
+		po.ledger = &ledger;
+	}
+	status = wr_plan_run(&po, in_fds, in_names, n_in);
+	free(in_fds);
+	wr_client_free(&cl);
+	for (i = 0; i < n_eps; i++)
+		wr_server_free(&eps[i]);
+	free(eps);
+	if (out_path)
+		wr_ledger_free(&ledger);
+	wr_json_free(&json);
+	wr_buf_free(&out);
+	if (wr_fshut(stdout, "stdout"))
+		status = WR_EXIT_USAGE;
+	return status;
+}
+
+/* The one line at the end: requests, retries, what was not sent, tokens and cost. */
+static void
+summary(void)
+{
+	clear_progress();
+	if (quiet)
+		return;
+	fprintf(stderr, "%s: %lu request%s: %lu ok, %lu failed; %lu retr%s", wr_prog,
+	    n_ok + n_failed, n_ok + n_failed == 1 ? "" : "s", n_ok, n_failed, n_retries,
+	    n_retries == 1 ? "y" : "ies");
+	if (out_path)
+		fprintf(stderr, "; %lu already done in %s", n_skipped, out_path);
+	if (stopping != GOING && n_running + (int)waiting.n > 0)
+		fprintf(stderr, "; %d not answered", n_running + (int)waiting.n);
+	if (budget_out && (waiting.n > 0 || !input_done))
+		fprintf(stderr, "; --rpd %.0f reached, the rest not sent", rpd);
+	fprintf(stderr, "; %llu prompt", prompt_tokens);
+	if (saw_cached)
+		fprintf(stderr, " (%llu cached, %.0f%%)", cached_tokens,
+		    prompt_tokens ? 100.0 * (double)cached_tokens / (double)prompt_tokens : 0.0);
+	fprintf(stderr, " and %llu completion tokens", completion_tokens);
+	if (have_price) {
+		wr_buf_reset(&msg);
+		wr_cost_format(&msg, wr_price_cost(&price, (double)prompt_tokens, (double)cached_tokens,
+		    (double)completion_tokens));
+		fprintf(stderr, "; est. cost %s", msg.s);
+	}
+	fprintf(stderr, "; %.2f s\n", wr_now() - t0);
+}
+
 static double
 positive(const char *s, const char *opt)
 {
@@ -1008,8 +1024,9 @@ positive(const char *s, const char *opt)
 	return v;
 }
 
-int
-main(int argc, char **argv)
+/* The options, read into the settings above; returns how many words of argv they took. */
+static int
+options(int argc, char **argv)
 {
 	enum { O_KEYFILE = 256, O_API, O_BACKOFF, O_CACERT, O_CONNTO, O_KEYHDR, O_LATENCY, O_MAXRESP, O_PLAN,
 		O_PRICE, O_RATE_WAIT, O_REPLACE, O_RETRIES, O_RPD, O_RPM, O_TIMEOUT, O_TPM, O_VERSION };
@@ -1042,8 +1059,7 @@ main(int argc, char **argv)
 		{NULL, 0, NULL, 0},
 	};
 	static const char *const keyfile_opts[] = {"api-key-file", NULL};
-	const char *env;
-	int c, status;
+	int c;
 
 	wr_setprog(argv[0]);
 	wr_key_argv(argc, argv, longopts, keyfile_opts, "set $OPENAI_API_KEY or use --api-key-file FILE");
@@ -1136,8 +1152,17 @@ main(int argc, char **argv)
 			usage(stderr, WR_EXIT_USAGE);
 		}
 	}
-	argc -= optind;
-	argv += optind;
+	return optind;
+}
+
+int
+main(int argc, char **argv)
+{
+	const char *env;
+	int n = options(argc, argv), status;
+
+	argc -= n;
+	argv += n;
 	if (!have_price && (env = getenv("WR_PRICE")) && *env) {
 		if (wr_price_parse(env, &price) != 0)
 			wr_die("WR_PRICE=%s: expected IN:OUT or IN:OUT:CACHED, dollars per million tokens", env);
@@ -1150,55 +1175,14 @@ main(int argc, char **argv)
 		wr_die("%s:", cacert);
 
 	open_inputs(argc, argv);
-	if (plan) {
-		struct wr_plan_opts po = {jobs, latency_est, rpm, tpm, rpd, have_price ? &price : NULL, NULL};
-		if (out_path) {
-			wr_ledger_peek(&ledger, out_path);
-			po.ledger = &ledger;
-		}
-		status = wr_plan_run(&po, in_fds, in_names, n_in);
-		free(in_fds);
-		wr_client_free(&cl);
-		for (c = 0; c < n_eps; c++)
-			wr_server_free(&eps[c]);
-		free(eps);
-		if (out_path)
-			wr_ledger_free(&ledger);
-		wr_json_free(&json);
-		wr_buf_free(&out);
-		if (wr_fshut(stdout, "stdout"))
-			status = WR_EXIT_USAGE;
-		return status;
-	}
+	if (plan)
+		return run_plan();
 	if (out_path)
 		open_output();
 	setup();
 	run();
 
-	clear_progress();
-	if (!quiet) {
-		fprintf(stderr, "%s: %lu request%s: %lu ok, %lu failed; %lu retr%s", wr_prog,
-		    n_ok + n_failed, n_ok + n_failed == 1 ? "" : "s", n_ok, n_failed, n_retries,
-		    n_retries == 1 ? "y" : "ies");
-		if (out_path)
-			fprintf(stderr, "; %lu already done in %s", n_skipped, out_path);
-		if (stopping != GOING && n_running + (int)waiting.n > 0)
-			fprintf(stderr, "; %d not answered", n_running + (int)waiting.n);
-		if (budget_out && (waiting.n > 0 || !input_done))
-			fprintf(stderr, "; --rpd %.0f reached, the rest not sent", rpd);
-		fprintf(stderr, "; %llu prompt", prompt_tokens);
-		if (saw_cached)
-			fprintf(stderr, " (%llu cached, %.0f%%)", cached_tokens,
-			    prompt_tokens ? 100.0 * (double)cached_tokens / (double)prompt_tokens : 0.0);
-		fprintf(stderr, " and %llu completion tokens", completion_tokens);
-		if (have_price) {
-			wr_buf_reset(&msg);
-			wr_cost_format(&msg, wr_price_cost(&price, (double)prompt_tokens, (double)cached_tokens,
-			    (double)completion_tokens));
-			fprintf(stderr, "; est. cost %s", msg.s);
-		}
-		fprintf(stderr, "; %.2f s\n", wr_now() - t0);
-	}
+	summary();
 	status = n_failed || (budget_out && (waiting.n > 0 || !input_done)) ? WR_EXIT_FAIL : WR_EXIT_OK;
 	if (stopping == STOP_FATAL || input_error)
 		status = WR_EXIT_USAGE;

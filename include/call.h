@@ -3,6 +3,7 @@
 #define WR_CALL_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include <curl/curl.h>
 
@@ -32,7 +33,7 @@ struct wr_call {
 	int (*sink)(void *arg, const char *s, size_t n);
 	void *arg;
 	int sinking, sink_failed;
-	unsigned long long rnd;
+	uint64_t rnd;
 };
 
 /* What one call sends. */

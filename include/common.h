@@ -4,6 +4,7 @@
 
 #include <stdarg.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 
 #define WR_VERSION "0.1.0"
@@ -67,6 +68,12 @@ double wr_strtod(const char *s, const char *opt);
 int wr_blank(const char *s, size_t n);
 /* Seconds on the monotonic clock. */
 double wr_now(void);
+/*
+ * Jitter for retries: a seed that differs between processes and runs
+ * (never 0), and uniform draws in [0, 1) from it (xorshift64*).
+ */
+uint64_t wr_jitter_seed(void);
+double wr_jitter(uint64_t *state);
 /* Sleep for sec seconds (not below 0), resumed across signals. */
 void wr_sleep(double sec);
 /* A non-negative decimal number ("12", "3.5") filling s[0..n), or -1. */

@@ -86,4 +86,11 @@ size_t wr_chomp_cr(char *s, size_t len);
  */
 enum wr_line_status wr_reader_text(struct wr_reader *r, char **s, size_t *len, long *bad);
 
+/*
+ * The lines left to read in the n_fds inputs (from where each stands, a last
+ * line without a newline counted), when every one is a regular file; else -1.
+ * Nothing is consumed: the count is made with pread.
+ */
+long wr_lines_left(const int *fds, int n_fds);
+
 #endif

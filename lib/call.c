@@ -32,7 +32,7 @@ wr_call_init(struct wr_call *c)
 		wr_die("out of memory");
 	if (!(c->easy = curl_easy_init()))
 		wr_die("libcurl: cannot create a handle");
-	c->rnd = (unsigned long long)time(NULL) * 2654435761u + 1;
+	c->rnd = wr_jitter_seed();
 }
 
 void
@@ -172,15 +172,6 @@ prepare(struct wr_call *c, const struct wr_call_req *rq, FILE **fp)
 	return mime;
 }
 
-static double
-rnd(struct wr_call *c)
-{
-	c->rnd ^= c->rnd >> 12;
-	c->rnd ^= c->rnd << 25;
-	c->rnd ^= c->rnd >> 27;
-	return (double)((c->rnd * 2685821657736338717ULL) >> 11) / 9007199254740992.0;
-}
-
 long
 wr_call(struct wr_call *c, const struct wr_call_req *rq)
 {
@@ -240,7 +231,7 @@ wr_call(struct wr_call *c, const struct wr_call_req *rq)
 			if (c->status == 429 || c->status == 529 || c->status == 503) {
 				/* The provider did nothing and says "later": a wait, bounded by time, not a retry. */
 				wait = c->meta.retry_after >= 0 ? c->meta.retry_after :
-				    wr_http_backoff(tries + 1, c->backoff, BACKOFF_CAP, rnd(c));
+				    wr_http_backoff(tries + 1, c->backoff, BACKOFF_CAP, wr_jitter(&c->rnd));
 				if (wr_now() + wait - t0 <= c->rate_wait) {
 					wr_sleep(wait);
 					continue;
@@ -253,7 +244,7 @@ wr_call(struct wr_call *c, const struct wr_call_req *rq)
 			break;
 		tries++;
 		wr_sleep(c->meta.retry_after >= 0 ? c->meta.retry_after :
-		    wr_http_backoff(tries, c->backoff, BACKOFF_CAP, rnd(c)));
+		    wr_http_backoff(tries, c->backoff, BACKOFF_CAP, wr_jitter(&c->rnd)));
 	}
 	wr_json_free(&j);
 	if (fp)

@@ -430,6 +430,29 @@ wr_now(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
+uint64_t
+wr_jitter_seed(void)
+{
+	struct timespec ts;
+	uint64_t s;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	s = (uint64_t)ts.tv_sec ^ ((uint64_t)getpid() << 32) ^ ((uint64_t)ts.tv_nsec << 16);
+	return s ? s : 1;
+}
+
+double
+wr_jitter(uint64_t *state)
+{
+	uint64_t x = *state;
+
+	x ^= x >> 12;
+	x ^= x << 25;
+	x ^= x >> 27;
+	*state = x;
+	return (double)((x * 0x2545F4914F6CDD1DULL) >> 11) / 9007199254740992.0;
+}
+
 void
 wr_sleep(double sec)
 {

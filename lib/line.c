@@ -6,6 +6,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "common.h"
@@ -246,4 +247,31 @@ wr_reader_text(struct wr_reader *r, char **s, size_t *len, long *bad)
 		if (bad)
 			(*bad)++;
 	}
+}
+
+long
+wr_lines_left(const int *fds, int n_fds)
+{
+	char buf[65536];
+	struct stat st;
+	long n = 0;
+	off_t at, pos;
+	ssize_t k;
+	int i, last;
+
+	for (i = 0; i < n_fds; i++) {
+		if (fstat(fds[i], &st) != 0 || !S_ISREG(st.st_mode) || (at = lseek(fds[i], 0, SEEK_CUR)) < 0)
+			return -1;
+		for (pos = at, last = '\n'; (k = pread(fds[i], buf, sizeof buf, pos)) > 0; pos += k) {
+			char *p = buf, *end = buf + k;
+			while ((p = memchr(p, '\n', (size_t)(end - p))) != NULL) {
+				n++;
+				p++;
+			}
+			last = buf[k - 1];
+		}
+		if (last != '\n')
+			n++;
+	}
+	return n;
 }
