@@ -825,28 +825,9 @@ add_servers(void)
 static void
 open_output(void)
 {
-	struct wr_map changed;
-	size_t n;
-
-	wr_ledger_open(&ledger, out_path);
+	wr_ledger_resume(&ledger, out_path, in_fds, in_names, n_in, replace, quiet);
 	out_fd = ledger.fd;
 	out_name = out_path;
-	if (!ledger.hashed)
-		return;
-	wr_map_init(&changed);
-	if ((n = wr_ledger_scan(&ledger, in_fds, in_names, n_in, &changed)) > 0) {
-		if (!replace)
-			wr_die("%s: %zu request%s answered there for another body under the same custom_id "
-			    "(another model, prompt or option); nothing sent: write to another file, or give "
-			    "--replace to send %s again and set the old answers aside in %s.replaced", out_path, n,
-			    n == 1 ? " was" : "s were", n == 1 ? "it" : "them", out_path);
-		wr_ledger_replace(&ledger, &changed);
-		out_fd = ledger.fd;
-		if (!quiet)
-			wr_warn("%s: %zu old answer%s to another body set aside in %s.replaced", out_path, n,
-			    n == 1 ? "" : "s", out_path);
-	}
-	wr_map_free(&changed);
 }
 
 static void

@@ -1010,27 +1010,8 @@ check_jobs(void)
 static void
 open_output(int *fds, char **names, int n)
 {
-	struct wr_map changed;
-	size_t k;
-
-	wr_ledger_open(&ledger, out_path);
+	wr_ledger_resume(&ledger, out_path, fds, names, n, replace, quiet);
 	out_fd = ledger.fd;
-	if (!ledger.hashed)
-		return;
-	wr_map_init(&changed);
-	if ((k = wr_ledger_scan(&ledger, fds, names, n, &changed)) > 0) {
-		if (!replace)
-			wr_die("%s: %zu request%s answered there for another body under the same custom_id "
-			    "(another model, prompt or option); nothing sent: write to another file, or give "
-			    "--replace to send %s again and set the old answers aside in %s.replaced", out_path, k,
-			    k == 1 ? " was" : "s were", k == 1 ? "it" : "them", out_path);
-		wr_ledger_replace(&ledger, &changed);
-		out_fd = ledger.fd;
-		if (!quiet)
-			wr_warn("%s: %zu old answer%s to another body set aside in %s.replaced", out_path, k,
-			    k == 1 ? "" : "s", out_path);
-	}
-	wr_map_free(&changed);
 }
 
 static void

@@ -105,6 +105,12 @@ void wr_job_status_free(struct wr_job_status *st);
 
 /* Shared by the tables: the string at token i into out (reset first); 0 or -1. */
 int wr_batch_str(const struct wr_json *j, int i, struct wr_buf *out);
+/*
+ * A call that may be repeated (a cancel, a download) to the path fmt makes
+ * of id, its answer to sink when given: 0 on a 2xx answer, else -1 (c->why).
+ */
+int wr_batch_simple(struct wr_call *c, const char *method, const char *fmt, const char *id,
+    int (*sink)(void *arg, const char *s, size_t n), void *arg);
 /* A 2xx answer of c parsed into j: 0, or -1 with c->why set. */
 int wr_batch_answer(struct wr_call *c, struct wr_json *j);
 

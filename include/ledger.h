@@ -54,4 +54,14 @@ size_t wr_ledger_scan(const struct wr_ledger *l, int *fds, char *const *names, i
  */
 void wr_ledger_replace(struct wr_ledger *l, const struct wr_map *changed);
 
+/*
+ * -o FILE for a run: open it (wr_ledger_open) and, when it names the bodies
+ * it answered, read the n inputs first (wr_ledger_scan): a request answered
+ * there for another body stops the run before anything is sent (exit 2,
+ * one message), or with replace is set aside (wr_ledger_replace) and sent
+ * again. Write to l->fd afterwards.
+ */
+void wr_ledger_resume(struct wr_ledger *l, const char *path, int *fds, char *const *names, int n, int replace,
+    int quiet);
+
 #endif

@@ -75,3 +75,18 @@ wr_batch_answer(struct wr_call *c, struct wr_json *j)
 	}
 	return 0;
 }
+
+int
+wr_batch_simple(struct wr_call *c, const char *method, const char *fmt, const char *id,
+    int (*sink)(void *arg, const char *s, size_t n), void *arg)
+{
+	struct wr_buf path = {0};
+	struct wr_call_req rq = {.method = method, .idempotent = 1, .sink = sink, .arg = arg};
+	long st;
+
+	wr_buf_printf(&path, fmt, id);
+	rq.path = path.s;
+	st = wr_call(c, &rq);
+	wr_buf_free(&path);
+	return st >= 200 && st < 300 ? 0 : -1;
+}

@@ -168,10 +168,8 @@ anthropic_poll(struct wr_call *c, const char *id, struct wr_job_status *st)
 static int
 anthropic_fetch(struct wr_call *c, const char *where, int (*sink)(void *arg, const char *s, size_t n), void *arg)
 {
-	struct wr_call_req rq = {.method = "GET", .idempotent = 1, .sink = sink, .arg = arg, .path = where};
-	long st = wr_call(c, &rq);
-
-	return st >= 200 && st < 300 ? 0 : -1;
+	/* results_url as the API gives it: the caller refuses a host other than -u's. */
+	return wr_batch_simple(c, "GET", "%s", where, sink, arg);
 }
 
 /* The HTTP status the live API gives an error of this type. */
@@ -253,15 +251,7 @@ anthropic_read(struct wr_json *j, const char *line, size_t len, struct wr_job_li
 static int
 anthropic_cancel(struct wr_call *c, const char *id)
 {
-	struct wr_buf path = {0};
-	struct wr_call_req rq = {.method = "POST", .idempotent = 1};
-	long st;
-
-	wr_buf_printf(&path, "/v1/messages/batches/%s/cancel", id);
-	rq.path = path.s;
-	st = wr_call(c, &rq);
-	wr_buf_free(&path);
-	return st >= 200 && st < 300 ? 0 : -1;
+	return wr_batch_simple(c, "POST", "/v1/messages/batches/%s/cancel", id, NULL, NULL);
 }
 
 const struct wr_batch_api wr_batch_anthropic = {

@@ -253,15 +253,7 @@ gemini_read(struct wr_json *j, const char *line, size_t len, struct wr_job_line 
 static int
 gemini_cancel(struct wr_call *c, const char *id)
 {
-	struct wr_buf path = {0};
-	struct wr_call_req rq = {.method = "POST", .idempotent = 1};
-	long st;
-
-	wr_buf_printf(&path, "/%s:cancel", id);
-	rq.path = path.s;
-	st = wr_call(c, &rq);
-	wr_buf_free(&path);
-	return st >= 200 && st < 300 ? 0 : -1;
+	return wr_batch_simple(c, "POST", "/%s:cancel", id, NULL, NULL);
 }
 
 const struct wr_batch_api wr_batch_gemini = {

@@ -184,15 +184,7 @@ openai_poll(struct wr_call *c, const char *id, struct wr_job_status *st)
 static int
 openai_fetch(struct wr_call *c, const char *where, int (*sink)(void *arg, const char *s, size_t n), void *arg)
 {
-	struct wr_buf path = {0};
-	struct wr_call_req rq = {.method = "GET", .idempotent = 1, .sink = sink, .arg = arg};
-	long st;
-
-	wr_buf_printf(&path, "/v1/files/%s/content", where);
-	rq.path = path.s;
-	st = wr_call(c, &rq);
-	wr_buf_free(&path);
-	return st >= 200 && st < 300 ? 0 : -1;
+	return wr_batch_simple(c, "GET", "/v1/files/%s/content", where, sink, arg);
 }
 
 static int
@@ -254,15 +246,7 @@ openai_read(struct wr_json *j, const char *line, size_t len, struct wr_job_line 
 static int
 openai_cancel(struct wr_call *c, const char *id)
 {
-	struct wr_buf path = {0};
-	struct wr_call_req rq = {.method = "POST", .idempotent = 1};
-	long st;
-
-	wr_buf_printf(&path, "/v1/batches/%s/cancel", id);
-	rq.path = path.s;
-	st = wr_call(c, &rq);
-	wr_buf_free(&path);
-	return st >= 200 && st < 300 ? 0 : -1;
+	return wr_batch_simple(c, "POST", "/v1/batches/%s/cancel", id, NULL, NULL);
 }
 
 const struct wr_batch_api wr_batch_openai = {
@@ -422,15 +406,7 @@ mistral_poll(struct wr_call *c, const char *id, struct wr_job_status *st)
 static int
 mistral_cancel(struct wr_call *c, const char *id)
 {
-	struct wr_buf path = {0};
-	struct wr_call_req rq = {.method = "POST", .idempotent = 1};
-	long st;
-
-	wr_buf_printf(&path, "/v1/batch/jobs/%s/cancel", id);
-	rq.path = path.s;
-	st = wr_call(c, &rq);
-	wr_buf_free(&path);
-	return st >= 200 && st < 300 ? 0 : -1;
+	return wr_batch_simple(c, "POST", "/v1/batch/jobs/%s/cancel", id, NULL, NULL);
 }
 
 const struct wr_batch_api wr_batch_mistral = {

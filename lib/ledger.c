@@ -326,3 +326,28 @@ wr_ledger_replace(struct wr_ledger *l, const struct wr_map *changed)
 	wr_buf_free(&moved);
 	wr_buf_free(&id);
 }
+
+void
+wr_ledger_resume(struct wr_ledger *l, const char *path, int *fds, char *const *names, int n, int replace,
+    int quiet)
+{
+	struct wr_map changed;
+	size_t k;
+
+	wr_ledger_open(l, path);
+	if (!l->hashed)
+		return;
+	wr_map_init(&changed);
+	if ((k = wr_ledger_scan(l, fds, names, n, &changed)) > 0) {
+		if (!replace)
+			wr_die("%s: %zu request%s answered there for another body under the same custom_id "
+			    "(another model, prompt or option); nothing sent: write to another file, or give "
+			    "--replace to send %s again and set the old answers aside in %s.replaced", path, k,
+			    k == 1 ? " was" : "s were", k == 1 ? "it" : "them", path);
+		wr_ledger_replace(l, &changed);
+		if (!quiet)
+			wr_warn("%s: %zu old answer%s to another body set aside in %s.replaced", path, k,
+			    k == 1 ? "" : "s", path);
+	}
+	wr_map_free(&changed);
+}
