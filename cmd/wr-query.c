@@ -1096,9 +1096,7 @@ options(int argc, char **argv)
 			plan = 1;
 			break;
 		case O_PRICE:
-			if (wr_price_parse(optarg, &price) != 0)
-				wr_die("--price %s: expected IN:OUT or IN:OUT:CACHED, dollars per million tokens",
-				    optarg);
+			wr_price_arg("--price ", optarg, &price);
 			have_price = 1;
 			break;
 		case O_RATE_WAIT:
@@ -1139,16 +1137,11 @@ options(int argc, char **argv)
 int
 main(int argc, char **argv)
 {
-	const char *env;
 	int n = options(argc, argv), status;
 
 	argc -= n;
 	argv += n;
-	if (!have_price && (env = getenv("WR_PRICE")) && *env) {
-		if (wr_price_parse(env, &price) != 0)
-			wr_die("WR_PRICE=%s: expected IN:OUT or IN:OUT:CACHED, dollars per million tokens", env);
-		have_price = 1;
-	}
+	have_price = wr_price_env(&price, have_price);
 	wr_client_choose(&cl);
 	api = cl.api;
 	add_servers();

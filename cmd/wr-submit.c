@@ -1117,7 +1117,6 @@ main(int argc, char **argv)
 	static const char *const keyfile_opts[] = {"api-key-file", NULL};
 	static char *dash[] = {"-"};
 	struct wr_buf dir = {0}, shown_buf = {0};
-	const char *env;
 	int c, i, *fds, running, status;
 
 	wr_setprog(argv[0]);
@@ -1175,9 +1174,7 @@ main(int argc, char **argv)
 				wr_die("--poll %s: must be from 0.001 to 86400", optarg);
 			break;
 		case O_PRICE:
-			if (wr_price_parse(optarg, &price) != 0)
-				wr_die("--price %s: expected IN:OUT or IN:OUT:CACHED, dollars per million tokens",
-				    optarg);
+			wr_price_arg("--price ", optarg, &price);
 			have_price = 1;
 			break;
 		case O_RATE_WAIT:
@@ -1207,11 +1204,7 @@ main(int argc, char **argv)
 	}
 	argc -= optind;
 	argv += optind;
-	if (!have_price && (env = getenv("WR_PRICE")) && *env) {
-		if (wr_price_parse(env, &price) != 0)
-			wr_die("WR_PRICE=%s: expected IN:OUT or IN:OUT:CACHED, dollars per million tokens", env);
-		have_price = 1;
-	}
+	have_price = wr_price_env(&price, have_price);
 	if (!bapi && cl.n_urls > 0 && wr_batch_vendor_mistral(cl.urls[0]))
 		bapi = &wr_batch_mistral;
 	if (bapi == &wr_batch_mistral && cl.n_urls == 0)

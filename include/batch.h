@@ -111,6 +111,8 @@ int wr_batch_str(const struct wr_json *j, int i, struct wr_buf *out);
  */
 int wr_batch_simple(struct wr_call *c, const char *method, const char *fmt, const char *id,
     int (*sink)(void *arg, const char *s, size_t n), void *arg);
+/* GET the path fmt makes of id, its JSON object answer into j: 0, or -1 (c->why). */
+int wr_batch_get(struct wr_call *c, const char *fmt, const char *id, struct wr_json *j);
 /* A 2xx answer of c parsed into j: 0, or -1 with c->why set. */
 int wr_batch_answer(struct wr_call *c, struct wr_json *j);
 

@@ -18,6 +18,10 @@ struct wr_price {
 
 /* Parse "IN:OUT" or "IN:OUT:CACHED" (non-negative decimals). 0, or -1 for nonsense. */
 int wr_price_parse(const char *s, struct wr_price *p);
+/* The same, exiting 2 with "LABELs: expected ..." for nonsense (label "--price " or "WR_PRICE="). */
+void wr_price_arg(const char *label, const char *s, struct wr_price *p);
+/* Without a --price (have 0), the price in $WR_PRICE, if set; returns whether there is a price. */
+int wr_price_env(struct wr_price *p, int have);
 /* Dollars for the tokens; cached is the part of prompt served from the cache. */
 double wr_price_cost(const struct wr_price *p, double prompt, double cached, double completion);
 /* Append "$0.0123" (4 decimals; 2 from $100 on). */

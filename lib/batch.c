@@ -90,3 +90,17 @@ wr_batch_simple(struct wr_call *c, const char *method, const char *fmt, const ch
 	wr_buf_free(&path);
 	return st >= 200 && st < 300 ? 0 : -1;
 }
+
+int
+wr_batch_get(struct wr_call *c, const char *fmt, const char *id, struct wr_json *j)
+{
+	struct wr_buf path = {0};
+	struct wr_call_req rq = {.method = "GET", .idempotent = 1};
+	int r;
+
+	wr_buf_printf(&path, fmt, id);
+	rq.path = path.s;
+	r = wr_call(c, &rq) != 0 && wr_batch_answer(c, j) == 0 ? 0 : -1;
+	wr_buf_free(&path);
+	return r;
+}

@@ -134,16 +134,12 @@ anthropic_find(struct wr_call *c, const char *set, long n, double since, const s
 static int
 anthropic_poll(struct wr_call *c, const char *id, struct wr_job_status *st)
 {
-	struct wr_buf path = {0};
-	struct wr_call_req rq = {.method = "GET", .idempotent = 1};
 	struct wr_json j;
 	double ended;
 	int r = -1;
 
-	wr_buf_printf(&path, "/v1/messages/batches/%s", id);
-	rq.path = path.s;
 	wr_json_init(&j);
-	if (wr_call(c, &rq) != 0 && wr_batch_answer(c, &j) == 0 &&
+	if (wr_batch_get(c, "/v1/messages/batches/%s", id, &j) == 0 &&
 	    wr_batch_str(&j, wr_json_get(&j, 0, "processing_status"), &st->label) == 0) {
 		st->state = strcmp(st->label.s, "ended") == 0 ? WR_JOB_ENDED : WR_JOB_RUNNING;
 		st->total = (long)count_all(&j, 0, &ended);
@@ -161,7 +157,6 @@ anthropic_poll(struct wr_call *c, const char *id, struct wr_job_status *st)
 	} else if (c->status >= 200 && c->status < 300 && c->why.len == 0)
 		wr_buf_printf(&c->why, "HTTP %ld without a processing_status", c->status);
 	wr_json_free(&j);
-	wr_buf_free(&path);
 	return r;
 }
 

@@ -133,15 +133,12 @@ static int
 gemini_poll(struct wr_call *c, const char *id, struct wr_job_status *st)
 {
 	struct wr_buf path = {0};
-	struct wr_call_req rq = {.method = "GET", .idempotent = 1};
 	struct wr_json j;
 	int r = -1, b, stats;
 	long ok, bad;
 
-	wr_buf_printf(&path, "/%s", id);
-	rq.path = path.s;
 	wr_json_init(&j);
-	if (wr_call(c, &rq) != 0 && wr_batch_answer(c, &j) == 0 &&
+	if (wr_batch_get(c, "/%s", id, &j) == 0 &&
 	    wr_batch_str(&j, wr_json_get(&j, b = batch_of(&j, 0), "state"), &st->label) == 0) {
 		const char *s = st->label.s;
 		st->state = strcmp(s, "BATCH_STATE_SUCCEEDED") == 0 || strcmp(s, "BATCH_STATE_CANCELLED") == 0 ||
@@ -177,17 +174,14 @@ gemini_poll(struct wr_call *c, const char *id, struct wr_job_status *st)
 static int
 gemini_fetch(struct wr_call *c, const char *where, int (*sink)(void *arg, const char *s, size_t n), void *arg)
 {
-	struct wr_buf path = {0}, line = {0};
-	struct wr_call_req rq = {.method = "GET", .idempotent = 1};
+	struct wr_buf line = {0};
 	struct wr_json j;
 	const char *s;
 	size_t n;
 	int list, k, i, r = -1;
 
-	wr_buf_printf(&path, "/%s", where);
-	rq.path = path.s;
 	wr_json_init(&j);
-	if (wr_call(c, &rq) != 0 && wr_batch_answer(c, &j) == 0) {
+	if (wr_batch_get(c, "/%s", where, &j) == 0) {
 		list = wr_json_path(&j, 0, "response", "inlinedResponses", "inlinedResponses", NULL);
 		if (list < 0)
 			list = wr_json_path(&j, batch_of(&j, 0), "output", "inlinedResponses", "inlinedResponses", NULL);
@@ -204,7 +198,6 @@ gemini_fetch(struct wr_call *c, const char *where, int (*sink)(void *arg, const 
 		r = 0;
 	}
 	wr_json_free(&j);
-	wr_buf_free(&path);
 	wr_buf_free(&line);
 	return r;
 }

@@ -136,15 +136,12 @@ static int
 openai_poll(struct wr_call *c, const char *id, struct wr_job_status *st)
 {
 	struct wr_buf path = {0};
-	struct wr_call_req rq = {.method = "GET", .idempotent = 1};
 	struct wr_json j;
 	double v;
 	int r = -1, e;
 
-	wr_buf_printf(&path, "/v1/batches/%s", id);
-	rq.path = path.s;
 	wr_json_init(&j);
-	if (wr_call(c, &rq) != 0 && wr_batch_answer(c, &j) == 0 &&
+	if (wr_batch_get(c, "/v1/batches/%s", id, &j) == 0 &&
 	    wr_batch_str(&j, wr_json_get(&j, 0, "status"), &st->label) == 0) {
 		const char *s = st->label.s;
 		st->state = strcmp(s, "failed") == 0 ? WR_JOB_FAILED :
@@ -368,16 +365,12 @@ mistral_find(struct wr_call *c, const char *set, long n, double since, const str
 static int
 mistral_poll(struct wr_call *c, const char *id, struct wr_job_status *st)
 {
-	struct wr_buf path = {0};
-	struct wr_call_req rq = {.method = "GET", .idempotent = 1};
 	struct wr_json j;
 	double v;
 	int r = -1, e;
 
-	wr_buf_printf(&path, "/v1/batch/jobs/%s", id);
-	rq.path = path.s;
 	wr_json_init(&j);
-	if (wr_call(c, &rq) != 0 && wr_batch_answer(c, &j) == 0 &&
+	if (wr_batch_get(c, "/v1/batch/jobs/%s", id, &j) == 0 &&
 	    wr_batch_str(&j, wr_json_get(&j, 0, "status"), &st->label) == 0) {
 		const char *s = st->label.s;
 		if (wr_batch_str(&j, wr_json_get(&j, 0, "output_file"), &st->output) != 0)
@@ -399,7 +392,6 @@ mistral_poll(struct wr_call *c, const char *id, struct wr_job_status *st)
 	} else if (c->status >= 200 && c->status < 300 && c->why.len == 0)
 		wr_buf_printf(&c->why, "HTTP %ld without a status", c->status);
 	wr_json_free(&j);
-	wr_buf_free(&path);
 	return r;
 }
 

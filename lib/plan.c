@@ -3,6 +3,7 @@
 
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -310,4 +311,22 @@ wr_plan_run(const struct wr_plan_opts *o, const int *fds, char *const *names, in
 	plan_line(&out, &p, p.binding, "binding limit: ", p.total, p.binding == WR_LIMIT_RPD);
 	wr_buf_free(&out);
 	return bad ? WR_EXIT_FAIL : WR_EXIT_OK;
+}
+
+void
+wr_price_arg(const char *label, const char *s, struct wr_price *p)
+{
+	if (wr_price_parse(s, p) != 0)
+		wr_die("%s%s: expected IN:OUT or IN:OUT:CACHED, dollars per million tokens", label, s);
+}
+
+int
+wr_price_env(struct wr_price *p, int have)
+{
+	const char *env = getenv("WR_PRICE");
+
+	if (have || !env || !*env)
+		return have;
+	wr_price_arg("WR_PRICE=", env, p);
+	return 1;
 }
