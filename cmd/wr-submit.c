@@ -1266,7 +1266,7 @@ main(int argc, char **argv)
 	call.cacert = cacert;
 	call.timeout_ms = (long)(timeout_s * 1000);
 	call.connect_timeout_ms = 30000;
-	call.retries = retries > 5 ? retries : 5;
+	call.retries = retries;
 	call.backoff = 0.5;
 	call.rate_wait = rate_wait;
 	wr_call_init(&call);

@@ -111,6 +111,15 @@ int wr_batch_str(const struct wr_json *j, int i, struct wr_buf *out);
  */
 int wr_batch_simple(struct wr_call *c, const char *method, const char *fmt, const char *id,
     int (*sink)(void *arg, const char *s, size_t n), void *arg);
+/* The string field of c's 2xx JSON answer into id: 0, or -1 (c->why). */
+int wr_batch_answer_id(struct wr_call *c, const char *field, struct wr_buf *id);
+/*
+ * What a create call's answer in c means, as create returns it: 0 with the
+ * job's ID (field of the answer) in id; 1 when the provider refused (4xx);
+ * -1 when it is not known whether the job was made (no answer, 5xx, or a
+ * 2xx answer without the ID).
+ */
+int wr_batch_created(struct wr_call *c, const char *field, struct wr_buf *id);
 /* GET the path fmt makes of id, its JSON object answer into j: 0, or -1 (c->why). */
 int wr_batch_get(struct wr_call *c, const char *fmt, const char *id, struct wr_json *j);
 /* A 2xx answer of c parsed into j: 0, or -1 with c->why set. */

@@ -104,3 +104,30 @@ wr_batch_get(struct wr_call *c, const char *fmt, const char *id, struct wr_json 
 	wr_buf_free(&path);
 	return r;
 }
+
+int
+wr_batch_answer_id(struct wr_call *c, const char *field, struct wr_buf *id)
+{
+	struct wr_json j;
+	int r = -1;
+
+	wr_json_init(&j);
+	if (wr_batch_answer(c, &j) == 0 && wr_batch_str(&j, wr_json_get(&j, 0, field), id) == 0 && id->len)
+		r = 0;
+	else if (c->status >= 200 && c->status < 300) {
+		wr_buf_reset(&c->why);
+		wr_buf_printf(&c->why, "HTTP %ld without an %s", c->status, field);
+	}
+	wr_json_free(&j);
+	return r;
+}
+
+int
+wr_batch_created(struct wr_call *c, const char *field, struct wr_buf *id)
+{
+	if (c->status == 0 || c->status >= 500)
+		return -1;
+	if (c->status < 200 || c->status >= 300)
+		return 1;
+	return wr_batch_answer_id(c, field, id) == 0 ? 0 : -1;
+}

@@ -31,23 +31,13 @@ anthropic_create(struct wr_call *c, const char *items, const char *file, const c
     long n, struct wr_buf *id)
 {
 	struct wr_call_req rq = {.method = "POST", .path = "/v1/messages/batches", .file = items};
-	struct wr_json j;
-	int r = -1;
 
 	(void)file;
 	(void)endpoint;
 	(void)set;
 	(void)n;
 	wr_call(c, &rq);
-	if (c->status == 0 || c->status >= 500)
-		return -1;
-	if (c->status < 200 || c->status >= 300)
-		return 1;
-	wr_json_init(&j);
-	if (wr_batch_answer(c, &j) == 0 && wr_batch_str(&j, wr_json_get(&j, 0, "id"), id) == 0 && id->len)
-		r = 0;
-	wr_json_free(&j);
-	return r;
+	return wr_batch_created(c, "id", id);
 }
 
 /* The sum of a batch's request_counts. */

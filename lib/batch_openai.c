@@ -25,22 +25,6 @@ openai_item(struct wr_buf *out, struct wr_buf *key, const char *uid, const struc
 	return 0;
 }
 
-/* The "id" of a 2xx answer into id. */
-static int
-answer_id(struct wr_call *c, struct wr_buf *id)
-{
-	struct wr_json j;
-	int r = -1;
-
-	wr_json_init(&j);
-	if (wr_batch_answer(c, &j) == 0 && wr_batch_str(&j, wr_json_get(&j, 0, "id"), id) == 0 && id->len)
-		r = 0;
-	else if (c->status >= 200 && c->status < 300)
-		wr_buf_printf(&c->why, "HTTP %ld without an id", c->status);
-	wr_json_free(&j);
-	return r;
-}
-
 static int
 openai_upload(struct wr_call *c, const char *items, struct wr_buf *id)
 {
@@ -50,7 +34,7 @@ openai_upload(struct wr_call *c, const char *items, struct wr_buf *id)
 	/* An upload made twice costs nothing but storage: it may be repeated. */
 	rq.idempotent = 1;
 	wr_call(c, &rq);
-	return answer_id(c, id);
+	return wr_batch_answer_id(c, "id", id);
 }
 
 static int
@@ -59,7 +43,6 @@ openai_create(struct wr_call *c, const char *items, const char *file, const char
 {
 	struct wr_buf body = {0};
 	struct wr_call_req rq = {.method = "POST", .path = "/v1/batches"};
-	int r;
 
 	(void)items;
 	wr_buf_adds(&body, "{\"input_file_id\":");
@@ -72,12 +55,7 @@ openai_create(struct wr_call *c, const char *items, const char *file, const char
 	rq.json_len = body.len;
 	wr_call(c, &rq);
 	wr_buf_free(&body);
-	if (c->status == 0 || c->status >= 500)
-		return -1;
-	if (c->status < 200 || c->status >= 300)
-		return 1;
-	r = answer_id(c, id);
-	return r == 0 ? 0 : -1;
+	return wr_batch_created(c, "id", id);
 }
 
 static int
@@ -312,11 +290,7 @@ mistral_create(struct wr_call *c, const char *items, const char *file, const cha
 	rq.json_len = body.len;
 	wr_call(c, &rq);
 	wr_buf_free(&body);
-	if (c->status == 0 || c->status >= 500)
-		return -1;
-	if (c->status < 200 || c->status >= 300)
-		return 1;
-	return answer_id(c, id) == 0 ? 0 : -1;
+	return wr_batch_created(c, "id", id);
 }
 
 static int
