@@ -26,6 +26,12 @@ serve_more() {
 # requested LOG: the entries requested in a wr-serve log, sorted.
 requested() { cut -f 4 "$1" | tr '|' '\n' | sed '/^$/d' | LC_ALL=C sort; }
 
+# calls LOG: the calls of a wr-serve log, their IDs as ID, repeated polls once.
+calls() { cut -f 4 "$1" | sed -E 's/(msgbatch|batch|file)[-_][0-9a-z]+/ID/g' | uniq; }
+
+# creates LOG: how many batch jobs were created in a wr-serve log.
+creates() { grep -cE $'\t(POST /v1/batches|POST /v1/messages/batches)$' "$1" || true; }
+
 dataset() {
 	make -s -C "$EX/dataset" WR_BIN="$WR_BIN" WORDS="$PWD/words.txt" OUT="$PWD/out" \
 		DICT="$PWD/scored.dict" MODEL=m SHARDS=3 -j 3 "$@"
@@ -265,4 +271,74 @@ wr-bisect: batches of 1: 4 entries sent, 2 refused"
 	assert_output "$EXPECTED"
 	run jq -r '.response.body.modelVersion' out/fallback.jsonl
 	assert_equal "$(sort -u <<<"$output")" gemini-x
+}
+
+@test "make MODE=batch fails with 'run make again later' while the jobs run, and a later make writes the list" {
+	start_serve --batch-time 1500 --log log
+	# one make, even without -j, makes the jobs of every shard
+	run --separate-stderr dataset URL="$SERVE_URL" MODE=batch -j 1
+	assert_failure 2
+	assert_output ''
+	run grep -v '^make: ' <<<"$stderr"
+	assert_output - <<-EOF
+	$PWD/out/results.0.jsonl: batch jobs still running at the provider: run make again later
+	$PWD/out/results.1.jsonl: batch jobs still running at the provider: run make again later
+	$PWD/out/results.2.jsonl: batch jobs still running at the provider: run make again later
+	EOF
+	run grep '^make: ' <<<"$stderr"
+	assert_output "$(printf 'make: *** [Makefile:%s: %s/out/rated.%s] Error 75\n' \
+		"$(grep -n 'x $(OUT)/done.$\*.tsv' "$EX/dataset/Makefile" | cut -d: -f1)" "$PWD" 0 \
+		"$(grep -n 'x $(OUT)/done.$\*.tsv' "$EX/dataset/Makefile" | cut -d: -f1)" "$PWD" 1 \
+		"$(grep -n 'x $(OUT)/done.$\*.tsv' "$EX/dataset/Makefile" | cut -d: -f1)" "$PWD" 2)
+make: Target 'all' not remade because of errors."
+	# nothing is marked done or merged from half the answers
+	run bash -c 'ls out/rated.* scored.dict 2>&1 | wc -l; ls -d out/results.*.jsonl.jobs | wc -l; cat out/results.*.jsonl | wc -l'
+	assert_output $'2\n3\n0'
+	# run make again, as cron would, until it succeeds
+	again() {
+		sleep 0.1
+		dataset URL="$SERVE_URL" MODE=batch > make.out 2>&1
+	}
+	wait_for "a make that succeeds" again
+	run cat make.out
+	assert_output "$PWD/scored.dict: 15 entries, 0 missing"
+	assert_equal "$(creates log)" 3
+	# the same list as live mode's, from the same words and seed
+	mkdir live
+	run make -s -C "$EX/dataset" WR_BIN="$WR_BIN" WORDS="$PWD/words.txt" OUT="$PWD/live/out" \
+		DICT="$PWD/live/scored.dict" MODEL=m SHARDS=3 -j 3 URL="$SERVE_URL"
+	assert_success
+	run cmp live/scored.dict scored.dict
+	assert_success
+	run cat scored.dict
+	assert_output "$EXPECTED"
+	# and once done, a make sends nothing
+	: > log
+	run dataset URL="$SERVE_URL" MODE=batch
+	assert_success
+	assert_output ''
+	run wc -l < log
+	assert_output 0
+}
+
+@test "make MODE=batch failover sends the refused entries to the fallback as batch jobs" {
+	start_serve --batch-time 200 --refuse 0.5 --seed 11
+	serve_more --batch-time 200 --log log2
+	wait_make() { dataset URL="$SERVE_URL" BATCH=2 MODE=batch "$@" > make.out 2>&1; }
+	wait_for "the first model's jobs" wait_make
+	run cat make.out
+	assert_output "$PWD/scored.dict: 9 entries, 6 missing"
+	wait_for "the fallback's jobs" wait_make FALLBACK_URL="$URL_N" FALLBACK_MODEL=claude-x FALLBACK_API=anthropic failover
+	run cat make.out
+	assert_output "$PWD/scored.dict: 15 entries, 0 missing"
+	run cat scored.dict
+	assert_output "$EXPECTED"
+	run calls log2
+	assert_output - <<-EOF
+	POST /v1/messages/batches
+	GET /v1/messages/batches/ID
+	GET /v1/messages/batches/ID/results
+	EOF
+	run bash -c 'jq -r ".entries[]" out/fallback.jsonl | LC_ALL=C sort | cmp - <(LC_ALL=C sort out/missing.txt) && echo same'
+	assert_output same
 }
