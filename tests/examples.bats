@@ -342,3 +342,60 @@ make: Target 'all' not remade because of errors."
 	run bash -c 'jq -r ".entries[]" out/fallback.jsonl | LC_ALL=C sort | cmp - <(LC_ALL=C sort out/missing.txt) && echo same'
 	assert_output same
 }
+
+@test "the failover recipe runs both sides as batch jobs with MODE=batch" {
+	start_serve --batch-time 200 --refuse 0.5 --seed 11 --log log1
+	serve_more --batch-time 200 --log log2
+	run --separate-stderr env MODE=batch POLL=0.05 MODEL=a URL="$SERVE_URL" FALLBACK_URL="$URL_N" \
+		FALLBACK_MODEL=claude-x FALLBACK_API=anthropic SIZE=2 "$EX/failover/failover.sh" words.txt
+	assert_success
+	assert_output "$EXPECTED"
+	run bash -c 'LC_ALL=C sort first-missing.txt | tr "\n" " "; wc -l < first.tsv; wc -l < missing.txt'
+	assert_output $'ETUI aardwolf café hot dog ice cream qwzxv rock and roll smörgåsbord xyzzyq zymurgy 5\n0'
+	run bash -c 'jq -r ".entries[]" second.jsonl | LC_ALL=C sort | cmp - <(LC_ALL=C sort first-missing.txt) && echo same'
+	assert_output same
+	run calls log1
+	assert_output - <<-EOF
+	POST /v1/files
+	POST /v1/batches
+	GET /v1/batches/ID
+	GET /v1/files/ID/content
+	EOF
+	run calls log2
+	assert_output - <<-EOF
+	POST /v1/messages/batches
+	GET /v1/messages/batches/ID
+	GET /v1/messages/batches/ID/results
+	EOF
+}
+
+@test "with NO_WAIT=1 the failover recipe exits 75 until both sides' jobs have ended" {
+	start_serve --batch-time 1500 --refuse 0.5 --seed 11 --log log1
+	serve_more --batch-time 1500 --log log2
+	fo() {
+		env MODE=batch NO_WAIT=1 MODEL=a URL="$SERVE_URL" FALLBACK_URL="$URL_N" FALLBACK_MODEL=b SIZE=2 \
+			"$EX/failover/failover.sh" words.txt
+	}
+	run --separate-stderr fo
+	assert_failure 75
+	assert_output ''
+	assert_equal "$stderr" "failover.sh: first.jsonl: batch jobs still running at the provider, recorded in first.jsonl.jobs: run again later"
+	run wc -l < log2
+	assert_output 0
+	# from cron: again until it exits 0, the second side's jobs made once the first's have ended
+	again() {
+		sleep 0.1
+		rc=0
+		fo > new.dict 2> fo.err || rc=$?
+		[ "$rc" -eq 75 ] || return 0
+		grep -q second.jsonl fo.err && seen=1
+		return 1
+	}
+	seen=
+	wait_for "the end of both sides' jobs" again
+	assert_equal "$rc" 0
+	assert_equal "$seen" 1
+	run cat new.dict
+	assert_output "$EXPECTED"
+	assert_equal "$(creates log1) $(creates log2)" "1 1"
+}
