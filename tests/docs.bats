@@ -8,7 +8,8 @@
 #   http://127.0.0.1:8000/v1, :8001, :8002  ->  the URLs of three wr-serves
 #   vllm run-batch -i IN -o OUT ...          ->  wr-query -q IN > OUT
 # and blocks that call api.openai.com are checked for syntax only.
-# OPENAI_BASE_URL points at a fourth wr-serve.
+# OPENAI_BASE_URL points at a fourth wr-serve. Every wr-serve ends a batch
+# job at once (--batch-time 0), so that wr-submit's first poll collects it.
 
 setup() {
 	load helper
@@ -29,11 +30,11 @@ teardown() {
 servers() {
 	local i
 	for i in 0 1 2; do
-		start_serve
+		start_serve --batch-time 0
 		MORE_PIDS="${MORE_PIDS:-} $SERVE_PID"
 		eval "URL_$i=\$SERVE_URL"
 	done
-	start_serve "$@"
+	start_serve --batch-time 0 "$@"
 	export OPENAI_BASE_URL=$SERVE_URL
 }
 
@@ -111,9 +112,11 @@ run_doc_blocks() {
 	assert_output '10 blocks'
 	run cat scored.dict
 	assert_output "$EXPECTED"
+	run cat batch.dict
+	assert_output "$EXPECTED"
 	run bash -c 'wr-merge -q ratings.tsv'
 	assert_output "$EXPECTED"
-	for f in part.*.jsonl results.jsonl upload.jsonl output.jsonl a.jsonl b.jsonl c.jsonl out/results.0.jsonl; do
+	for f in part.*.jsonl results.jsonl upload.jsonl output.jsonl batch.jsonl a.jsonl b.jsonl c.jsonl out/results.0.jsonl; do
 		[ -s "$f" ] || { echo "no $f"; false; }
 	done
 }

@@ -146,7 +146,7 @@ dataset() {
 @test "the offline recipe reads the service's output back with the batch file" {
 	start_serve --refuse 0.3 --seed 3
 	env MODEL=gpt-4o-mini SIZE=2 MAX_LINES=3 "$EX/offline/prepare.sh" words.txt >/dev/null
-	# wr-query stands in for the OpenAI Batch API or vllm run_batch.
+	# wr-query stands in for vllm run-batch.
 	for f in upload.*; do wr-query -q -u "$SERVE_URL" "$f" > "output.${f#upload.}"; done
 	run grep -c '"entries":' output.001.jsonl
 	assert_output 0
@@ -169,6 +169,45 @@ dataset() {
 	SMORGASBORD;75
 	ZYMURGY;50
 	EOF
+}
+
+@test "the offline recipe rates a word list through OpenAI's batch API with wr-submit" {
+	start_serve --batch-time 200 --log log
+	run --separate-stderr env MODEL=m URL="$SERVE_URL" POLL=0.05 "$EX/offline/submit.sh" words.txt
+	assert_success
+	assert_output "$EXPECTED"
+	run calls log
+	assert_output - <<-EOF
+	POST /v1/files
+	POST /v1/batches
+	GET /v1/batches/ID
+	GET /v1/files/ID/content
+	EOF
+	run bash -c 'wc -l < missing.txt; grep -c "\"entries\":" results.jsonl'
+	assert_output $'0\n1'
+	# run again: the answers are there, nothing is sent, no job is paid for twice
+	: > log
+	run --separate-stderr env MODEL=m URL="$SERVE_URL" POLL=0.05 "$EX/offline/submit.sh" words.txt
+	assert_success
+	assert_output "$EXPECTED"
+	run wc -l < log
+	assert_output 0
+}
+
+@test "the offline recipe rates through Anthropic's message batches with API=anthropic" {
+	start_serve --batch-time 200 --log log
+	run --separate-stderr env MODEL=claude-x URL="$SERVE_URL" API=anthropic POLL=0.05 \
+		"$EX/offline/submit.sh" words.txt
+	assert_success
+	assert_output "$EXPECTED"
+	run calls log
+	assert_output - <<-EOF
+	POST /v1/messages/batches
+	GET /v1/messages/batches/ID
+	GET /v1/messages/batches/ID/results
+	EOF
+	run jq -r '[.response.body.type, .response.body.model] | join(" ")' results.jsonl
+	assert_output 'message claude-x'
 }
 
 @test "the offline recipe reads OpenAI Batch API fixtures" {
