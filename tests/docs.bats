@@ -87,16 +87,23 @@ run_doc_blocks() {
 
 @test "README.md has the blocks the test expects" {
 	run bash -c "$(declare -f readme_blocks); TOP='$TOP' readme_blocks | grep -c '^%%$'"
-	assert_output 6
+	assert_output 7
 }
 
 @test "every command block of README.md runs against wr-serve" {
 	servers --refuse-entry xyzzyq
 	run run_doc_blocks < <(readme_blocks)
 	assert_success
-	assert_output '6 blocks'
+	assert_output '7 blocks'
 	run cat scored.dict
 	assert_output "$(printf '%s\nNEWENTRY;100' "$EXPECTED" | LC_ALL=C sort)"
+	# the one request of batch.jsonl holds xyzzyq, so its whole batch was refused
+	run bash -c 'wr-parse -q batch.jsonl | wc -l; jq -r .response.body.type claude-batch.jsonl'
+	assert_output $'0\nmessage'
+	run cat batch.dict
+	assert_output "$EXPECTED"
+	run bash -c 'ls batch.jsonl.jobs claude-batch.jsonl.jobs'
+	assert_output $'batch.jsonl.jobs:\nlog\n\nclaude-batch.jsonl.jobs:\nlog'
 	run cmp ensemble.dict scored.dict
 	assert_success
 	run cat refused-alone.txt
