@@ -210,6 +210,20 @@ dataset() {
 	assert_output 'message claude-x'
 }
 
+@test "the offline recipe runs wr-submit again after a sleep when it exits 75" {
+	start_serve --batch-time 200 --log log
+	# a wr-submit whose first run finds the provider unreachable, as the real one says with 75
+	mkdir shim
+	printf '#!/bin/sh\n[ -e down ] || { : > down; exit 75; }\nexec %q "$@"\n' "$WR_BIN/wr-submit" > shim/wr-submit
+	chmod +x shim/wr-submit
+	run --separate-stderr env PATH="$PWD/shim:$PATH" MODEL=m URL="$SERVE_URL" POLL=0.05 SLEEP=0.1 \
+		"$EX/offline/submit.sh" words.txt
+	assert_success
+	assert_output "$EXPECTED"
+	assert_equal "${stderr%%$'\n'*}" "submit.sh: jobs recorded in results.jsonl.jobs; running wr-submit again in 0.1 s"
+	assert_equal "$(creates log)" 1
+}
+
 @test "the offline recipe reads OpenAI Batch API fixtures" {
 	cp "$FIX/parse-batches.txt" batches.txt
 	run --separate-stderr "$EX/offline/read.sh" "$FIX/parse-openai-batch.jsonl"
