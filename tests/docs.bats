@@ -8,7 +8,8 @@
 #   http://127.0.0.1:8000/v1, :8001, :8002  ->  the URLs of three wr-serves
 #   vllm run-batch -i IN -o OUT ...          ->  wr-query -q IN > OUT
 # and blocks that call api.openai.com are checked for syntax only.
-# OPENAI_BASE_URL points at a fourth wr-serve.
+# OPENAI_BASE_URL points at a fourth wr-serve. Every wr-serve ends a batch
+# job at once (--batch-time 0), so that wr-submit's first poll collects it.
 
 setup() {
 	load helper
@@ -29,11 +30,11 @@ teardown() {
 servers() {
 	local i
 	for i in 0 1 2; do
-		start_serve
+		start_serve --batch-time 0
 		MORE_PIDS="${MORE_PIDS:-} $SERVE_PID"
 		eval "URL_$i=\$SERVE_URL"
 	done
-	start_serve "$@"
+	start_serve --batch-time 0 "$@"
 	export OPENAI_BASE_URL=$SERVE_URL
 }
 
@@ -86,16 +87,23 @@ run_doc_blocks() {
 
 @test "README.md has the blocks the test expects" {
 	run bash -c "$(declare -f readme_blocks); TOP='$TOP' readme_blocks | grep -c '^%%$'"
-	assert_output 6
+	assert_output 7
 }
 
 @test "every command block of README.md runs against wr-serve" {
 	servers --refuse-entry xyzzyq
 	run run_doc_blocks < <(readme_blocks)
 	assert_success
-	assert_output '6 blocks'
+	assert_output '7 blocks'
 	run cat scored.dict
 	assert_output "$(printf '%s\nNEWENTRY;100' "$EXPECTED" | LC_ALL=C sort)"
+	# the one request of batch.jsonl holds xyzzyq, so its whole batch was refused
+	run bash -c 'wr-parse -q batch.jsonl | wc -l; jq -r .response.body.type claude-batch.jsonl'
+	assert_output $'0\nmessage'
+	run cat batch.dict
+	assert_output "$EXPECTED"
+	run bash -c 'ls batch.jsonl.jobs claude-batch.jsonl.jobs'
+	assert_output $'batch.jsonl.jobs:\nlog\n\nclaude-batch.jsonl.jobs:\nlog'
 	run cmp ensemble.dict scored.dict
 	assert_success
 	run cat refused-alone.txt
@@ -111,9 +119,11 @@ run_doc_blocks() {
 	assert_output '10 blocks'
 	run cat scored.dict
 	assert_output "$EXPECTED"
+	run cat batch.dict
+	assert_output "$EXPECTED"
 	run bash -c 'wr-merge -q ratings.tsv'
 	assert_output "$EXPECTED"
-	for f in part.*.jsonl results.jsonl upload.jsonl output.jsonl a.jsonl b.jsonl c.jsonl out/results.0.jsonl; do
+	for f in part.*.jsonl results.jsonl upload.jsonl output.jsonl batch.jsonl a.jsonl b.jsonl c.jsonl out/results.0.jsonl; do
 		[ -s "$f" ] || { echo "no $f"; false; }
 	done
 }

@@ -26,6 +26,12 @@ serve_more() {
 # requested LOG: the entries requested in a wr-serve log, sorted.
 requested() { cut -f 4 "$1" | tr '|' '\n' | sed '/^$/d' | LC_ALL=C sort; }
 
+# calls LOG: the calls of a wr-serve log, their IDs as ID, repeated polls once.
+calls() { cut -f 4 "$1" | sed -E 's/(msgbatch|batch|file)[-_][0-9a-z]+/ID/g' | uniq; }
+
+# creates LOG: how many batch jobs were created in a wr-serve log.
+creates() { grep -cE $'\t(POST /v1/batches|POST /v1/messages/batches)$' "$1" || true; }
+
 dataset() {
 	make -s -C "$EX/dataset" WR_BIN="$WR_BIN" WORDS="$PWD/words.txt" OUT="$PWD/out" \
 		DICT="$PWD/scored.dict" MODEL=m SHARDS=3 -j 3 "$@"
@@ -140,7 +146,7 @@ dataset() {
 @test "the offline recipe reads the service's output back with the batch file" {
 	start_serve --refuse 0.3 --seed 3
 	env MODEL=gpt-4o-mini SIZE=2 MAX_LINES=3 "$EX/offline/prepare.sh" words.txt >/dev/null
-	# wr-query stands in for the OpenAI Batch API or vllm run_batch.
+	# wr-query stands in for vllm run-batch.
 	for f in upload.*; do wr-query -q -u "$SERVE_URL" "$f" > "output.${f#upload.}"; done
 	run grep -c '"entries":' output.001.jsonl
 	assert_output 0
@@ -163,6 +169,59 @@ dataset() {
 	SMORGASBORD;75
 	ZYMURGY;50
 	EOF
+}
+
+@test "the offline recipe rates a word list through OpenAI's batch API with wr-submit" {
+	start_serve --batch-time 200 --log log
+	run --separate-stderr env MODEL=m URL="$SERVE_URL" POLL=0.05 "$EX/offline/submit.sh" words.txt
+	assert_success
+	assert_output "$EXPECTED"
+	run calls log
+	assert_output - <<-EOF
+	POST /v1/files
+	POST /v1/batches
+	GET /v1/batches/ID
+	GET /v1/files/ID/content
+	EOF
+	run bash -c 'wc -l < missing.txt; grep -c "\"entries\":" results.jsonl'
+	assert_output $'0\n1'
+	# run again: the answers are there, nothing is sent, no job is paid for twice
+	: > log
+	run --separate-stderr env MODEL=m URL="$SERVE_URL" POLL=0.05 "$EX/offline/submit.sh" words.txt
+	assert_success
+	assert_output "$EXPECTED"
+	run wc -l < log
+	assert_output 0
+}
+
+@test "the offline recipe rates through Anthropic's message batches with API=anthropic" {
+	start_serve --batch-time 200 --log log
+	run --separate-stderr env MODEL=claude-x URL="$SERVE_URL" API=anthropic POLL=0.05 \
+		"$EX/offline/submit.sh" words.txt
+	assert_success
+	assert_output "$EXPECTED"
+	run calls log
+	assert_output - <<-EOF
+	POST /v1/messages/batches
+	GET /v1/messages/batches/ID
+	GET /v1/messages/batches/ID/results
+	EOF
+	run jq -r '[.response.body.type, .response.body.model] | join(" ")' results.jsonl
+	assert_output 'message claude-x'
+}
+
+@test "the offline recipe runs wr-submit again after a sleep when it exits 75" {
+	start_serve --batch-time 200 --log log
+	# a wr-submit whose first run finds the provider unreachable, as the real one says with 75
+	mkdir shim
+	printf '#!/bin/sh\n[ -e down ] || { : > down; exit 75; }\nexec %q "$@"\n' "$WR_BIN/wr-submit" > shim/wr-submit
+	chmod +x shim/wr-submit
+	run --separate-stderr env PATH="$PWD/shim:$PATH" MODEL=m URL="$SERVE_URL" POLL=0.05 SLEEP=0.1 \
+		"$EX/offline/submit.sh" words.txt
+	assert_success
+	assert_output "$EXPECTED"
+	assert_equal "${stderr%%$'\n'*}" "submit.sh: jobs recorded in results.jsonl.jobs; running wr-submit again in 0.1 s"
+	assert_equal "$(creates log)" 1
 }
 
 @test "the offline recipe reads OpenAI Batch API fixtures" {
@@ -265,4 +324,131 @@ wr-bisect: batches of 1: 4 entries sent, 2 refused"
 	assert_output "$EXPECTED"
 	run jq -r '.response.body.modelVersion' out/fallback.jsonl
 	assert_equal "$(sort -u <<<"$output")" gemini-x
+}
+
+@test "make MODE=batch fails with 'run make again later' while the jobs run, and a later make writes the list" {
+	start_serve --batch-time 1500 --log log
+	# one make, even without -j, makes the jobs of every shard
+	run --separate-stderr dataset URL="$SERVE_URL" MODE=batch -j 1
+	assert_failure 2
+	assert_output ''
+	run grep -v '^make: ' <<<"$stderr"
+	assert_output - <<-EOF
+	$PWD/out/results.0.jsonl: batch jobs still running at the provider: run make again later
+	$PWD/out/results.1.jsonl: batch jobs still running at the provider: run make again later
+	$PWD/out/results.2.jsonl: batch jobs still running at the provider: run make again later
+	EOF
+	run grep '^make: ' <<<"$stderr"
+	assert_output "$(printf 'make: *** [Makefile:%s: %s/out/rated.%s] Error 75\n' \
+		"$(grep -n 'x $(OUT)/done.$\*.tsv' "$EX/dataset/Makefile" | cut -d: -f1)" "$PWD" 0 \
+		"$(grep -n 'x $(OUT)/done.$\*.tsv' "$EX/dataset/Makefile" | cut -d: -f1)" "$PWD" 1 \
+		"$(grep -n 'x $(OUT)/done.$\*.tsv' "$EX/dataset/Makefile" | cut -d: -f1)" "$PWD" 2)
+make: Target 'all' not remade because of errors."
+	# nothing is marked done or merged from half the answers
+	run bash -c 'ls out/rated.* scored.dict 2>&1 | wc -l; ls -d out/results.*.jsonl.jobs | wc -l; cat out/results.*.jsonl | wc -l'
+	assert_output $'2\n3\n0'
+	# run make again, as cron would, until it succeeds
+	again() {
+		sleep 0.1
+		dataset URL="$SERVE_URL" MODE=batch > make.out 2>&1
+	}
+	wait_for "a make that succeeds" again
+	run cat make.out
+	assert_output "$PWD/scored.dict: 15 entries, 0 missing"
+	assert_equal "$(creates log)" 3
+	# the same list as live mode's, from the same words and seed
+	mkdir live
+	run make -s -C "$EX/dataset" WR_BIN="$WR_BIN" WORDS="$PWD/words.txt" OUT="$PWD/live/out" \
+		DICT="$PWD/live/scored.dict" MODEL=m SHARDS=3 -j 3 URL="$SERVE_URL"
+	assert_success
+	run cmp live/scored.dict scored.dict
+	assert_success
+	run cat scored.dict
+	assert_output "$EXPECTED"
+	# and once done, a make sends nothing
+	: > log
+	run dataset URL="$SERVE_URL" MODE=batch
+	assert_success
+	assert_output ''
+	run wc -l < log
+	assert_output 0
+}
+
+@test "make MODE=batch failover sends the refused entries to the fallback as batch jobs" {
+	start_serve --batch-time 200 --refuse 0.5 --seed 11
+	serve_more --batch-time 200 --log log2
+	wait_make() { dataset URL="$SERVE_URL" BATCH=2 MODE=batch "$@" > make.out 2>&1; }
+	wait_for "the first model's jobs" wait_make
+	run cat make.out
+	assert_output "$PWD/scored.dict: 9 entries, 6 missing"
+	wait_for "the fallback's jobs" wait_make FALLBACK_URL="$URL_N" FALLBACK_MODEL=claude-x FALLBACK_API=anthropic failover
+	run cat make.out
+	assert_output "$PWD/scored.dict: 15 entries, 0 missing"
+	run cat scored.dict
+	assert_output "$EXPECTED"
+	run calls log2
+	assert_output - <<-EOF
+	POST /v1/messages/batches
+	GET /v1/messages/batches/ID
+	GET /v1/messages/batches/ID/results
+	EOF
+	run bash -c 'jq -r ".entries[]" out/fallback.jsonl | LC_ALL=C sort | cmp - <(LC_ALL=C sort out/missing.txt) && echo same'
+	assert_output same
+}
+
+@test "the failover recipe runs both sides as batch jobs with MODE=batch" {
+	start_serve --batch-time 200 --refuse 0.5 --seed 11 --log log1
+	serve_more --batch-time 200 --log log2
+	run --separate-stderr env MODE=batch POLL=0.05 MODEL=a URL="$SERVE_URL" FALLBACK_URL="$URL_N" \
+		FALLBACK_MODEL=claude-x FALLBACK_API=anthropic SIZE=2 "$EX/failover/failover.sh" words.txt
+	assert_success
+	assert_output "$EXPECTED"
+	run bash -c 'LC_ALL=C sort first-missing.txt | tr "\n" " "; wc -l < first.tsv; wc -l < missing.txt'
+	assert_output $'ETUI aardwolf café hot dog ice cream qwzxv rock and roll smörgåsbord xyzzyq zymurgy 5\n0'
+	run bash -c 'jq -r ".entries[]" second.jsonl | LC_ALL=C sort | cmp - <(LC_ALL=C sort first-missing.txt) && echo same'
+	assert_output same
+	run calls log1
+	assert_output - <<-EOF
+	POST /v1/files
+	POST /v1/batches
+	GET /v1/batches/ID
+	GET /v1/files/ID/content
+	EOF
+	run calls log2
+	assert_output - <<-EOF
+	POST /v1/messages/batches
+	GET /v1/messages/batches/ID
+	GET /v1/messages/batches/ID/results
+	EOF
+}
+
+@test "with NO_WAIT=1 the failover recipe exits 75 until both sides' jobs have ended" {
+	start_serve --batch-time 1500 --refuse 0.5 --seed 11 --log log1
+	serve_more --batch-time 1500 --log log2
+	fo() {
+		env MODE=batch NO_WAIT=1 MODEL=a URL="$SERVE_URL" FALLBACK_URL="$URL_N" FALLBACK_MODEL=b SIZE=2 \
+			"$EX/failover/failover.sh" words.txt
+	}
+	run --separate-stderr fo
+	assert_failure 75
+	assert_output ''
+	assert_equal "$stderr" "failover.sh: first.jsonl: batch jobs still running at the provider, recorded in first.jsonl.jobs: run again later"
+	run wc -l < log2
+	assert_output 0
+	# from cron: again until it exits 0, the second side's jobs made once the first's have ended
+	again() {
+		sleep 0.1
+		rc=0
+		fo > new.dict 2> fo.err || rc=$?
+		[ "$rc" -eq 75 ] || return 0
+		grep -q second.jsonl fo.err && seen=1
+		return 1
+	}
+	seen=
+	wait_for "the end of both sides' jobs" again
+	assert_equal "$rc" 0
+	assert_equal "$seen" 1
+	run cat new.dict
+	assert_output "$EXPECTED"
+	assert_equal "$(creates log1) $(creates log2)" "1 1"
 }

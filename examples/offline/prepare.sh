@@ -1,6 +1,7 @@
 #!/bin/sh
-# Offline batch, step 1: a word list -> batches.txt and upload files for the
-# OpenAI Batch API (or vllm run_batch), split at 50,000 lines and 200 MB.
+# Offline batch, step 1: a word list -> batches.txt and upload files for
+# vllm run-batch (or a batch API by hand), split at 50,000 lines and 200 MB,
+# the limits of the OpenAI Batch API.
 #   examples/offline/prepare.sh words.txt    # writes batches.txt, upload.NNN.jsonl
 # MODEL (default $WR_MODEL); SIZE entries per request (default 50);
 # MAX_LINES and MAX_BYTES change the limits.
