@@ -14,6 +14,7 @@
 #include "call.h"
 #include "client.h"
 #include "common.h"
+#include "fill.h"
 #include "hash.h"
 #include "jobs.h"
 #include "json.h"
@@ -26,34 +27,15 @@
 
 #define LINE_MAX_BYTES (16u << 20)
 
-/* The job being filled with requests (or, for --plan, counted). */
-struct builder {
-	struct wr_job *job;
-	FILE *items, *keep;
-	long n;
-	long long bytes;
-	struct wr_buf endpoint;
-};
-
 /* What one job's answers did to each of its requests. */
 enum mark { UNSEEN, WRITTEN, AGAIN };
-
-/* One line of N.keep, taken apart. */
-struct kept {
-	const char *cid;     /* JSON text of the custom_id */
-	size_t cid_len;
-	uint64_t hash;
-	int tries;           /* attempts made so far */
-	const char *extra;   /* ",\"key\":value..." */
-	size_t extra_len;
-};
 
 static struct wr_client cl;
 static const struct wr_batch_api *bapi;
 static struct wr_call call;
 static struct wr_jobs jobs;
 static struct wr_ledger ledger;
-static struct builder bld;
+static struct wr_fill fill;
 static const char *out_path, *state_dir, *cacert, *shown_url;
 static int quiet, no_wait, plan, cancel, replace, retries = 2;
 static long max_requests;
@@ -71,9 +53,7 @@ static unsigned long n_ok, n_failed, n_skipped, n_held, n_again, n_created, n_ad
 static unsigned long long prompt_tokens, completion_tokens, cached_tokens;
 static int input_error, refused;
 /* --plan */
-static unsigned long plan_jobs, plan_requests;
 static double plan_prompt, plan_completion;
-static struct wr_buf plan_sizes;
 
 _Noreturn static void
 usage(FILE *fp, int status)
@@ -131,7 +111,7 @@ emit(const char *s, size_t n)
 }
 
 static void
-put_result(const struct kept *k, long status, const char *rid, size_t rid_len, const char *body, size_t blen,
+put_result(const struct wr_kept *k, long status, const char *rid, size_t rid_len, const char *body, size_t blen,
     const char *code, const char *message)
 {
 	struct wr_result_out r = {0};
@@ -210,156 +190,10 @@ warn_field(void *arg, const char *field)
 	}
 }
 
-static FILE *
-create_file(const char *path)
-{
-	FILE *f = fopen(path, "w");
-
-	if (!f)
-		wr_die("%s:", path);
-	return f;
-}
-
-static void
-close_file(FILE *f, const char *path)
-{
-	if (fflush(f) != 0 || fdatasync(fileno(f)) != 0 || fclose(f) != 0)
-		wr_die("%s: write error:", path);
-}
-
-/* The job being filled is full (or the requests are all in): record it. */
-static void
-builder_close(void)
-{
-	struct wr_buf a = {0}, b = {0};
-	struct wr_job *j = bld.job;
-
-	if (!j)
-		return;
-	bld.job = NULL;
-	if (plan) {
-		plan_jobs++;
-		wr_buf_printf(&plan_sizes, "%s%ld (%.1f MB)", plan_sizes.len ? ", " : "", bld.n,
-		    (double)bld.bytes / 1e6);
-		return;
-	}
-	fputs(bapi->tail, bld.items);
-	close_file(bld.items, wr_jobs_path(&jobs, j->n, "items.tmp", &a));
-	close_file(bld.keep, wr_jobs_path(&jobs, j->n, "keep.tmp", &a));
-	if (rename(wr_jobs_path(&jobs, j->n, "items.tmp", &a), wr_jobs_path(&jobs, j->n, "items", &b)) != 0 ||
-	    rename(wr_jobs_path(&jobs, j->n, "keep.tmp", &a), wr_jobs_path(&jobs, j->n, "keep", &b)) != 0)
-		wr_die("%s:", b.s);
-	j->requests = bld.n;
-	j->prepared = wr_jobs_clock();
-	wr_buf_reset(&a);
-	wr_json_escape(&a, cl.urls[0], strlen(cl.urls[0]));
-	wr_buf_reset(&b);
-	wr_json_escape(&b, bld.endpoint.s, bld.endpoint.len);
-	wr_buf_reset(&j->endpoint);
-	wr_buf_add(&j->endpoint, bld.endpoint.s, bld.endpoint.len);
-	wr_buf_adds(&j->api, bapi->name);
-	wr_buf_adds(&j->url, cl.urls[0]);
-	wr_jobs_log(&jobs, "{\"job\":%d,\"set\":\"%s\",\"api\":\"%s\",\"url\":%s,\"endpoint\":%s,\"requests\":%ld,"
-	    "\"prepared\":%.3f}", j->n, j->set, bapi->name, a.s, b.s, j->requests, j->prepared);
-	wr_buf_free(&a);
-	wr_buf_free(&b);
-}
-
-static void
-builder_open(const char *endpoint, size_t elen)
-{
-	struct wr_buf p = {0};
-
-	if (plan) {
-		static struct wr_job counted;
-		bld.job = &counted;
-	} else {
-		bld.job = wr_jobs_add(&jobs);
-		wr_jobs_mark(bld.job->set);
-		bld.items = create_file(wr_jobs_path(&jobs, bld.job->n, "items.tmp", &p));
-		bld.keep = create_file(wr_jobs_path(&jobs, bld.job->n, "keep.tmp", &p));
-		fprintf(bld.items, bapi->head, bld.job->set);
-	}
-	bld.n = 0;
-	bld.bytes = 0;
-	wr_buf_reset(&bld.endpoint);
-	wr_buf_add(&bld.endpoint, endpoint, elen);
-	wr_buf_free(&p);
-}
-
-/*
- * Add one request to the job being filled: its item (made by make_item for
- * the uid it gets) and its keep line.
- */
-static void
-builder_add(const char *item, size_t ilen, const char *keep, size_t klen, const char *endpoint, size_t elen)
-{
-	if (bld.job && (bld.n >= max_requests || bld.bytes + (long long)ilen + 8 > max_bytes ||
-	    bld.endpoint.len != elen || memcmp(bld.endpoint.s, endpoint, elen) != 0))
-		builder_close();
-	if (!bld.job)
-		builder_open(endpoint, elen);
-	bld.bytes += (long long)ilen + 1;
-	if (!plan) {
-		if (bld.n > 0)
-			fputs(bapi->sep, bld.items);
-		if (fwrite(item, 1, ilen, bld.items) != ilen || fwrite(keep, 1, klen, bld.keep) != klen ||
-		    putc('\n', bld.keep) == EOF)
-			wr_die("%s: write error:", jobs.dir);
-	}
-	bld.n++;
-	plan_requests++;
-}
-
-/* The uid the next request added to the job being filled gets. */
-static const char *
-next_uid(char *buf, size_t size, const char *endpoint, size_t elen, size_t ilen_guess)
-{
-	if (bld.job && (bld.n >= max_requests || bld.bytes + (long long)ilen_guess + 8 > max_bytes ||
-	    bld.endpoint.len != elen || memcmp(bld.endpoint.s, endpoint, elen) != 0))
-		builder_close();
-	if (!bld.job)
-		builder_open(endpoint, elen);
-	snprintf(buf, size, "%s-%ld", plan ? "0000000000000000" : bld.job->set, bld.n);
-	return buf;
-}
-
-/*
- * Append item s[0..len) to out under another uid: every item starts with the
- * API's uid prefix, the uid and a quote. 0, or -1 when s is no item.
- */
-static int
-splice_uid(struct wr_buf *out, const char *s, size_t len, const char *uid)
-{
-	size_t p = strlen(bapi->uid_prefix);
-	const char *q;
-
-	if (len <= p || memcmp(s, bapi->uid_prefix, p) != 0 || !(q = memchr(s + p, '"', len - p)))
-		return -1;
-	wr_buf_add(out, s, p);
-	wr_buf_adds(out, uid);
-	wr_buf_add(out, q, len - (size_t)(q - s));
-	return 0;
-}
-
 /* ---- reading requests ---- */
 
 /* custom_ids held by jobs that have not ended, with the job's number. */
 static struct wr_map held;
-
-static void
-read_kept(struct wr_job *j, struct wr_map *into);
-
-static void
-hold_running(void)
-{
-	int i;
-
-	wr_map_init(&held);
-	for (i = 0; i < jobs.n; i++)
-		if (!jobs.v[i]->ended)
-			read_kept(jobs.v[i], &held);
-}
 
 /* One request line: into the job being filled, or answered as invalid. */
 static void
@@ -369,7 +203,6 @@ take_request(struct wr_reader *rd, const char *s, size_t len, struct wr_request 
 	char uid[64];
 	static struct wr_buf draft, key;
 	struct wr_buf item = {0}, keep = {0};
-	struct kept k = {0};
 
 	wr_buf_reset(line);
 	wr_buf_add(line, s, len);
@@ -388,21 +221,15 @@ take_request(struct wr_reader *rd, const char *s, size_t len, struct wr_request 
 	wr_buf_reset(&key);
 	if (bapi->item(&draft, &key, "-", &bodyj, 0, rq->path.s, rq->nentries, warn_field, NULL, &why) != 0)
 		goto bad;
-	next_uid(uid, sizeof uid, key.s, key.len, draft.len + 24);
-	splice_uid(&item, draft.s, draft.len, uid);
+	/* The uid is SET-INDEX: at most 27 bytes where the draft has 1. */
+	wr_fill_uid(&fill, key.s, key.len, draft.len + 32, uid, sizeof uid);
+	wr_batch_splice(bapi, &item, draft.s, draft.len, uid);
 	if (plan) {
 		plan_prompt += (double)rq->est.prompt;
 		plan_completion += (double)(rq->est.limit > 0 ? rq->est.limit : rq->est.completion);
 	}
-	wr_buf_adds(&keep, "{\"custom_id\":");
-	if (rq->cid)
-		wr_buf_add(&keep, rq->cid, rq->cid_len);
-	else
-		wr_buf_adds(&keep, "null");
-	wr_buf_printf(&keep, ",\"body_hash\":\"%016llx\",\"try\":0", (unsigned long long)rq->hash);
-	wr_buf_add(&keep, rq->extra.s ? rq->extra.s : "", rq->extra.len);
-	wr_buf_addc(&keep, '}');
-	builder_add(item.s, item.len, keep.s, keep.len, key.s, key.len);
+	wr_keep_format(&keep, rq->cid, rq->cid_len, rq->hash, 0, rq->extra.s, rq->extra.len);
+	wr_fill_add(&fill, item.s, item.len, keep.s, keep.len);
 	wr_buf_free(&item);
 	wr_buf_free(&keep);
 	wr_buf_reset(&draft);
@@ -416,26 +243,19 @@ bad:
 	n_bad++;
 	if (plan)
 		return;
-	k.cid = rq->cid ? rq->cid : "null";
-	k.cid_len = rq->cid ? rq->cid_len : 4;
-	k.extra = rq->extra.s;
-	k.extra_len = rq->extra.len;
 	wr_buf_reset(&tmp);
 	wr_buf_printf(&tmp, "request line %ld: %s", rd->lineno, why);
-	if (!rq->cid) {
-		/* The result's id then names the line, as wr-query's does. */
-		k.cid = NULL;
-	}
 	{
+		/* Without a custom_id, the result's id names the line, as wr-query's does. */
 		struct wr_result_out r = {0};
-		r.cid = k.cid;
-		r.cid_len = k.cid ? k.cid_len : 0;
-		r.id = k.cid ? wr_result_id(k.cid, k.cid_len) : wr_result_id(line->s, line->len);
+		r.cid = rq->cid;
+		r.cid_len = rq->cid ? rq->cid_len : 0;
+		r.id = rq->cid ? wr_result_id(rq->cid, rq->cid_len) : wr_result_id(line->s, line->len);
 		r.request_id = "";
 		r.err_code = "invalid_request";
 		r.err_msg = tmp.s;
-		r.extra = k.extra;
-		r.extra_len = k.extra_len;
+		r.extra = rq->extra.s;
+		r.extra_len = rq->extra.len;
 		wr_buf_reset(&out);
 		wr_result_format(&out, &r);
 		emit(out.s, out.len);
@@ -475,110 +295,16 @@ read_requests(int *fds, char **names, int n)
 		}
 		wr_reader_close(&rd);
 	}
-	builder_close();
+	wr_fill_close(&fill);
 	wr_request_free(&rq);
 	wr_buf_free(&line);
-}
-
-/* ---- a job's record ---- */
-
-/* The lines of a job's N.keep, in memory while its answers are written. */
-struct keepfile {
-	char *buf;
-	size_t len;
-	size_t *off;   /* start of each line */
-	long n;
-};
-
-static void
-keep_load(struct wr_job *j, struct keepfile *kf)
-{
-	struct wr_buf p = {0};
-	char *line;
-	size_t len;
-	enum wr_line_status st;
-	struct wr_reader rd;
-	struct wr_buf all = {0};
-	size_t cap = 0;
-
-	memset(kf, 0, sizeof *kf);
-	wr_reader_open(&rd, wr_jobs_path(&jobs, j->n, "keep", &p), LINE_MAX_BYTES);
-	while ((st = wr_reader_next(&rd, &line, &len)) == WR_LINE_OK) {
-		if ((size_t)kf->n == cap) {
-			cap = cap ? 2 * cap : 1024;
-			kf->off = wr_realloc(kf->off, cap * sizeof *kf->off);
-		}
-		kf->off[kf->n++] = all.len;
-		wr_buf_add(&all, line, len);
-		wr_buf_addc(&all, '\0');
-	}
-	if (st != WR_LINE_EOF)
-		wr_die("%s: cannot be read", p.s);
-	wr_reader_close(&rd);
-	kf->buf = all.s;
-	kf->len = all.len;
-	wr_buf_free(&p);
-}
-
-static void
-keep_free(struct keepfile *kf)
-{
-	free(kf->buf);
-	free(kf->off);
-}
-
-/* Line i of a keep file taken apart (its pointers into kf). 0, or -1 for a damaged line. */
-static int
-keep_line(const struct keepfile *kf, long i, struct wr_json *j, struct kept *k)
-{
-	const char *s = kf->buf + kf->off[i], *why;
-	size_t len = strlen(s), n;
-	struct wr_buf h = {0};
-	double v;
-	int t, hv;
-
-	if (wr_json_parse(j, s, len, &why) != 0 || (t = wr_json_get(j, 0, "try")) < 0 ||
-	    wr_json_num(j, t, &v) != 0)
-		return -1;
-	k->cid = wr_json_text(j, wr_json_get(j, 0, "custom_id"), &k->cid_len);
-	if (k->cid_len == 4 && memcmp(k->cid, "null", 4) == 0)
-		k->cid = NULL;
-	k->tries = (int)v;
-	hv = wr_json_get(j, 0, "body_hash");
-	k->hash = wr_batch_str(j, hv, &h) == 0 ? strtoull(h.s, NULL, 16) : 0;
-	wr_buf_free(&h);
-	/* Everything after "try":K is the request line's own extra fields. */
-	n = (size_t)j->tok[t].end;
-	k->extra = s + n;
-	k->extra_len = len - n - 1;
-	return 0;
-}
-
-static void
-read_kept(struct wr_job *j, struct wr_map *into)
-{
-	struct keepfile kf;
-	struct wr_json js;
-	struct kept k;
-	long i;
-
-	keep_load(j, &kf);
-	wr_json_init(&js);
-	for (i = 0; i < kf.n; i++)
-		if (keep_line(&kf, i, &js, &k) == 0 && k.cid) {
-			wr_buf_reset(&tmp);
-			if (wr_json_unescape(k.cid + 1, k.cid_len - 2, &tmp) == 0)
-				wr_map_put(into, tmp.s, tmp.len, (size_t)j->n, NULL);
-		}
-	wr_json_free(&js);
-	keep_free(&kf);
 }
 
 /* ---- collecting answers ---- */
 
 struct collect {
 	struct wr_job *job;
-	struct keepfile kf;
+	struct wr_keepfile kf;
 	unsigned char *mark;
 	struct wr_buf part;        /* a line not yet whole */
 	struct wr_job_line jl;
@@ -608,7 +334,7 @@ static void
 answer_line(struct collect *c, const char *s, size_t len)
 {
 	struct wr_job *j = c->job;
-	struct kept k;
+	struct wr_kept k;
 	char *end;
 	long i;
 
@@ -633,7 +359,7 @@ answer_line(struct collect *c, const char *s, size_t len)
 		c->dup++;
 		return;
 	}
-	if (keep_line(&c->kf, i, &c->kj, &k) != 0)
+	if (wr_keep_line(&c->kf, i, &c->kj, &k) != 0)
 		wr_die("%s/%d.keep: line %ld is damaged", jobs.dir, j->n, i + 1);
 	if (c->jl.status == 200) {
 		put_result(&k, 200, c->jl.request_id, c->jl.rid_len, c->jl.body, c->jl.body_len, NULL, NULL);
@@ -683,7 +409,7 @@ retry_requests(struct collect *c)
 	struct wr_buf p = {0}, item = {0}, keep = {0};
 	struct wr_reader rd;
 	enum wr_line_status st;
-	struct kept k;
+	struct wr_kept k;
 	char *s, uid[64];
 	size_t len;
 	long i = -1;
@@ -696,7 +422,7 @@ retry_requests(struct collect *c)
 			break;
 		if (c->mark[i] == WRITTEN)
 			continue;
-		if (keep_line(&c->kf, i, &c->kj, &k) != 0)
+		if (wr_keep_line(&c->kf, i, &c->kj, &k) != 0)
 			wr_die("%s/%d.keep: line %ld is damaged", jobs.dir, c->job->n, i + 1);
 		if (c->mark[i] == UNSEEN && (c->job->cancel || k.tries >= retries)) {
 			put_result(&k, 0, NULL, 0, NULL, 0, c->job->cancel ? "batch_cancelled" : "batch_missing",
@@ -709,19 +435,15 @@ retry_requests(struct collect *c)
 			len--;
 		n_again++;
 		wr_buf_reset(&keep);
-		wr_buf_adds(&keep, "{\"custom_id\":");
-		wr_buf_add(&keep, k.cid ? k.cid : "null", k.cid ? k.cid_len : 4);
-		wr_buf_printf(&keep, ",\"body_hash\":\"%016llx\",\"try\":%d", (unsigned long long)k.hash, k.tries + 1);
-		wr_buf_add(&keep, k.extra, k.extra_len);
-		wr_buf_addc(&keep, '}');
-		next_uid(uid, sizeof uid, c->job->endpoint.s, c->job->endpoint.len, len);
+		wr_keep_format(&keep, k.cid, k.cid_len, k.hash, k.tries + 1, k.extra, k.extra_len);
+		wr_fill_uid(&fill, c->job->endpoint.s, c->job->endpoint.len, len + 32, uid, sizeof uid);
 		wr_buf_reset(&item);
-		if (splice_uid(&item, s, len, uid) != 0)
+		if (wr_batch_splice(bapi, &item, s, len, uid) != 0)
 			wr_die("%s: item %ld is damaged", p.s, i + 1);
-		builder_add(item.s, item.len, keep.s, keep.len, c->job->endpoint.s, c->job->endpoint.len);
+		wr_fill_add(&fill, item.s, item.len, keep.s, keep.len);
 	}
 	wr_reader_close(&rd);
-	builder_close();
+	wr_fill_close(&fill);
 	wr_buf_free(&p);
 	wr_buf_free(&item);
 	wr_buf_free(&keep);
@@ -744,23 +466,23 @@ job_ended(struct wr_job *j, const char *how)
 static void
 job_failed(struct wr_job *j, const char *why)
 {
-	struct keepfile kf;
+	struct wr_keepfile kf;
 	struct wr_json js;
-	struct kept k;
+	struct wr_kept k;
 	long i;
 
 	clear_progress();
 	wr_warn("job %d%s%s: the provider refused it: %s; its %ld requests are written as failed", j->n,
 	    j->batch.len ? " " : "", j->batch.len ? j->batch.s : "", why, j->requests);
-	keep_load(j, &kf);
+	wr_keep_load(&jobs, j->n, &kf);
 	wr_json_init(&js);
 	for (i = 0; i < kf.n; i++)
-		if (keep_line(&kf, i, &js, &k) == 0) {
+		if (wr_keep_line(&kf, i, &js, &k) == 0) {
 			put_result(&k, 0, NULL, 0, NULL, 0, "batch_failed", why);
 			n_failed++;
 		}
 	wr_json_free(&js);
-	keep_free(&kf);
+	wr_keep_free(&kf);
 	refused = 1;
 	job_ended(j, "failed");
 }
@@ -774,7 +496,7 @@ collect(struct wr_job *j)
 
 	memset(&c, 0, sizeof c);
 	c.job = j;
-	keep_load(j, &c.kf);
+	wr_keep_load(&jobs, j->n, &c.kf);
 	c.mark = wr_calloc((size_t)c.kf.n + 1, 1);
 	wr_json_init(&c.lj);
 	wr_json_init(&c.kj);
@@ -808,7 +530,7 @@ collect(struct wr_job *j)
 	wr_buf_free(&c.part);
 	wr_buf_free(&c.jl.msg);
 	free(c.mark);
-	keep_free(&c.kf);
+	wr_keep_free(&c.kf);
 	return r;
 }
 
@@ -1018,16 +740,16 @@ static void
 print_plan(void)
 {
 	printf("api: %s (%s)\n", bapi->name, cl.urls[0]);
-	printf("requests: %lu\n", plan_requests);
+	printf("requests: %lu\n", fill.requests);
 	if (n_bad)
 		printf("invalid lines: %lu (not counted)\n", n_bad);
 	if (out_path)
 		printf("already done in %s: %lu\n", out_path, n_skipped);
 	if (n_held)
 		printf("held by jobs already made: %lu\n", n_held);
-	printf("jobs: %lu", plan_jobs);
-	if (plan_jobs)
-		printf(" (%s; at most %ld requests and %lld bytes a job)", plan_sizes.s, max_requests, max_bytes);
+	printf("jobs: %lu", fill.made);
+	if (fill.made)
+		printf(" (%s; at most %ld requests and %lld bytes a job)", fill.sizes.s, max_requests, max_bytes);
 	printf("\n");
 	printf("prompt tokens: %.0f (estimated)\n", plan_prompt);
 	printf("completion tokens: %.0f (max_tokens, else estimated)\n", plan_completion);
@@ -1216,10 +938,16 @@ main(int argc, char **argv)
 	shown_url = shown_buf.s;
 	if (!bapi && !(bapi = wr_batch_of(cl.api)))
 		wr_die("--api %s: no batch API; give --api openai, anthropic, gemini or mistral", cl.api->name);
+	/* Options may go lower than the API's limits, never higher. */
 	if (!max_requests || max_requests > bapi->max_requests)
-		max_requests = max_requests ? max_requests : bapi->max_requests;
-	if (!max_bytes)
+		max_requests = bapi->max_requests;
+	if (!max_bytes || max_bytes > bapi->max_bytes)
 		max_bytes = bapi->max_bytes;
+	fill.api = bapi;
+	fill.url = cl.urls[0];
+	fill.max_requests = max_requests;
+	fill.max_bytes = max_bytes;
+	wr_map_init(&held);
 	if (cacert && access(cacert, R_OK) != 0)
 		wr_die("%s:", cacert);
 	if (!out_path && !state_dir && !plan)
@@ -1249,7 +977,7 @@ main(int argc, char **argv)
 		if (out_path)
 			wr_ledger_peek(&ledger, out_path);
 		wr_jobs_open(&jobs, state_dir, 0);
-		hold_running();
+		wr_jobs_held(&jobs, &held);
 		read_requests(fds, argv, argc);
 		print_plan();
 		status = WR_EXIT_OK;
@@ -1270,7 +998,8 @@ main(int argc, char **argv)
 	call.backoff = 0.5;
 	call.rate_wait = rate_wait;
 	wr_call_init(&call);
-	hold_running();
+	fill.jobs = &jobs;
+	wr_jobs_held(&jobs, &held);
 	if (!cancel)
 		read_requests(fds, argv, argc);
 	running = run();
@@ -1292,8 +1021,7 @@ done:
 	wr_buf_free(&tmp);
 	wr_buf_free(&dir);
 	wr_buf_free(&shown_buf);
-	wr_buf_free(&bld.endpoint);
-	wr_buf_free(&plan_sizes);
+	wr_fill_free(&fill);
 	free(fds);
 	if (out_fd != STDOUT_FILENO && close(out_fd) != 0) {
 		wr_warn("%s: write error:", out_path);

@@ -120,6 +120,11 @@ int wr_batch_answer_id(struct wr_call *c, const char *field, struct wr_buf *id);
  * 2xx answer without the ID).
  */
 int wr_batch_created(struct wr_call *c, const char *field, struct wr_buf *id);
+/*
+ * Append item s[0..len) of api to out under another uid (every item starts
+ * with the API's uid prefix, the uid and a quote). 0, or -1 when s is none.
+ */
+int wr_batch_splice(const struct wr_batch_api *api, struct wr_buf *out, const char *s, size_t len, const char *uid);
 /* GET the path fmt makes of id, its JSON object answer into j: 0, or -1 (c->why). */
 int wr_batch_get(struct wr_call *c, const char *fmt, const char *id, struct wr_json *j);
 /* A 2xx answer of c parsed into j: 0, or -1 with c->why set. */

@@ -3,10 +3,12 @@
 #define WR_JOBS_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "batch.h"
 #include "common.h"
 #include "hash.h"
+#include "json.h"
 
 /*
  * FILE.jobs/ holds "log", one JSON line per step of a job, appended whole
@@ -63,5 +65,37 @@ const char *wr_jobs_path(const struct wr_jobs *s, int n, const char *suffix, str
 void wr_jobs_mark(char out[17]);
 /* Seconds since the epoch. */
 double wr_jobs_clock(void);
+
+/* One line of N.keep, taken apart. Pointers borrow the keep file. */
+struct wr_kept {
+	const char *cid;     /* JSON text of the request's custom_id, or NULL for null */
+	size_t cid_len;
+	uint64_t hash;       /* the body hash its result line records */
+	int tries;           /* jobs it has been sent in before this one */
+	const char *extra;   /* ",\"key\":value..." of the request line, or "" */
+	size_t extra_len;
+};
+
+/* A job's N.keep in memory, while its answers are written. */
+struct wr_keepfile {
+	char *buf;
+	size_t len;
+	size_t *off;         /* where each line starts */
+	long n;
+};
+
+/*
+ * Append one keep line (no newline): {"custom_id":CID,"body_hash":"HEX",
+ * "try":K and the extra fields}. cid NULL writes null.
+ */
+void wr_keep_format(struct wr_buf *out, const char *cid, size_t cid_len, uint64_t hash, int tries,
+    const char *extra, size_t extra_len);
+/* Read job n's N.keep into kf. Exits 2 when it cannot be read. */
+void wr_keep_load(const struct wr_jobs *s, int n, struct wr_keepfile *kf);
+void wr_keep_free(struct wr_keepfile *kf);
+/* Line i of kf taken apart into *k (j holds its tokens). 0, or -1 for a damaged line. */
+int wr_keep_line(const struct wr_keepfile *kf, long i, struct wr_json *j, struct wr_kept *k);
+/* The decoded custom_id of every request held by a job that has not ended, into held (value: the job). */
+void wr_jobs_held(const struct wr_jobs *s, struct wr_map *held);
 
 #endif

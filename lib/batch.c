@@ -131,3 +131,17 @@ wr_batch_created(struct wr_call *c, const char *field, struct wr_buf *id)
 		return 1;
 	return wr_batch_answer_id(c, field, id) == 0 ? 0 : -1;
 }
+
+int
+wr_batch_splice(const struct wr_batch_api *api, struct wr_buf *out, const char *s, size_t len, const char *uid)
+{
+	size_t p = strlen(api->uid_prefix);
+	const char *q;
+
+	if (len <= p || memcmp(s, api->uid_prefix, p) != 0 || !(q = memchr(s + p, '"', len - p)))
+		return -1;
+	wr_buf_add(out, s, p);
+	wr_buf_adds(out, uid);
+	wr_buf_add(out, q, len - (size_t)(q - s));
+	return 0;
+}

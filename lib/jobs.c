@@ -213,3 +213,112 @@ wr_jobs_path(const struct wr_jobs *s, int n, const char *suffix, struct wr_buf *
 	wr_buf_printf(out, "%s/%d.%s", s->dir, n, suffix);
 	return out->s;
 }
+
+void
+wr_keep_format(struct wr_buf *out, const char *cid, size_t cid_len, uint64_t hash, int tries, const char *extra,
+    size_t extra_len)
+{
+	wr_buf_adds(out, "{\"custom_id\":");
+	if (cid)
+		wr_buf_add(out, cid, cid_len);
+	else
+		wr_buf_adds(out, "null");
+	wr_buf_printf(out, ",\"body_hash\":\"%016llx\",\"try\":%d", (unsigned long long)hash, tries);
+	wr_buf_add(out, extra ? extra : "", extra ? extra_len : 0);
+	wr_buf_addc(out, '}');
+}
+
+void
+wr_keep_load(const struct wr_jobs *s, int n, struct wr_keepfile *kf)
+{
+	struct wr_buf p = {0}, all = {0};
+	struct wr_reader rd;
+	enum wr_line_status st;
+	char *line;
+	size_t len, cap = 0;
+
+	memset(kf, 0, sizeof *kf);
+	wr_reader_open(&rd, wr_jobs_path(s, n, "keep", &p), 16u << 20);
+	while ((st = wr_reader_next(&rd, &line, &len)) == WR_LINE_OK) {
+		if ((size_t)kf->n == cap) {
+			cap = cap ? 2 * cap : 1024;
+			kf->off = wr_realloc(kf->off, cap * sizeof *kf->off);
+		}
+		kf->off[kf->n++] = all.len;
+		wr_buf_add(&all, line, len);
+		wr_buf_addc(&all, '\0');
+	}
+	if (st != WR_LINE_EOF)
+		wr_die("%s: cannot be read", p.s);
+	wr_reader_close(&rd);
+	kf->buf = all.s;
+	kf->len = all.len;
+	wr_buf_free(&p);
+}
+
+void
+wr_keep_free(struct wr_keepfile *kf)
+{
+	free(kf->buf);
+	free(kf->off);
+	memset(kf, 0, sizeof *kf);
+}
+
+int
+wr_keep_line(const struct wr_keepfile *kf, long i, struct wr_json *j, struct wr_kept *k)
+{
+	const char *s, *why;
+	struct wr_buf h = {0};
+	size_t len, n;
+	double v;
+	int t, c;
+
+	if (i < 0 || i >= kf->n)
+		return -1;
+	s = kf->buf + kf->off[i];
+	len = strlen(s);
+	if (wr_json_parse(j, s, len, &why) != 0 || j->tok[0].type != JSMN_OBJECT ||
+	    (c = wr_json_get(j, 0, "custom_id")) < 0 || (t = wr_json_get(j, 0, "try")) < 0 ||
+	    wr_json_num(j, t, &v) != 0 || wr_batch_str(j, wr_json_get(j, 0, "body_hash"), &h) != 0) {
+		wr_buf_free(&h);
+		return -1;
+	}
+	k->cid = wr_json_text(j, c, &k->cid_len);
+	if (j->tok[c].type != JSMN_STRING)
+		k->cid = NULL;
+	k->tries = (int)v;
+	k->hash = strtoull(h.s, NULL, 16);
+	wr_buf_free(&h);
+	/* Everything after "try":K, but the closing brace, is the request line's own extra fields. */
+	n = (size_t)j->tok[t].end;
+	k->extra = s + n;
+	k->extra_len = len - n - 1;
+	return 0;
+}
+
+void
+wr_jobs_held(const struct wr_jobs *s, struct wr_map *held)
+{
+	struct wr_keepfile kf;
+	struct wr_buf id = {0};
+	struct wr_kept k;
+	struct wr_json js;
+	long i;
+	int n;
+
+	wr_json_init(&js);
+	for (n = 0; n < s->n; n++) {
+		if (s->v[n]->ended)
+			continue;
+		wr_keep_load(s, s->v[n]->n, &kf);
+		for (i = 0; i < kf.n; i++)
+			if (wr_keep_line(&kf, i, &js, &k) == 0 && k.cid) {
+				wr_buf_reset(&id);
+				if (wr_json_unescape(k.cid + 1, k.cid_len - 2, &id) == 0)
+					wr_map_put(held, id.s ? id.s : "", id.len, (size_t)s->v[n]->n, NULL);
+			}
+		wr_keep_free(&kf);
+	}
+	wr_json_free(&js);
+	wr_buf_free(&id);
+}
