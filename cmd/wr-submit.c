@@ -24,11 +24,9 @@
 #include "plan.h"
 #include "progress.h"
 #include "query.h"
+#include "submit.h"
 
 #define LINE_MAX_BYTES (16u << 20)
-
-/* What one job's answers did to each of its requests. */
-enum mark { UNSEEN, WRITTEN, AGAIN };
 
 static struct wr_client cl;
 static const struct wr_batch_api *bapi;
@@ -49,9 +47,9 @@ static struct wr_map warned;
 static struct wr_buf out, tmp;
 static struct wr_progress prog;
 
-static unsigned long n_ok, n_failed, n_skipped, n_held, n_again, n_created, n_adopted, n_bad;
-static unsigned long long prompt_tokens, completion_tokens, cached_tokens;
-static int input_error, refused;
+static struct wr_submit sub;
+static unsigned long n_skipped, n_held, n_bad;
+static int input_error;
 /* --plan */
 static double plan_prompt, plan_completion;
 
@@ -111,67 +109,24 @@ emit(const char *s, size_t n)
 }
 
 static void
-put_result(const struct wr_kept *k, long status, const char *rid, size_t rid_len, const char *body, size_t blen,
-    const char *code, const char *message)
-{
-	struct wr_result_out r = {0};
-	char id[160];
-
-	if (rid_len >= sizeof id)
-		rid_len = sizeof id - 1;
-	memcpy(id, rid ? rid : "", rid ? rid_len : 0);
-	id[rid ? rid_len : 0] = '\0';
-	r.cid = k->cid;
-	r.cid_len = k->cid_len;
-	r.id = wr_result_id(k->cid, k->cid_len);
-	r.status = status;
-	r.request_id = id;
-	r.body = body;
-	r.body_len = blen;
-	r.body_json = body != NULL;
-	r.err_code = code;
-	r.err_msg = message;
-	r.body_hash = k->hash;
-	r.extra = k->extra;
-	r.extra_len = k->extra_len;
-	wr_buf_reset(&out);
-	wr_result_format(&out, &r);
-	emit(out.s, out.len);
-}
-
-static void
 clear_progress(void)
 {
 	wr_progress_clear(&prog);
 }
 
-/*
- * A call about job j failed (the reason is in call.why): a refused key stops
- * the run; anything else is said and tried again next round, and a job whose
- * calls fail round after round makes the run stop waiting (its record stays).
- */
-#define TROUBLE_ROUNDS 10
-
-static int stuck, unreached;
+/* The engine's ways to write a result line and to clear the progress line. */
+static void
+emit_line(void *arg, const char *s, size_t n)
+{
+	(void)arg;
+	emit(s, n);
+}
 
 static void
-trouble(struct wr_job *j, const char *what)
+clear_line(void *arg)
 {
+	(void)arg;
 	clear_progress();
-	if (call.status == 401 || call.status == 403)
-		wr_die("%s: HTTP %ld: the API key was refused (see $%s or --api-key-file)", shown_url,
-		    call.status, cl.key_env);
-	if (call.unreached) {
-		/* Nothing reached the provider: waiting rounds for it helps no one. */
-		wr_warn("%s: %s; stopping, with the jobs recorded in %s: run again to resume", shown_url,
-		    call.why.s, jobs.dir);
-		stuck = unreached = 1;
-		return;
-	}
-	wr_warn("job %d%s%s: %s: %s", j->n, j->batch.len ? " " : "", j->batch.len ? j->batch.s : "", what,
-	    call.why.s);
-	if (++j->troubles >= TROUBLE_ROUNDS)
-		stuck = 1;
 }
 
 /* ---- building jobs ---- */
@@ -260,7 +215,7 @@ bad:
 		wr_result_format(&out, &r);
 		emit(out.s, out.len);
 	}
-	n_failed++;
+	sub.failed++;
 }
 
 /* Every request line of the inputs that is neither done nor held goes into new jobs. */
@@ -286,7 +241,7 @@ read_requests(int *fds, char **names, int n)
 			if (st == WR_LINE_LONG) {
 				wr_warn_at(rd.name, rd.lineno, "line longer than 16 MiB");
 				n_bad++;
-				n_failed++;
+				sub.failed++;
 				continue;
 			}
 			if (wr_blank(s, len))
@@ -298,361 +253,6 @@ read_requests(int *fds, char **names, int n)
 	wr_fill_close(&fill);
 	wr_request_free(&rq);
 	wr_buf_free(&line);
-}
-
-/* ---- collecting answers ---- */
-
-struct collect {
-	struct wr_job *job;
-	struct wr_keepfile kf;
-	unsigned char *mark;
-	struct wr_buf part;        /* a line not yet whole */
-	struct wr_job_line jl;
-	struct wr_json lj, kj;
-	long ours, foreign, dup;
-};
-
-static void
-count_tokens(const char *body, size_t len)
-{
-	struct wr_reading rd;
-	const char *why;
-
-	if (wr_json_parse(&bodyj, body, len, &why) != 0)
-		return;
-	bapi->dialect->read(&bodyj, 0, &rd);
-	if (rd.prompt_tokens > 0)
-		prompt_tokens += (unsigned long long)rd.prompt_tokens;
-	if (rd.completion_tokens > 0)
-		completion_tokens += (unsigned long long)rd.completion_tokens;
-	if (rd.cached_tokens > 0)
-		cached_tokens += (unsigned long long)rd.cached_tokens;
-}
-
-/* One answer line of a job. */
-static void
-answer_line(struct collect *c, const char *s, size_t len)
-{
-	struct wr_job *j = c->job;
-	struct wr_kept k;
-	char *end;
-	long i;
-
-	if (wr_blank(s, len))
-		return;
-	if (bapi->read(&c->lj, s, len, &c->jl) != 0) {
-		c->foreign++;
-		return;
-	}
-	if (!c->jl.uid) {
-		/* An API that goes by order (Gemini's may leave out the key). */
-		i = c->jl.index;
-	} else if (c->jl.uid_len < 18 || memcmp(c->jl.uid, j->set, 16) != 0 || c->jl.uid[16] != '-' ||
-	    (i = strtol(c->jl.uid + 17, &end, 10), end != c->jl.uid + c->jl.uid_len))
-		i = -1;
-	if (i < 0 || i >= c->kf.n) {
-		c->foreign++;
-		return;
-	}
-	c->ours++;
-	if (c->mark[i] != UNSEEN) {
-		c->dup++;
-		return;
-	}
-	if (wr_keep_line(&c->kf, i, &c->kj, &k) != 0)
-		wr_die("%s/%d.keep: line %ld is damaged", jobs.dir, j->n, i + 1);
-	if (c->jl.status == 200) {
-		put_result(&k, 200, c->jl.request_id, c->jl.rid_len, c->jl.body, c->jl.body_len, NULL, NULL);
-		count_tokens(c->jl.body, c->jl.body_len);
-		n_ok++;
-		c->mark[i] = WRITTEN;
-	} else if (c->jl.retry && !j->cancel && k.tries < retries) {
-		c->mark[i] = AGAIN;
-	} else {
-		put_result(&k, c->jl.status, c->jl.request_id, c->jl.rid_len, c->jl.body, c->jl.body_len,
-		    c->jl.code, c->jl.msg.s);
-		n_failed++;
-		c->mark[i] = WRITTEN;
-	}
-}
-
-/* The sink of a download: whole lines to answer_line. */
-static int
-sink(void *arg, const char *s, size_t n)
-{
-	struct collect *c = arg;
-	const char *nl;
-
-	if (!s) {
-		/* A new attempt starts from the top; lines already taken are marked and skipped. */
-		wr_buf_reset(&c->part);
-		return 0;
-	}
-	while (n > 0 && (nl = memchr(s, '\n', n)) != NULL) {
-		if (c->part.len) {
-			wr_buf_add(&c->part, s, (size_t)(nl - s));
-			answer_line(c, c->part.s, c->part.len);
-			wr_buf_reset(&c->part);
-		} else
-			answer_line(c, s, (size_t)(nl - s));
-		n -= (size_t)(nl - s) + 1;
-		s = nl + 1;
-	}
-	wr_buf_add(&c->part, s, n);
-	return 0;
-}
-
-/* Item i of a job's items file, with its uid replaced by uid, into out. */
-static void
-retry_requests(struct collect *c)
-{
-	struct wr_buf p = {0}, item = {0}, keep = {0};
-	struct wr_reader rd;
-	enum wr_line_status st;
-	struct wr_kept k;
-	char *s, uid[64];
-	size_t len;
-	long i = -1;
-
-	wr_reader_open(&rd, wr_jobs_path(&jobs, c->job->n, "items", &p), LINE_MAX_BYTES);
-	while ((st = wr_reader_next(&rd, &s, &len)) == WR_LINE_OK) {
-		if (len <= strlen(bapi->uid_prefix) || memcmp(s, bapi->uid_prefix, strlen(bapi->uid_prefix)) != 0)
-			continue;
-		if (++i >= c->kf.n)
-			break;
-		if (c->mark[i] == WRITTEN)
-			continue;
-		if (wr_keep_line(&c->kf, i, &c->kj, &k) != 0)
-			wr_die("%s/%d.keep: line %ld is damaged", jobs.dir, c->job->n, i + 1);
-		if (c->mark[i] == UNSEEN && (c->job->cancel || k.tries >= retries)) {
-			put_result(&k, 0, NULL, 0, NULL, 0, c->job->cancel ? "batch_cancelled" : "batch_missing",
-			    c->job->cancel ? "the job was cancelled before this request was answered" :
-			    "the job ended without an answer to this request");
-			n_failed++;
-			continue;
-		}
-		if (len > 0 && s[len - 1] == ',')
-			len--;
-		n_again++;
-		wr_buf_reset(&keep);
-		wr_keep_format(&keep, k.cid, k.cid_len, k.hash, k.tries + 1, k.extra, k.extra_len);
-		wr_fill_uid(&fill, c->job->endpoint.s, c->job->endpoint.len, len + 32, uid, sizeof uid);
-		wr_buf_reset(&item);
-		if (wr_batch_splice(bapi, &item, s, len, uid) != 0)
-			wr_die("%s: item %ld is damaged", p.s, i + 1);
-		wr_fill_add(&fill, item.s, item.len, keep.s, keep.len);
-	}
-	wr_reader_close(&rd);
-	wr_fill_close(&fill);
-	wr_buf_free(&p);
-	wr_buf_free(&item);
-	wr_buf_free(&keep);
-}
-
-/* Every request of a job has its result line: forget its files. */
-static void
-job_ended(struct wr_job *j, const char *how)
-{
-	struct wr_buf p = {0};
-
-	wr_jobs_log(&jobs, "{\"job\":%d,\"ended\":\"%s\"}", j->n, how);
-	j->ended = 1;
-	unlink(wr_jobs_path(&jobs, j->n, "items", &p));
-	unlink(wr_jobs_path(&jobs, j->n, "keep", &p));
-	wr_buf_free(&p);
-}
-
-/* A job the provider refused as a whole: each of its requests gets the provider's reason. */
-static void
-job_failed(struct wr_job *j, const char *why)
-{
-	struct wr_keepfile kf;
-	struct wr_json js;
-	struct wr_kept k;
-	long i;
-
-	clear_progress();
-	wr_warn("job %d%s%s: the provider refused it: %s; its %ld requests are written as failed", j->n,
-	    j->batch.len ? " " : "", j->batch.len ? j->batch.s : "", why, j->requests);
-	wr_keep_load(&jobs, j->n, &kf);
-	wr_json_init(&js);
-	for (i = 0; i < kf.n; i++)
-		if (wr_keep_line(&kf, i, &js, &k) == 0) {
-			put_result(&k, 0, NULL, 0, NULL, 0, "batch_failed", why);
-			n_failed++;
-		}
-	wr_json_free(&js);
-	wr_keep_free(&kf);
-	refused = 1;
-	job_ended(j, "failed");
-}
-
-/* A job has ended: write the result line of each request, and send again what it did not answer. */
-static int
-collect(struct wr_job *j)
-{
-	struct collect c;
-	int r = 0;
-
-	memset(&c, 0, sizeof c);
-	c.job = j;
-	wr_keep_load(&jobs, j->n, &c.kf);
-	c.mark = wr_calloc((size_t)c.kf.n + 1, 1);
-	wr_json_init(&c.lj);
-	wr_json_init(&c.kj);
-	if (j->st.output.len && (r = bapi->fetch(&call, j->st.output.s, sink, &c)) == 0 && c.part.len) {
-		answer_line(&c, c.part.s, c.part.len);
-		wr_buf_reset(&c.part);
-	}
-	if (r == 0 && j->st.errors.len && (r = bapi->fetch(&call, j->st.errors.s, sink, &c)) == 0 && c.part.len)
-		answer_line(&c, c.part.s, c.part.len);
-	if (r != 0) {
-		trouble(j, "its answers cannot be fetched; trying again later");
-	} else if (c.ours == 0 && c.foreign > 0 && !bapi->marks) {
-		/* Taken for ours by its size and time, but its custom_ids are another set's. */
-		clear_progress();
-		wr_warn("job %d: %s is not this set's batch after all; making the job again", j->n, j->batch.s);
-		wr_jobs_log(&jobs, "{\"job\":%d,\"batch\":\"\",\"foreign\":\"%s\"}", j->n, j->batch.s);
-		wr_buf_reset(&j->batch);
-		j->creating = 0;
-		r = 1;
-	} else {
-		if (c.foreign) {
-			clear_progress();
-			wr_warn("job %d %s: %ld answer lines name no request of this job; ignored", j->n, j->batch.s,
-			    c.foreign);
-		}
-		retry_requests(&c);
-		job_ended(j, j->st.label.len ? j->st.label.s : "ended");
-	}
-	wr_json_free(&c.lj);
-	wr_json_free(&c.kj);
-	wr_buf_free(&c.part);
-	wr_buf_free(&c.jl.msg);
-	free(c.mark);
-	wr_keep_free(&c.kf);
-	return r;
-}
-
-/* ---- submitting and polling ---- */
-
-/* Make the job at the provider (upload, create), or find the one a killed run made. */
-static void
-submit(struct wr_job *j)
-{
-	struct wr_buf p = {0};
-	int r, tries;
-
-	if (j->creating > 0 && !j->batch.len) {
-		/* A run made the create call and was stopped before it heard the answer. */
-		r = bapi->find(&call, j->set, j->requests, j->creating, &jobs.known, &j->batch);
-		if (r < 0) {
-			trouble(j, "cannot look for it at the provider; trying again later");
-			return;
-		}
-		if (r == 1) {
-			wr_map_put(&jobs.known, j->batch.s, j->batch.len, (size_t)j->n, NULL);
-			wr_jobs_log(&jobs, "{\"job\":%d,\"batch\":\"%s\",\"found\":true}", j->n, j->batch.s);
-			n_adopted++;
-			return;
-		}
-	}
-	if (bapi->upload && !j->file.len) {
-		if (bapi->upload(&call, wr_jobs_path(&jobs, j->n, "items", &p), &j->file) != 0) {
-			trouble(j, "the upload failed; trying again later");
-			wr_buf_reset(&j->file);
-			goto out;
-		}
-		wr_jobs_log(&jobs, "{\"job\":%d,\"file\":\"%s\"}", j->n, j->file.s);
-	}
-	for (tries = 0;; tries++) {
-		j->creating = wr_jobs_clock();
-		wr_jobs_log(&jobs, "{\"job\":%d,\"creating\":%.3f}", j->n, j->creating);
-		r = bapi->create(&call, wr_jobs_path(&jobs, j->n, "items", &p), j->file.s, j->endpoint.s, j->set,
-		    j->requests, &j->batch);
-		if (r == 0) {
-			wr_map_put(&jobs.known, j->batch.s, j->batch.len, (size_t)j->n, NULL);
-			wr_jobs_log(&jobs, "{\"job\":%d,\"batch\":\"%s\"}", j->n, j->batch.s);
-			n_created++;
-			break;
-		}
-		if (r == 1) {
-			if (call.status == 401 || call.status == 403)
-				trouble(j, "refused");
-			job_failed(j, call.why.s);
-			break;
-		}
-		/* No answer: it may have been made all the same. */
-		if ((r = bapi->find(&call, j->set, j->requests, j->creating, &jobs.known, &j->batch)) == 1) {
-			wr_map_put(&jobs.known, j->batch.s, j->batch.len, (size_t)j->n, NULL);
-			wr_jobs_log(&jobs, "{\"job\":%d,\"batch\":\"%s\",\"found\":true}", j->n, j->batch.s);
-			n_adopted++;
-			break;
-		}
-		wr_buf_reset(&j->batch);
-		if (r < 0 || tries >= retries || !bapi->marks) {
-			/* Without a mark to find it by, a second create could pay twice: the next run looks again. */
-			trouble(j, "the create call got no answer; it is looked for before another is made");
-			break;
-		}
-	}
-out:
-	wr_buf_free(&p);
-}
-
-/* Ask the provider how each job stands; collect the ended ones. */
-static void
-poll_all(int *moved)
-{
-	int i;
-	long done;
-
-	for (i = 0; i < jobs.n && !unreached; i++) {
-		struct wr_job *j = jobs.v[i];
-		if (j->ended || !j->batch.len)
-			continue;
-		if (cancel && !j->cancel) {
-			if (bapi->cancel(&call, j->batch.s) != 0) {
-				trouble(j, "cannot cancel it");
-			} else {
-				wr_jobs_log(&jobs, "{\"job\":%d,\"cancel\":%.3f}", j->n, wr_jobs_clock());
-				j->cancel = 1;
-			}
-		}
-		done = j->polled ? j->st.done : -2;
-		if (bapi->poll(&call, j->batch.s, &j->st) != 0) {
-			trouble(j, "cannot read its status");
-			continue;
-		}
-		j->troubles = 0;
-		if (!j->polled || j->st.done != done)
-			*moved = 1;
-		j->polled = 1;
-		if (j->st.state == WR_JOB_FAILED) {
-			job_failed(j, j->st.message.s);
-			*moved = 1;
-		} else if (j->st.state == WR_JOB_ENDED) {
-			*moved = 1;
-			collect(j);
-		}
-	}
-
-}
-
-static void
-submit_all(void)
-{
-	int i;
-
-	for (i = 0; i < jobs.n && !unreached; i++)
-		if (!jobs.v[i]->ended && !jobs.v[i]->batch.len) {
-			if (cancel) {
-				/* Never made at the provider: nothing to cancel, nothing answered. */
-				jobs.v[i]->cancel = 1;
-				job_failed(jobs.v[i], "cancelled (--cancel) before it was made");
-			} else
-				submit(jobs.v[i]);
-		}
 }
 
 static void
@@ -687,20 +287,15 @@ run(void)
 
 	for (;;) {
 		moved = 0;
-		submit_all();
-		poll_all(&moved);
-		/* What the ended jobs did not answer is in new jobs: make them in this round too. */
-		submit_all();
-		running = 0;
-		for (int i = 0; i < jobs.n; i++)
-			running += !jobs.v[i]->ended;
+		wr_submit_round(&sub, &moved);
+		running = wr_submit_running(&sub);
 		show_progress();
-		if (running == 0 || no_wait || unreached)
+		if (running == 0 || no_wait || sub.unreached)
 			return running;
-		if (stuck && !unreached) {
+		if (sub.stuck) {
 			clear_progress();
-			wr_warn("the provider's answers failed %d rounds in a row; stopping, with the jobs recorded "
-			    "in %s: run again to resume", TROUBLE_ROUNDS, jobs.dir);
+			wr_warn("the provider's answers failed round after round; stopping, with the jobs recorded "
+			    "in %s: run again to resume", jobs.dir);
 			return running;
 		}
 		wait = moved ? poll_s : (wait * 1.5 > cap ? cap : wait * 1.5);
@@ -764,27 +359,27 @@ print_plan(void)
 static void
 summary(void)
 {
-	unsigned long total = n_ok + n_failed, held_now = 0, unmade_req = 0;
+	unsigned long total = sub.ok + sub.failed, held_now = 0, unmade_req = 0;
 	int i, made = 0, unmade = 0;
 
 	clear_progress();
 	if (quiet)
 		return;
-	fprintf(stderr, "%s: %lu request%s: %lu ok, %lu failed", wr_prog, total, total == 1 ? "" : "s", n_ok,
-	    n_failed);
-	if (n_created || n_adopted)
-		fprintf(stderr, "; %lu job%s made", n_created, n_created == 1 ? "" : "s");
-	if (n_adopted)
-		fprintf(stderr, ", %lu found again after a kill", n_adopted);
-	if (n_again)
-		fprintf(stderr, "; %lu sent again", n_again);
+	fprintf(stderr, "%s: %lu request%s: %lu ok, %lu failed", wr_prog, total, total == 1 ? "" : "s", sub.ok,
+	    sub.failed);
+	if (sub.created || sub.adopted)
+		fprintf(stderr, "; %lu job%s made", sub.created, sub.created == 1 ? "" : "s");
+	if (sub.adopted)
+		fprintf(stderr, ", %lu found again after a kill", sub.adopted);
+	if (sub.again)
+		fprintf(stderr, "; %lu sent again", sub.again);
 	if (out_path && n_skipped)
 		fprintf(stderr, "; %lu already done in %s", n_skipped, out_path);
-	fprintf(stderr, "; %llu prompt and %llu completion tokens", prompt_tokens, completion_tokens);
+	fprintf(stderr, "; %llu prompt and %llu completion tokens", sub.prompt_tokens, sub.completion_tokens);
 	if (have_price) {
 		wr_buf_reset(&tmp);
-		wr_cost_format(&tmp, wr_price_cost(&price, (double)prompt_tokens, (double)cached_tokens,
-		    (double)completion_tokens) / 2);
+		wr_cost_format(&tmp, wr_price_cost(&price, (double)sub.prompt_tokens, (double)sub.cached_tokens,
+		    (double)sub.completion_tokens) / 2);
 		fprintf(stderr, "; est. cost %s at batch prices (half of --price)", tmp.s);
 	}
 	fprintf(stderr, "; %.2f s\n", wr_now() - t0);
@@ -999,13 +594,25 @@ main(int argc, char **argv)
 	call.rate_wait = rate_wait;
 	wr_call_init(&call);
 	fill.jobs = &jobs;
+	sub.api = bapi;
+	sub.call = &call;
+	sub.jobs = &jobs;
+	sub.fill = &fill;
+	sub.retries = retries;
+	sub.cancel = cancel;
+	sub.shown_url = shown_url;
+	sub.key_env = cl.key_env;
+	sub.emit = emit_line;
+	sub.clear = clear_line;
+	wr_submit_init(&sub);
 	wr_jobs_held(&jobs, &held);
 	if (!cancel)
 		read_requests(fds, argv, argc);
 	running = run();
 	summary();
 	status = input_error ? WR_EXIT_USAGE :
-	    running > 0 ? 75 : n_failed || refused ? WR_EXIT_FAIL : WR_EXIT_OK;
+	    running > 0 ? 75 : sub.failed || sub.refused ? WR_EXIT_FAIL : WR_EXIT_OK;
+	wr_submit_free(&sub);
 	wr_call_free(&call);
 	curl_global_cleanup();
 done:
