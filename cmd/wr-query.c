@@ -29,6 +29,7 @@
 #include "query.h"
 #include "queue.h"
 #include "server.h"
+#include "verdict.h"
 
 #define LINE_MAX_BYTES (16u << 20)        /* longest request line */
 #define BACKOFF_CAP 60.0
@@ -603,96 +604,22 @@ stop_run(struct req *r, const char *why)
 	stopping = STOP_FATAL;
 }
 
-/* How one attempt ended, as finish() decides what comes next. */
-enum outcome { ANSWER, RETRY, FINAL, STOP };
-
-struct verdict {
-	enum outcome what;
-	long status;               /* 0: no HTTP answer */
-	const char *body;          /* the answer, blank lines and keep-alive comments skipped */
-	size_t blen;
-	int body_json;             /* body is a JSON document (parsed in json) */
-	const char *code;          /* the result line's error code */
-	char why[CURL_ERROR_SIZE + 64];
-	struct wr_buf pmsg;        /* the provider's own message, if any */
-};
-
-/* Classify the attempt r made: an answer, worth another try, final, or a reason to stop the run. */
+/* Classify the attempt r made (lib/verdict.c). */
 static void
-classify(struct req *r, CURLcode cc, struct verdict *v)
+classify(struct req *r, CURLcode cc, struct wr_verdict *v)
 {
-	const char *why;
-	size_t off;
+	struct wr_attempt a = {cc, 0, r->resp.s, r->resp.len, r->errbuf, r->too_big, max_response};
 
-	curl_easy_getinfo(r->easy, CURLINFO_RESPONSE_CODE, &v->status);
-	if (cc != CURLE_OK) {
-		v->status = 0;
-		if (r->too_big) {
-			v->what = FINAL;
-			v->code = "response_too_large";
-			snprintf(v->why, sizeof v->why, "answer larger than %lld bytes (--max-response)", max_response);
-			return;
-		}
-		v->code = cc == CURLE_OPERATION_TIMEDOUT ? "timeout" : "connection_error";
-		snprintf(v->why, sizeof v->why, "%s", r->errbuf[0] ? r->errbuf : curl_easy_strerror(cc));
-		v->what = wr_http_curl_fatal(cc) ? STOP : wr_http_curl_retryable(cc) ? RETRY : FINAL;
-		return;
-	}
-	off = wr_http_body_start(r->resp.s ? r->resp.s : "", r->resp.len);
-	v->body = r->resp.s ? r->resp.s + off : "";
-	v->blen = r->resp.len - off;
-	v->body_json = v->blen > 0 && wr_json_parse(&json, v->body, v->blen, &why) == 0 && wr_json_check(&json);
-	switch (wr_http_classify(v->status)) {
-	case WR_HTTP_OK:
-		if (v->body_json && *v->body == '{') {
-			v->what = ANSWER;
-			return;
-		}
-		v->what = RETRY;
-		v->code = "invalid_response";
-		snprintf(v->why, sizeof v->why, "HTTP 200 with an answer that is not a JSON object");
-		return;
-	case WR_HTTP_STOP:
-		v->what = STOP;
-		break;
-	case WR_HTTP_RETRY:
-		v->what = RETRY;
-		break;
-	case WR_HTTP_FINAL:
-		v->what = FINAL;
-		break;
-	}
-	/* The provider's own word on its error, and how it means it (a key used up, an overload). */
-	switch (api->error(&json, v->body_json ? 0 : -1, v->status, &v->pmsg)) {
-	case WR_ERR_RETRY:
-		v->what = RETRY;
-		break;
-	case WR_ERR_FINAL:
-		v->what = FINAL;
-		break;
-	case WR_ERR_STOP:
-		v->what = STOP;
-		break;
-	}
-	v->code = "http_error";
-	if (v->what != STOP)
-		snprintf(v->why, sizeof v->why, "HTTP %ld", v->status);
-	else if (v->status == 401)
-		snprintf(v->why, sizeof v->why, "HTTP 401: the API key was refused (see $%s or --api-key-file)",
-		    cl.key_env);
-	else if (v->status == 403)
-		snprintf(v->why, sizeof v->why, "HTTP 403: access denied to this key");
-	else
-		snprintf(v->why, sizeof v->why, "HTTP %ld: %s", v->status, v->pmsg.len ? v->pmsg.s :
-		    "the provider refuses this key");
+	curl_easy_getinfo(r->easy, CURLINFO_RESPONSE_CODE, &a.status);
+	wr_verdict_of(v, &a, api, &json, cl.key_env);
 }
 
 /* What the answer says about its server, and how long to hold off (< 0: nothing said). */
 static double
-judge_server(struct req *r, const struct verdict *v, double now)
+judge_server(struct req *r, const struct wr_verdict *v, double now)
 {
-	double hold = wr_server_answered(&eps[r->ep], v->what == ANSWER ? WR_SERVER_ANSWER :
-	    v->what == RETRY ? WR_SERVER_RETRY : WR_SERVER_FINAL, v->status, &r->meta, r->started, now,
+	double hold = wr_server_answered(&eps[r->ep], v->what == WR_ANSWER ? WR_SERVER_ANSWER :
+	    v->what == WR_RETRY ? WR_SERVER_RETRY : WR_SERVER_FINAL, v->status, &r->meta, r->started, now,
 	    backoff_base, BACKOFF_CAP, wr_jitter(&rnd_state));
 
 	/* A request the limit turned away was not charged. */
@@ -707,20 +634,20 @@ judge_server(struct req *r, const struct verdict *v, double now)
 static void
 finish(struct req *r, CURLcode cc, double now)
 {
-	struct verdict v = {0};
+	struct wr_verdict v = {0};
 	double hold, delay;
 
 	curl_multi_remove_handle(mw.m, r->easy);
 	n_running--;
 	classify(r, cc, &v);
-	if (v.what == STOP) {
+	if (v.what == WR_STOP) {
 		stop_run(r, v.why);
 		release(r);
 		wr_buf_free(&v.pmsg);
 		return;
 	}
 	hold = judge_server(r, &v, now);
-	if (v.what == ANSWER) {
+	if (v.what == WR_ANSWER) {
 		success(r, v.body, v.blen, now);
 		release(r);
 		wr_buf_free(&v.pmsg);
@@ -732,7 +659,7 @@ finish(struct req *r, CURLcode cc, double now)
 	delay = hold >= 0 ? hold + hold * 0.1 * wr_jitter(&rnd_state) :
 	    wr_http_backoff(v.status == 429 || v.status == 529 ? r->limited : r->attempts - r->limited,
 	    backoff_base, BACKOFF_CAP, wr_jitter(&rnd_state));
-	if (v.what == RETRY && (v.status == 429 || v.status == 529 ? now + delay - r->first <= rate_wait :
+	if (v.what == WR_RETRY && (v.status == 429 || v.status == 529 ? now + delay - r->first <= rate_wait :
 	    r->attempts - r->limited <= retries)) {
 		if (verbose)
 			say("%.*s attempt %d: %s: %s in %.3f s; retry in %.2f s", (int)r->rq.cid_len, r->rq.cid,
