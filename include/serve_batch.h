@@ -1,4 +1,4 @@
-/* wr-serve's batch APIs: OpenAI Files and Batches, Anthropic Message Batches, on a compressed clock with job faults. */
+/* wr-serve's batch APIs: OpenAI Files and Batches, Anthropic Message Batches, Gemini batch mode, Mistral batch jobs, on a compressed clock with job faults. */
 #ifndef WR_SERVE_BATCH_H
 #define WR_SERVE_BATCH_H
 
@@ -26,9 +26,10 @@ struct wr_batch_fault_use {
 	unsigned long n;
 };
 
-/* Largest upload (OpenAI's file limit) and Anthropic create body (its batch limit). */
+/* Largest upload (OpenAI's file limit), Anthropic create body (its batch limit) and Gemini inlined create (its limit). */
 #define WR_BATCH_MAX_UPLOAD (200ul << 20)
 #define WR_BATCH_MAX_CREATE (256ul << 20)
+#define WR_BATCH_MAX_GEMINI (20ul << 20)
 /* How long --batch-hang withholds an answer, in milliseconds. */
 #define WR_BATCH_HANG_MS 60000
 

@@ -1,4 +1,8 @@
-/* wr-serve's batch APIs: OpenAI Files and Batches, Anthropic Message Batches, on a compressed clock with job faults. */
+/*
+ * wr-serve's batch APIs: OpenAI Files and Batches, Anthropic Message Batches,
+ * Gemini's batch mode and Mistral's batch jobs (on OpenAI's files), on a
+ * compressed clock with job faults.
+ */
 #include "serve_batch.h"
 
 #include <errno.h>
@@ -25,8 +29,13 @@
 #include "serve_http.h"
 #include "serve_batch_int.h"
 
-/* Bodies of the calls other than uploads and Anthropic creates are small. */
+/* Bodies of the calls other than uploads and Anthropic and Gemini creates are small. */
 #define SMALL_BODY (1u << 20)
+
+#define GEMINI_BATCHES "/v1beta/batches"
+#define GEMINI_MODELS "/v1beta/models/"
+#define GEMINI_CREATE ":batchGenerateContent"
+#define MISTRAL_JOBS "/v1/batch/jobs"
 
 static const char *const fault_names[WR_NBFAULTS] = {
 	"-", "invalid", "expire", "errors", "cancel", "create-429", "quota",
@@ -119,8 +128,15 @@ wr_batch_route(const struct wr_serve_req *q)
 {
 	const char *p = q->path;
 
+	size_t n = strlen(p), m = sizeof GEMINI_CREATE - 1;
+
 	if (strncmp(p, "/v1/messages/batches", 20) == 0 && (p[20] == '\0' || p[20] == '/'))
 		return &wr_serve_anthropic;
+	if ((strncmp(p, GEMINI_BATCHES, 15) == 0 && (p[15] == '\0' || p[15] == '/')) ||
+	    (strncmp(p, GEMINI_MODELS, 15) == 0 && n > 15 + m && strcmp(p + n - m, GEMINI_CREATE) == 0))
+		return &wr_serve_gemini;
+	if (strncmp(p, MISTRAL_JOBS, 14) == 0 && (p[14] == '\0' || p[14] == '/'))
+		return &wr_serve_openai;
 	if ((strncmp(p, "/v1/files", 9) == 0 && (p[9] == '\0' || p[9] == '/')) ||
 	    (strncmp(p, "/v1/batches", 11) == 0 && (p[11] == '\0' || p[11] == '/')))
 		return &wr_serve_openai;
@@ -196,6 +212,16 @@ make_id(char *out, size_t size, const char *prefix, uint64_t kind, uint64_t a, u
     size_t ndigits)
 {
 	wr_bat_id(out, size, prefix, conf->seed, kind, a, b, ndigits);
+}
+
+/* A UUID-shaped ID drawn like make_id's, as Mistral's IDs are. */
+static void
+make_uuid(char *out, size_t size, uint64_t kind, uint64_t a, uint64_t b)
+{
+	char hex[40];
+
+	wr_bat_id(hex, sizeof hex, "", conf->seed, kind + 100, a, b, 32);
+	snprintf(out, size, "%.8s-%.4s-%.4s-%.4s-%.12s", hex, hex + 8, hex + 12, hex + 16, hex + 20);
 }
 
 /* ---------------------------------------------------------------- the clock */
@@ -285,6 +311,35 @@ ended(const struct state *s)
 	return s->s == ST_FAILED || s->s == ST_COMPLETED || s->s == ST_EXPIRED || s->s == ST_CANCELLED;
 }
 
+/* Gemini's BatchState: no validating or cancelling of its own. */
+static const char *
+gemini_state(const struct state *s)
+{
+	switch (s->s) {
+	case ST_VALIDATING: return "BATCH_STATE_PENDING";
+	case ST_FAILED: return "BATCH_STATE_FAILED";
+	case ST_COMPLETED: return "BATCH_STATE_SUCCEEDED";
+	case ST_EXPIRED: return "BATCH_STATE_EXPIRED";
+	case ST_CANCELLED: return "BATCH_STATE_CANCELLED";
+	default: return "BATCH_STATE_RUNNING";
+	}
+}
+
+/* Mistral's BatchJobStatus; an expired job is one that exceeded its timeout_hours. */
+static const char *
+mistral_status(const struct state *s)
+{
+	switch (s->s) {
+	case ST_VALIDATING: return "QUEUED";
+	case ST_FAILED: return "FAILED";
+	case ST_COMPLETED: return "SUCCESS";
+	case ST_EXPIRED: return "TIMEOUT_EXCEEDED";
+	case ST_CANCELLING: return "CANCELLATION_REQUESTED";
+	case ST_CANCELLED: return "CANCELLED";
+	default: return "RUNNING";
+	}
+}
+
 /* Is line i answered with an error? */
 int
 wr_bat_errs(const struct job *j, size_t i)
@@ -316,7 +371,48 @@ answer_json(struct wr_batch_answer *a, unsigned status, const struct wr_buf *b)
 	MHD_add_response_header(a->resp, MHD_HTTP_HEADER_CONTENT_TYPE, "application/json");
 }
 
-/* An error in d's shape: OpenAI {"error":{message,type,param,code}}, Anthropic {"type":"error",...}. */
+/*
+ * An error in v's shape: OpenAI {"error":{message,type,param,code}},
+ * Anthropic {"type":"error",...}, Google {"error":{code,message,status}}
+ * (type is the status), Mistral {"object":"error",message,type,param,code}.
+ */
+static void
+verror(struct wr_batch_answer *a, enum vendor v, unsigned status, const char *type, const char *code,
+    const char *fmt, va_list ap)
+{
+	struct wr_buf out = {0};
+	char msg[512];
+
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	if (v == V_ANTHROPIC) {
+		wr_buf_printf(&out, "{\"type\":\"error\",\"error\":{\"type\":\"%s\",\"message\":", type);
+		wr_json_escapes(&out, msg);
+		wr_buf_adds(&out, "}}");
+	} else if (v == V_GEMINI) {
+		wr_buf_printf(&out, "{\"error\":{\"code\":%u,\"message\":", status);
+		wr_json_escapes(&out, msg);
+		wr_buf_printf(&out, ",\"status\":\"%s\"}}", type);
+	} else if (v == V_MISTRAL) {
+		wr_buf_adds(&out, "{\"object\":\"error\",\"message\":");
+		wr_json_escapes(&out, msg);
+		wr_buf_printf(&out, ",\"type\":\"%s\",\"param\":null,\"code\":", type);
+		if (code)
+			wr_buf_printf(&out, "\"%s\"}", code);
+		else
+			wr_buf_adds(&out, "null}");
+	} else {
+		wr_error_json(&out, msg, type, code);
+	}
+	answer_json(a, status, &out);
+	wr_buf_free(&out);
+}
+
+static enum vendor
+vendor_of(const struct wr_serve_dialect *d)
+{
+	return d == &wr_serve_anthropic ? V_ANTHROPIC : d == &wr_serve_gemini ? V_GEMINI : V_OPENAI;
+}
+
 static void
 answer_error(struct wr_batch_answer *a, const struct wr_serve_dialect *d, unsigned status,
     const char *type, const char *code, const char *fmt, ...)
@@ -326,25 +422,18 @@ static void
 answer_error(struct wr_batch_answer *a, const struct wr_serve_dialect *d, unsigned status,
     const char *type, const char *code, const char *fmt, ...)
 {
-	struct wr_buf msg = {0}, out = {0};
-	char tmp[512];
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(tmp, sizeof tmp, fmt, ap);
+	verror(a, vendor_of(d), status, type, code, fmt, ap);
 	va_end(ap);
-	wr_buf_adds(&msg, tmp);
-	if (d == &wr_serve_anthropic) {
-		wr_buf_printf(&out, "{\"type\":\"error\",\"error\":{\"type\":\"%s\",\"message\":", type);
-		wr_json_escapes(&out, msg.s);
-		wr_buf_adds(&out, "}}");
-	} else {
-		wr_error_json(&out, msg.s, type, code);
-	}
-	answer_json(a, status, &out);
-	wr_buf_free(&msg);
-	wr_buf_free(&out);
 }
+
+/* An error in the shape of the vendor whose API b is a call to. */
+static void
+call_error(struct wr_batch_answer *a, const struct wr_batch_call *b, unsigned status,
+    const char *type, const char *code, const char *fmt, ...)
+    __attribute__((format(printf, 6, 7)));
 
 /* One of the dialect's own errors (its table's status, type and message). */
 static void
@@ -401,13 +490,20 @@ add_file(struct file *f)
 	files[nfiles++] = f;
 }
 
+/* Is f one of the Files API's? Gemini's inlined responses are kept in a file only to be read back. */
+static int
+listed(const struct file *f)
+{
+	return !f->job || f->job->vendor != V_GEMINI;
+}
+
 static struct file *
 find_file(const char *id)
 {
 	size_t i;
 
 	for (i = 0; i < nfiles; i++)
-		if (!files[i]->deleted && strcmp(files[i]->id, id) == 0)
+		if (!files[i]->deleted && listed(files[i]) && strcmp(files[i]->id, id) == 0)
 			return files[i];
 	return NULL;
 }
@@ -475,13 +571,29 @@ name_outputs(struct job *j, const struct state *s)
 
 	if (!ended(s) || s->s == ST_FAILED || j->out || j->err || j->res)
 		return;
-	if (j->anthropic) {
-		make_id(id, sizeof id, "results_", 5, j->seq, 0, 24);
+	if (j->anthropic || j->vendor == V_GEMINI) {
+		make_id(id, sizeof id, j->anthropic ? "results_" : "inlined_", 5, j->seq, 0, 24);
 		j->res = new_file(id, "results.jsonl", "batch_output");
 		j->res->job = j;
 		return;
 	}
 	bad = wr_bat_errors_in(j, s->done);
+	if (j->vendor == V_MISTRAL) {
+		/* Mistral: the answers in one file, the errored lines in another; what the job did not reach in none. */
+		if (s->done > bad) {
+			make_uuid(id, sizeof id, 1, j->seq, 1);
+			snprintf(name, sizeof name, "%s.jsonl", id);
+			j->out = new_file(id, name, "batch_result");
+			j->out->job = j;
+		}
+		if (bad) {
+			make_uuid(id, sizeof id, 1, j->seq, 2);
+			snprintf(name, sizeof name, "%s_error.jsonl", id);
+			j->err = new_file(id, name, "batch_result");
+			j->err->job = j;
+		}
+		return;
+	}
 	if (s->done > bad) {
 		make_id(id, sizeof id, "file-", 1, j->seq, 1, 24);
 		snprintf(name, sizeof name, "%s_output.jsonl", j->id);
@@ -508,7 +620,8 @@ make_ready(struct file *f)
 	if (f->ready)
 		return 0;
 	state_now(j, &s);
-	ret = j->anthropic ? wr_bat_write_results(conf, j, &s) : wr_bat_write_output(conf, j, &s);
+	ret = j->anthropic ? wr_bat_write_results(conf, j, &s) : j->vendor == V_GEMINI ?
+	    wr_bat_write_inlined(conf, j, &s) : wr_bat_write_output(conf, j, &s);
 	if (ret)
 		return -1;
 	if (j->out && stat(j->out->path, &st) == 0) {
@@ -539,12 +652,12 @@ add_job(struct job *j)
 }
 
 static struct job *
-find_job(const char *id, int anthropic)
+find_job(const char *id, enum vendor v)
 {
 	size_t i;
 
 	for (i = 0; i < njobs; i++)
-		if (!jobs[i]->deleted && jobs[i]->anthropic == anthropic && strcmp(jobs[i]->id, id) == 0)
+		if (!jobs[i]->deleted && jobs[i]->vendor == v && strcmp(jobs[i]->id, id) == 0)
 			return jobs[i];
 	return NULL;
 }
@@ -641,24 +754,169 @@ anthropic_batch_json(struct wr_buf *b, struct job *j)
 	wr_buf_adds(b, "}");
 }
 
+
+/* The latest moment of j's clock that has passed, for Gemini's updateTime. */
+static uint64_t
+last_event(const struct state *s)
+{
+	uint64_t t = 0;
+
+	if (s->at_progress != NEVER && s->at_progress > t)
+		t = s->at_progress;
+	if (s->at_final != NEVER && s->at_final > t)
+		t = s->at_final;
+	if (s->at_cancel != NEVER && s->at_cancel > t)
+		t = s->at_cancel;
+	if (s->at_end != NEVER && s->at_end > t)
+		t = s->at_end;
+	return t;
+}
+
+/* Append the content of path; 0, or -1 with a warning. */
+static int
+add_file_text(struct wr_buf *b, const char *path)
+{
+	char *m;
+	size_t len;
+
+	m = map_file(path, &len);
+	if (!m)
+		return len == 0 && access(path, F_OK) == 0 ? 0 : -1;
+	wr_buf_add(b, m, len);
+	munmap(m, len);
+	return 0;
+}
+
+/*
+ * An Operation whose metadata is the GenerateContentBatch (int64 counts
+ * as strings, zero counts left out, as proto3 JSON does). With full, an
+ * ended batch carries its InlinedResponses twice, as the API does: in
+ * metadata.output, which @google/genai reads, and in response.
+ */
+static void
+gemini_batch_json(struct wr_buf *b, struct job *j, int full)
+{
+	struct state s;
+	struct wr_buf out = {0};
+	size_t bad;
+	int end, have = 0;
+
+	state_now(j, &s);
+	name_outputs(j, &s);
+	end = ended(&s);
+	bad = wr_bat_errors_in(j, s.done);
+	if (full && end && s.s != ST_FAILED && j->res) {
+		if (make_ready(j->res) == 0 && add_file_text(&out, j->res->path) == 0)
+			have = 1;
+	}
+	wr_buf_printf(b, "{\"name\":\"batches/%s\",\"metadata\":{\"@type\":\"type.googleapis.com/"
+	    "google.ai.generativelanguage.v1main.GenerateContentBatch\",\"model\":\"models/", j->id);
+	wr_json_escape_in(b, j->model, strlen(j->model));
+	wr_buf_adds(b, "\",\"displayName\":");
+	wr_json_escapes(b, j->display);
+	if (have) {
+		wr_buf_adds(b, ",\"output\":{\"inlinedResponses\":{\"inlinedResponses\":[");
+		wr_buf_add(b, out.s, out.len);
+		wr_buf_adds(b, "]}}");
+	}
+	wr_buf_adds(b, ",\"createTime\":");
+	add_rfc3339(b, j->wall0);
+	if (end) {
+		wr_buf_adds(b, ",\"endTime\":");
+		add_rfc3339_at(b, j, s.at_end);
+	}
+	wr_buf_adds(b, ",\"updateTime\":");
+	add_rfc3339_at(b, j, last_event(&s));
+	wr_buf_printf(b, ",\"batchStats\":{\"requestCount\":\"%zu\"", j->n);
+	if (s.done > bad)
+		wr_buf_printf(b, ",\"successfulRequestCount\":\"%zu\"", s.done - bad);
+	if (bad)
+		wr_buf_printf(b, ",\"failedRequestCount\":\"%zu\"", bad);
+	if (!end && j->n > s.done)
+		wr_buf_printf(b, ",\"pendingRequestCount\":\"%zu\"", j->n - s.done);
+	wr_buf_printf(b, "},\"state\":\"%s\",\"name\":\"batches/%s\"}", gemini_state(&s), j->id);
+	if (end) {
+		wr_buf_adds(b, ",\"done\":true");
+		if (s.s == ST_FAILED) {
+			/* j->errors is the Status of the failure. */
+			wr_buf_printf(b, ",\"error\":%s", j->errors);
+		} else if (have) {
+			wr_buf_adds(b, ",\"response\":{\"@type\":\"type.googleapis.com/google.ai."
+			    "generativelanguage.v1main.GenerateContentBatchOutput\",\"inlinedResponses\":"
+			    "{\"inlinedResponses\":[");
+			wr_buf_add(b, out.s, out.len);
+			wr_buf_adds(b, "]}}");
+		}
+	}
+	wr_buf_addc(b, '}');
+	wr_buf_free(&out);
+}
+
+/* Mistral's BatchJobOut. */
+static void
+mistral_batch_json(struct wr_buf *b, struct job *j)
+{
+	struct state s;
+	size_t bad;
+	int end;
+
+	state_now(j, &s);
+	name_outputs(j, &s);
+	end = ended(&s);
+	bad = wr_bat_errors_in(j, s.done);
+	wr_buf_printf(b, "{\"id\":\"%s\",\"object\":\"batch\",\"input_files\":[", j->id);
+	wr_json_escapes(b, j->input_file_id);
+	wr_buf_printf(b, "],\"metadata\":%s,\"endpoint\":", j->metadata ? j->metadata : "null");
+	wr_json_escapes(b, j->endpoint);
+	wr_buf_adds(b, ",\"model\":");
+	wr_json_escapes(b, j->model);
+	wr_buf_adds(b, ",\"output_file\":");
+	if (j->out)
+		wr_buf_printf(b, "\"%s\"", j->out->id);
+	else
+		wr_buf_adds(b, "null");
+	wr_buf_adds(b, ",\"error_file\":");
+	if (j->err)
+		wr_buf_printf(b, "\"%s\"", j->err->id);
+	else
+		wr_buf_adds(b, "null");
+	wr_buf_printf(b, ",\"errors\":[%s],\"status\":\"%s\",\"created_at\":%ld,"
+	    "\"total_requests\":%zu,\"completed_requests\":%zu,\"succeeded_requests\":%zu,"
+	    "\"failed_requests\":%zu,\"started_at\":", j->errors && s.s == ST_FAILED ? j->errors : "",
+	    mistral_status(&s), (long)j->wall0, j->errors ? 0 : j->n, s.done, s.done - bad, bad);
+	add_time(b, j, s.at_progress);
+	wr_buf_adds(b, ",\"completed_at\":");
+	add_time(b, j, end ? s.at_end : NEVER);
+	wr_buf_addc(b, '}');
+}
+
 static void
 batch_json(struct wr_buf *b, struct job *j)
 {
 	if (j->anthropic)
 		anthropic_batch_json(b, j);
+	else if (j->vendor == V_GEMINI)
+		gemini_batch_json(b, j, 1);
+	else if (j->vendor == V_MISTRAL)
+		mistral_batch_json(b, j);
 	else
 		openai_batch_json(b, j);
 }
 
 static struct job *
-new_job(int anthropic)
+new_job(enum vendor v)
 {
 	struct job *j = wr_calloc(1, sizeof *j);
 
-	j->anthropic = anthropic;
+	j->vendor = v;
+	j->anthropic = v == V_ANTHROPIC;
 	j->seq = ++seq;
-	if (anthropic)
+	if (v == V_ANTHROPIC)
 		make_id(j->id, sizeof j->id, "msgbatch_", 6, j->seq, 0, 24);
+	else if (v == V_GEMINI)
+		make_id(j->id, sizeof j->id, "", 7, j->seq, 0, 32);
+	else if (v == V_MISTRAL)
+		make_uuid(j->id, sizeof j->id, 8, j->seq, 0);
 	else
 		make_id(j->id, sizeof j->id, "batch_", 2, j->seq, 0, 32);
 	j->wall0 = wall();
@@ -675,6 +933,8 @@ free_job(struct job *j)
 	free(j->endpoint);
 	free(j->window);
 	free(j->metadata);
+	free(j->model);
+	free(j->display);
 	free(j->lines);
 	free(j->errors);
 	free(j);
@@ -686,17 +946,20 @@ enum op {
 	OP_BAD, OP_UPLOAD, OP_FILES, OP_FILE, OP_FILE_DELETE, OP_CONTENT,
 	OP_CREATE, OP_LIST, OP_GET, OP_CANCEL,
 	OP_A_CREATE, OP_A_LIST, OP_A_GET, OP_A_CANCEL, OP_A_RESULTS, OP_A_DELETE,
+	OP_G_CREATE, OP_G_LIST, OP_G_GET, OP_G_CANCEL, OP_G_DELETE,
+	OP_M_CREATE, OP_M_LIST, OP_M_GET, OP_M_CANCEL,
 	OP_UNKNOWN
 };
 
 struct wr_batch_call {
 	const struct wr_serve_dialect *d;
+	enum vendor v;
 	enum op op;
 	const char *allow;           /* for OP_BAD: the methods the URL takes */
-	char id[128];                /* the object named in the path */
+	char id[128];                /* the object named in the path (Gemini's create: the model) */
 	struct wr_buf body;
 	int too_big;
-	/* a multipart upload, or the body of an Anthropic create, goes to a file */
+	/* a multipart upload, or the body of an Anthropic or Gemini create, goes to a file */
 	struct MHD_PostProcessor *pp;
 	int pp_failed;
 	int fd;
@@ -706,6 +969,17 @@ struct wr_batch_call {
 	struct wr_buf purpose;
 	int write_failed;
 };
+
+static void
+call_error(struct wr_batch_answer *a, const struct wr_batch_call *b, unsigned status,
+    const char *type, const char *code, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	verror(a, b->v, status, type, code, fmt, ap);
+	va_end(ap);
+}
 
 /* Split "/PREFIX/ID/SUB": copies ID (which may be empty) and points *sub at SUB or "". */
 static int
@@ -733,6 +1007,44 @@ split(const char *path, size_t prefix, char *id, size_t size, const char **sub)
 	return 0;
 }
 
+/* Gemini: models/MODEL:batchGenerateContent, batches, batches/ID, batches/ID:cancel. */
+static void
+route_gemini(struct wr_batch_call *b, const char *method, const char *path)
+{
+	int get = strcmp(method, "GET") == 0 || strcmp(method, "HEAD") == 0;
+	int post = strcmp(method, "POST") == 0, del = strcmp(method, "DELETE") == 0;
+	size_t n;
+	const char *sub, *colon;
+
+	if (strncmp(path, GEMINI_MODELS, 15) == 0) {
+		n = strlen(path) - 15 - (sizeof GEMINI_CREATE - 1);
+		if (n == 0 || n >= sizeof b->id || memchr(path + 15, '/', n))
+			return;
+		memcpy(b->id, path + 15, n);
+		b->id[n] = '\0';
+		b->allow = "POST";
+		b->op = post ? OP_G_CREATE : OP_BAD;
+		return;
+	}
+	if (split(path, 15, b->id, sizeof b->id, &sub) || *sub)
+		return;
+	if (!b->id[0]) {
+		b->allow = "GET, HEAD";
+		b->op = get ? OP_G_LIST : OP_BAD;
+		return;
+	}
+	if ((colon = strchr(b->id, ':')) != NULL) {
+		if (strcmp(colon, ":cancel") != 0)
+			return;
+		b->id[colon - b->id] = '\0';
+		b->allow = "POST";
+		b->op = post ? OP_G_CANCEL : OP_BAD;
+		return;
+	}
+	b->allow = "GET, HEAD, DELETE";
+	b->op = get ? OP_G_GET : del ? OP_G_DELETE : OP_BAD;
+}
+
 static void
 route_call(struct wr_batch_call *b, const char *method, const char *path)
 {
@@ -741,6 +1053,27 @@ route_call(struct wr_batch_call *b, const char *method, const char *path)
 	const char *sub;
 
 	b->op = OP_UNKNOWN;
+	b->v = b->d == &wr_serve_anthropic ? V_ANTHROPIC : b->d == &wr_serve_gemini ? V_GEMINI :
+	    strncmp(path, MISTRAL_JOBS, 14) == 0 ? V_MISTRAL : V_OPENAI;
+	if (b->v == V_GEMINI) {
+		route_gemini(b, method, path);
+		return;
+	}
+	if (b->v == V_MISTRAL) {
+		if (split(path, 14, b->id, sizeof b->id, &sub))
+			return;
+		if (!b->id[0]) {
+			b->allow = "GET, HEAD, POST";
+			b->op = post ? OP_M_CREATE : get ? OP_M_LIST : OP_BAD;
+		} else if (!*sub) {
+			b->allow = "GET, HEAD";
+			b->op = get ? OP_M_GET : OP_BAD;
+		} else if (strcmp(sub, "cancel") == 0) {
+			b->allow = "POST";
+			b->op = post ? OP_M_CANCEL : OP_BAD;
+		}
+		return;
+	}
 	if (b->d == &wr_serve_anthropic) {
 		if (split(path, 20, b->id, sizeof b->id, &sub))
 			return;
@@ -905,6 +1238,8 @@ wr_batch_feed(struct wr_batch_call *b, const char *data, size_t n)
 			b->pp_failed = 1;
 	} else if (b->op == OP_A_CREATE) {
 		write_upload(b, data, n, WR_BATCH_MAX_CREATE);
+	} else if (b->op == OP_G_CREATE) {
+		write_upload(b, data, n, WR_BATCH_MAX_GEMINI);
 	} else if (!b->too_big) {
 		if (b->body.len + n > (conf->max_body > SMALL_BODY ? conf->max_body : SMALL_BODY)) {
 			b->too_big = 1;
@@ -1084,12 +1419,16 @@ no_file(struct wr_batch_answer *a, const char *id)
 }
 
 static void
-no_batch(struct wr_batch_answer *a, const struct wr_serve_dialect *d, const char *id)
+no_batch(struct wr_batch_answer *a, const struct wr_batch_call *b, const char *id)
 {
-	if (d == &wr_serve_anthropic)
-		answer_error(a, d, 404, "not_found_error", NULL, "No message batch with id %.100s.", id);
+	if (b->v == V_ANTHROPIC)
+		call_error(a, b, 404, "not_found_error", NULL, "No message batch with id %.100s.", id);
+	else if (b->v == V_GEMINI)
+		call_error(a, b, 404, "NOT_FOUND", NULL, "Requested entity was not found: batches/%.100s.", id);
+	else if (b->v == V_MISTRAL)
+		call_error(a, b, 404, "invalid_request_error", NULL, "No batch job with id %.100s.", id);
 	else
-		answer_error(a, d, 404, "invalid_request_error", NULL, "No such Batch object: %.100s", id);
+		call_error(a, b, 404, "invalid_request_error", NULL, "No such Batch object: %.100s", id);
 }
 
 static void
@@ -1101,7 +1440,7 @@ do_files(struct wr_batch_call *b, struct wr_batch_answer *a)
 	(void)b;
 	wr_buf_adds(&out, "{\"object\":\"list\",\"data\":[");
 	for (i = nfiles; i-- > 0;) {
-		if (files[i]->deleted || (!files[i]->ready && make_ready(files[i])))
+		if (files[i]->deleted || !listed(files[i]) || (!files[i]->ready && make_ready(files[i])))
 			continue;
 		if (k++)
 			wr_buf_addc(&out, ',');
@@ -1157,16 +1496,53 @@ do_file(struct wr_batch_call *b, struct wr_batch_answer *a, int del, int content
 	maybe_hang(a, WR_HANG_CONTENT);
 }
 
-/* Check an OpenAI input file's lines into j; the first error goes to j->errors. */
+/*
+ * The error of line lineno (0: of no line) of j's input file in j's shape:
+ * OpenAI's {"code","message","param","line"}, Mistral's {"message","count"}.
+ */
+static void
+input_error(struct wr_buf *e, const struct job *j, const char *code, const char *message,
+    const char *param, size_t lineno)
+{
+	struct wr_buf m = {0};
+
+	if (j->vendor == V_MISTRAL) {
+		if (lineno)
+			wr_buf_printf(&m, "Line %zu: ", lineno);
+		wr_buf_adds(&m, message);
+		wr_buf_adds(e, "{\"message\":");
+		wr_json_escapes(e, m.s);
+		wr_buf_adds(e, ",\"count\":1}");
+		wr_buf_free(&m);
+		return;
+	}
+	wr_buf_printf(e, "{\"code\":\"%s\",\"message\":", code);
+	wr_json_escapes(e, message);
+	wr_buf_adds(e, ",\"param\":");
+	if (param)
+		wr_buf_printf(e, "\"%s\"", param);
+	else
+		wr_buf_adds(e, "null");
+	if (lineno)
+		wr_buf_printf(e, ",\"line\":%zu}", lineno);
+	else
+		wr_buf_adds(e, ",\"line\":null}");
+}
+
+/*
+ * Check the lines of an input file into j; the first error goes to
+ * j->errors. OpenAI's lines name their method and url; Mistral's need not
+ * (the job names the endpoint), and are answered by the job's model.
+ */
 static void
 check_input(struct job *j)
 {
 	struct wr_json js;
 	struct wr_map ids;
-	struct wr_buf e = {0};
+	struct wr_buf e = {0}, m = {0};
 	const char *p = j->map, *end = j->map + j->maplen, *nl, *why;
 	size_t cap = 0, lineno = 0, len;
-	int t, id, body, added;
+	int t, id, body, added, mistral = j->vendor == V_MISTRAL;
 	struct line l;
 
 	wr_json_init(&js);
@@ -1181,32 +1557,33 @@ check_input(struct job *j)
 			continue;
 		memset(&l, 0, sizeof l);
 		if (wr_json_parse(&js, p, len, &why) || js.tok[0].type != JSMN_OBJECT) {
-			wr_buf_printf(&e, "{\"code\":\"invalid_json_line\",\"message\":\"This line is not "
-			    "parseable as valid JSON.\",\"param\":null,\"line\":%zu}", lineno);
+			input_error(&e, j, "invalid_json_line", "This line is not parseable as valid JSON.",
+			    NULL, lineno);
 			break;
 		}
 		id = wr_json_get(&js, 0, "custom_id");
 		body = wr_json_get(&js, 0, "body");
 		t = wr_json_get(&js, 0, "url");
 		if (id < 0 || js.tok[id].type != JSMN_STRING) {
-			wr_buf_printf(&e, "{\"code\":\"missing_required_parameter\",\"message\":\"Missing "
-			    "required parameter: 'custom_id'.\",\"param\":\"custom_id\",\"line\":%zu}", lineno);
+			input_error(&e, j, "missing_required_parameter", "Missing required parameter: "
+			    "'custom_id'.", "custom_id", lineno);
 			break;
 		}
-		if (!wr_json_streq(&js, wr_json_get(&js, 0, "method"), "POST")) {
-			wr_buf_printf(&e, "{\"code\":\"invalid_value\",\"message\":\"The method of each "
-			    "request must be POST.\",\"param\":\"method\",\"line\":%zu}", lineno);
+		if (!mistral && !wr_json_streq(&js, wr_json_get(&js, 0, "method"), "POST")) {
+			input_error(&e, j, "invalid_value", "The method of each request must be POST.",
+			    "method", lineno);
 			break;
 		}
-		if (t < 0 || !wr_json_streq(&js, t, j->endpoint)) {
-			wr_buf_printf(&e, "{\"code\":\"mismatched_endpoint\",\"message\":\"The url of each "
-			    "request must be the batch's endpoint, %s.\",\"param\":\"url\",\"line\":%zu}",
-			    j->endpoint, lineno);
+		if (!mistral && (t < 0 || !wr_json_streq(&js, t, j->endpoint))) {
+			wr_buf_reset(&m);
+			wr_buf_printf(&m, "The url of each request must be the batch's endpoint, %s.",
+			    j->endpoint);
+			input_error(&e, j, "mismatched_endpoint", m.s, "url", lineno);
 			break;
 		}
 		if (body < 0 || js.tok[body].type != JSMN_OBJECT) {
-			wr_buf_printf(&e, "{\"code\":\"missing_required_parameter\",\"message\":\"Missing "
-			    "required parameter: 'body'.\",\"param\":\"body\",\"line\":%zu}", lineno);
+			input_error(&e, j, "missing_required_parameter", "Missing required parameter: "
+			    "'body'.", "body", lineno);
 			break;
 		}
 		l.id_off = (size_t)(p - j->map) + (size_t)js.tok[id].start - 1;
@@ -1215,19 +1592,18 @@ check_input(struct job *j)
 		l.body_len = (uint32_t)(js.tok[body].end - js.tok[body].start);
 		wr_map_put(&ids, j->map + l.id_off, l.id_len, 0, &added);
 		if (!added) {
-			wr_buf_printf(&e, "{\"code\":\"duplicate_custom_id\",\"message\":\"The custom_id "
-			    "of this request is used by another request in the file.\",\"param\":"
-			    "\"custom_id\",\"line\":%zu}", lineno);
+			input_error(&e, j, "duplicate_custom_id", "The custom_id of this request is used by "
+			    "another request in the file.", "custom_id", lineno);
 			break;
 		}
-		l.bad = !wr_bat_line_ok(&wr_serve_openai, j->map + l.body_off, l.body_len);
+		l.bad = !wr_bat_line_ok(&wr_serve_openai, "", j->map + l.body_off, l.body_len);
 		add_lines(j, &cap, &l);
 	}
 	if (!e.len && j->n == 0)
-		wr_buf_adds(&e, "{\"code\":\"empty_file\",\"message\":\"The input file has no "
-		    "requests.\",\"param\":null,\"line\":null}");
+		input_error(&e, j, "empty_file", "The input file has no requests.", NULL, 0);
 	if (e.len)
 		j->errors = e.s;
+	wr_buf_free(&m);
 	wr_json_free(&js);
 	wr_map_free(&ids);
 }
@@ -1290,7 +1666,7 @@ do_create(struct wr_batch_call *b, const struct wr_serve_req *q, struct wr_batch
 		a->fault = fault_names[fault];
 		goto done;
 	}
-	j = new_job(0);
+	j = new_job(V_OPENAI);
 	j->fault = fault;
 	j->input_file_id = fid;
 	j->endpoint = ep;
@@ -1336,23 +1712,30 @@ do_get(struct wr_batch_call *b, struct wr_batch_answer *a, int cancel)
 	struct wr_buf out = {0};
 	struct state s;
 	struct job *j;
-	int anthropic = b->d == &wr_serve_anthropic;
+	int anthropic = b->d == &wr_serve_anthropic, end;
 
 	pthread_mutex_lock(&lock);
-	if (!(j = find_job(b->id, anthropic))) {
+	if (!(j = find_job(b->id, b->v))) {
 		pthread_mutex_unlock(&lock);
-		no_batch(a, b->d, b->id);
+		no_batch(a, b, b->id);
 		return;
 	}
 	job_fault(a, j);
 	a->lines = j->n;
+	state_now(j, &s);
+	end = ended(&s);
 	if (cancel) {
-		state_now(j, &s);
-		if (ended(&s)) {
+		if (end) {
 			pthread_mutex_unlock(&lock);
-			answer_error(a, b->d, 409, "invalid_request_error", NULL,
-			    "Cannot cancel a batch that has ended (its status is %s).",
-			    anthropic ? "ended" : status_names[s.s]);
+			if (b->v == V_GEMINI)
+				call_error(a, b, 400, "FAILED_PRECONDITION",
+				    NULL, "Batch batches/%s has ended (its state is %s) and cannot be cancelled.",
+				    j->id, gemini_state(&s));
+			else
+				call_error(a, b, b->v == V_MISTRAL ? 400 : 409, "invalid_request_error", NULL,
+				    "Cannot cancel a batch that has ended (its status is %s).",
+				    anthropic ? "ended" : b->v == V_MISTRAL ? mistral_status(&s) :
+				    status_names[s.s]);
 			return;
 		}
 		if (!j->cancel && s.s != ST_CANCELLING) {
@@ -1360,12 +1743,16 @@ do_get(struct wr_batch_call *b, struct wr_batch_answer *a, int cancel)
 			j->cancel_t = mono_ms() - j->t0;
 		}
 	}
-	batch_json(&out, j);
+	if (cancel && b->v == V_GEMINI)
+		wr_buf_adds(&out, "{}");
+	else
+		batch_json(&out, j);
 	pthread_mutex_unlock(&lock);
 	answer_json(a, 200, &out);
 	wr_buf_free(&out);
+	/* Gemini's answers are in the batch: reading an ended one is fetching its content. */
 	if (!cancel)
-		maybe_hang(a, WR_HANG_RETRIEVE);
+		maybe_hang(a, b->v == V_GEMINI && end ? WR_HANG_CONTENT : WR_HANG_RETRIEVE);
 }
 
 /* The jobs of one vendor, newest first, after (older than) or before (newer than) the ID given. */
@@ -1374,6 +1761,7 @@ do_list(struct wr_batch_call *b, const struct wr_serve_req *q, struct wr_batch_a
 {
 	struct wr_buf out = {0};
 	int anthropic = b->d == &wr_serve_anthropic;
+	enum vendor v = b->v;
 	const char *after = q->arg(q, anthropic ? "after_id" : "after");
 	const char *before = anthropic ? q->arg(q, "before_id") : NULL;
 	long limit = limit_arg(q, anthropic ? 1000 : 100);
@@ -1390,7 +1778,7 @@ do_list(struct wr_batch_call *b, const struct wr_serve_req *q, struct wr_batch_a
 	/* Positions in jobs[], oldest first: the page is taken from hi-1 down to lo. */
 	for (i = 0; i < njobs; i++) {
 		j = jobs[i];
-		if (j->deleted || j->anthropic != anthropic)
+		if (j->deleted || j->vendor != v)
 			continue;
 		if (after && strcmp(j->id, after) == 0)
 			hi = i;
@@ -1403,14 +1791,14 @@ do_list(struct wr_batch_call *b, const struct wr_serve_req *q, struct wr_batch_a
 		size_t n = 0;
 
 		for (i = lo; i < hi; i++)
-			if (!jobs[i]->deleted && jobs[i]->anthropic == anthropic && n++ == (size_t)limit)
+			if (!jobs[i]->deleted && jobs[i]->vendor == v && n++ == (size_t)limit)
 				break;
 		more = i < hi;
 		hi = i;
 	}
 	for (i = hi; i-- > lo;) {
 		j = jobs[i];
-		if (j->deleted || j->anthropic != anthropic)
+		if (j->deleted || j->vendor != v)
 			continue;
 		if (k == (size_t)limit) {
 			k++;
@@ -1559,7 +1947,7 @@ do_a_create(struct wr_batch_call *b, struct wr_batch_answer *a)
 		goto done;
 	}
 	{
-		struct job *nj = new_job(1);
+		struct job *nj = new_job(V_ANTHROPIC);
 
 		nj->lines = j->lines;
 		nj->n = j->n;
@@ -1571,7 +1959,7 @@ do_a_create(struct wr_batch_call *b, struct wr_batch_answer *a)
 	j->maplen = maplen;
 	map = NULL;
 	for (n = 0; n < j->n; n++)
-		j->lines[n].bad = !wr_bat_line_ok(&wr_serve_anthropic, j->map + j->lines[n].body_off,
+		j->lines[n].bad = !wr_bat_line_ok(&wr_serve_anthropic, "", j->map + j->lines[n].body_off,
 		    j->lines[n].body_len);
 	add_job(j);
 	anthropic_batch_json(&out, j);
@@ -1601,9 +1989,9 @@ do_a_results(struct wr_batch_call *b, struct wr_batch_answer *a)
 	int fd;
 
 	pthread_mutex_lock(&lock);
-	if (!(j = find_job(b->id, 1))) {
+	if (!(j = find_job(b->id, V_ANTHROPIC))) {
 		pthread_mutex_unlock(&lock);
-		no_batch(a, b->d, b->id);
+		no_batch(a, b, b->id);
 		return;
 	}
 	job_fault(a, j);
@@ -1637,9 +2025,9 @@ do_a_delete(struct wr_batch_call *b, struct wr_batch_answer *a)
 	struct job *j;
 
 	pthread_mutex_lock(&lock);
-	if (!(j = find_job(b->id, 1))) {
+	if (!(j = find_job(b->id, V_ANTHROPIC))) {
 		pthread_mutex_unlock(&lock);
-		no_batch(a, b->d, b->id);
+		no_batch(a, b, b->id);
 		return;
 	}
 	state_now(j, &s);
@@ -1652,6 +2040,364 @@ do_a_delete(struct wr_batch_call *b, struct wr_batch_answer *a)
 	}
 	j->deleted = 1;
 	wr_buf_printf(&out, "{\"id\":\"%s\",\"type\":\"message_batch_deleted\"}", j->id);
+	pthread_mutex_unlock(&lock);
+	answer_json(a, 200, &out);
+	wr_buf_free(&out);
+}
+
+/* ---------------------------------------------------------------- Gemini */
+
+/*
+ * models/MODEL:batchGenerateContent with inlined requests. The whole body
+ * (up to Gemini's 20 MB) is in a file; each request is answered as a live
+ * generateContent of MODEL.
+ */
+static void
+do_g_create(struct wr_batch_call *b, struct wr_batch_answer *a)
+{
+	struct wr_json js;
+	struct wr_buf out = {0}, path = {0};
+	struct job *j = NULL;
+	struct line l;
+	enum wr_batch_fault fault;
+	const char *why;
+	char *map = NULL, *display = NULL;
+	size_t maplen = 0, cap = 0, n, lines = 0;
+	int batch, reqs, r, k, req, key, meta;
+
+	wr_json_init(&js);
+	if (b->too_big) {
+		call_error(a, b, 400, "INVALID_ARGUMENT", NULL,
+		    "Request payload size exceeds the limit: %lu bytes.", WR_BATCH_MAX_GEMINI);
+		goto done;
+	}
+	if (b->write_failed) {
+		answer_derror(a, b->d, WR_ERR_SERVER, "The batch could not be stored.");
+		goto done;
+	}
+	if (b->fd >= 0) {
+		close(b->fd);
+		b->fd = -1;
+		map = map_file(b->path, &maplen);
+	}
+	if (!map || wr_json_parse(&js, map, maplen, &why) || js.tok[0].type != JSMN_OBJECT) {
+		answer_derror(a, b->d, WR_ERR_JSON, NULL);
+		goto done;
+	}
+	batch = wr_json_get(&js, 0, "batch");
+	if (batch < 0 || js.tok[batch].type != JSMN_OBJECT) {
+		call_error(a, b, 400, "INVALID_ARGUMENT", NULL, "* BatchGenerateContentRequest.batch: "
+		    "batch is not specified");
+		goto done;
+	}
+	if (wr_json_path(&js, batch, "inputConfig", "fileName", NULL) >= 0) {
+		call_error(a, b, 400, "INVALID_ARGUMENT", NULL, "wr-serve takes inlined requests only "
+		    "(inputConfig.requests), not an uploaded file.");
+		goto done;
+	}
+	reqs = wr_json_path(&js, batch, "inputConfig", "requests", "requests", NULL);
+	if (reqs < 0 || js.tok[reqs].type != JSMN_ARRAY || js.tok[reqs].size == 0) {
+		call_error(a, b, 400, "INVALID_ARGUMENT", NULL, "* BatchGenerateContentRequest.batch."
+		    "input_config.requests: requests is not specified");
+		goto done;
+	}
+	display = json_string(&js, wr_json_get(&js, batch, "displayName"));
+	if (!display) {
+		call_error(a, b, 400, "INVALID_ARGUMENT", NULL, "* BatchGenerateContentRequest.batch."
+		    "display_name: display_name is not specified");
+		goto done;
+	}
+	j = wr_calloc(1, sizeof *j);
+	for (k = 0; (r = wr_json_index(&js, reqs, k)) >= 0; k++) {
+		req = wr_json_get(&js, r, "request");
+		meta = wr_json_get(&js, r, "metadata");
+		key = meta >= 0 ? wr_json_get(&js, meta, "key") : -1;
+		if (req < 0 || js.tok[req].type != JSMN_OBJECT) {
+			call_error(a, b, 400, "INVALID_ARGUMENT", NULL, "* BatchGenerateContentRequest.batch."
+			    "input_config.requests.requests[%d].request: request is not specified", k);
+			goto done;
+		}
+		memset(&l, 0, sizeof l);
+		if (key >= 0 && js.tok[key].type == JSMN_STRING) {
+			wr_json_raw(&js, key, &n);
+			l.id_off = (size_t)js.tok[key].start - 1;
+			l.id_len = (uint32_t)n + 2;
+		}
+		l.body_off = (size_t)js.tok[req].start;
+		l.body_len = (uint32_t)(js.tok[req].end - js.tok[req].start);
+		add_lines(j, &cap, &l);
+	}
+	pthread_mutex_lock(&lock);
+	fault = next_fault();
+	if (fault == WR_BF_CREATE_429) {
+		pthread_mutex_unlock(&lock);
+		a->fault = fault_names[fault];
+		answer_derror(a, b->d, WR_ERR_RATE, "Resource has been exhausted (wr-serve --batch-fault "
+		    "create-429). Please try again later.");
+		MHD_add_response_header(a->resp, MHD_HTTP_HEADER_RETRY_AFTER, "1");
+		goto done;
+	}
+	{
+		struct job *nj = new_job(V_GEMINI);
+
+		nj->lines = j->lines;
+		nj->n = j->n;
+		free(j);
+		j = nj;
+	}
+	j->fault = fault;
+	j->map = map;
+	j->maplen = maplen;
+	j->model = wr_strdup(b->id);
+	j->display = display;
+	map = display = NULL;
+	wr_buf_printf(&path, "/v1beta/models/%s:generateContent", j->model);
+	for (n = 0; n < j->n; n++)
+		j->lines[n].bad = !wr_bat_line_ok(&wr_serve_gemini, path.s, j->map + j->lines[n].body_off,
+		    j->lines[n].body_len);
+	if (fault == WR_BF_INVALID)
+		j->errors = wr_strdup("{\"code\":3,\"message\":\"The batch is invalid (wr-serve "
+		    "--batch-fault invalid).\"}");
+	else if (fault == WR_BF_QUOTA)
+		j->errors = wr_strdup("{\"code\":8,\"message\":\"Resource has been exhausted: the "
+		    "enqueued tokens of your batches exceed your limit (wr-serve --batch-fault quota).\"}");
+	add_job(j);
+	gemini_batch_json(&out, j, 0);
+	lines = j->n;
+	job_fault(a, j);
+	j = NULL;
+	pthread_mutex_unlock(&lock);
+	answer_json(a, 200, &out);
+	a->lines = lines;
+	maybe_hang(a, WR_HANG_CREATE);
+done:
+	if (j) {
+		free(j->lines);
+		free(j);
+	}
+	if (map)
+		munmap(map, maplen);
+	free(display);
+	wr_buf_free(&path);
+	wr_buf_free(&out);
+	wr_json_free(&js);
+}
+
+/* A ?NAME= from 1 to max, or def when absent; -1 when it is not one. */
+static long
+num_arg(const struct wr_serve_req *q, const char *name, long def, long min, long max)
+{
+	const char *s = q->arg(q, name);
+	char *end;
+	long v;
+
+	if (!s)
+		return def;
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno || end == s || *end || v < min || v > max)
+		return -1;
+	return v;
+}
+
+/* The batches newest first, pageSize (1 to 1000, default 50) at a time; the token is the last name listed. */
+static void
+do_g_list(struct wr_batch_call *b, const struct wr_serve_req *q, struct wr_batch_answer *a)
+{
+	struct wr_buf out = {0};
+	const char *token = q->arg(q, "pageToken");
+	long size = num_arg(q, "pageSize", 50, 1, 1000);
+	size_t i, hi = njobs, k = 0, last = 0;
+	int more = 0;
+
+	if (size < 0) {
+		call_error(a, b, 400, "INVALID_ARGUMENT", NULL, "page_size must be from 1 to 1000.");
+		return;
+	}
+	pthread_mutex_lock(&lock);
+	if (token && *token) {
+		for (i = 0; i < njobs; i++)
+			if (jobs[i]->vendor == V_GEMINI && strcmp(jobs[i]->id, token) == 0)
+				break;
+		if (i == njobs) {
+			pthread_mutex_unlock(&lock);
+			call_error(a, b, 400, "INVALID_ARGUMENT", NULL, "Invalid page token.");
+			return;
+		}
+		hi = i;
+	}
+	wr_buf_adds(&out, "{\"operations\":[");
+	for (i = hi; i-- > 0;) {
+		if (jobs[i]->deleted || jobs[i]->vendor != V_GEMINI)
+			continue;
+		if (k == (size_t)size) {
+			more = 1;
+			break;
+		}
+		if (k++)
+			wr_buf_addc(&out, ',');
+		last = i;
+		gemini_batch_json(&out, jobs[i], 0);
+	}
+	wr_buf_adds(&out, "]");
+	if (more)
+		wr_buf_printf(&out, ",\"nextPageToken\":\"%s\"", jobs[last]->id);
+	wr_buf_adds(&out, "}");
+	pthread_mutex_unlock(&lock);
+	answer_json(a, 200, &out);
+	wr_buf_free(&out);
+}
+
+static void
+do_g_delete(struct wr_batch_call *b, struct wr_batch_answer *a)
+{
+	struct wr_buf out = {0};
+	struct job *j;
+
+	pthread_mutex_lock(&lock);
+	if (!(j = find_job(b->id, V_GEMINI))) {
+		pthread_mutex_unlock(&lock);
+		no_batch(a, b, b->id);
+		return;
+	}
+	j->deleted = 1;
+	pthread_mutex_unlock(&lock);
+	wr_buf_adds(&out, "{}");
+	answer_json(a, 200, &out);
+	wr_buf_free(&out);
+}
+
+/* ---------------------------------------------------------------- Mistral */
+
+/* /v1/batch/jobs: one uploaded input file, the job's model answering every line. */
+static void
+do_m_create(struct wr_batch_call *b, struct wr_batch_answer *a)
+{
+	struct wr_json js;
+	struct wr_buf out = {0}, e = {0};
+	struct file *f;
+	struct job *j;
+	char *fid = NULL, *ep = NULL, *model = NULL;
+	enum wr_batch_fault fault;
+	const char *text;
+	size_t len;
+	int files_t, t, h;
+
+	wr_json_init(&js);
+	if (json_body(b, &js, a))
+		goto done;
+	files_t = wr_json_get(&js, 0, "input_files");
+	ep = json_string(&js, wr_json_get(&js, 0, "endpoint"));
+	model = json_string(&js, wr_json_get(&js, 0, "model"));
+	if (files_t < 0 || js.tok[files_t].type != JSMN_ARRAY || js.tok[files_t].size != 1 ||
+	    !(fid = json_string(&js, wr_json_index(&js, files_t, 0)))) {
+		call_error(a, b, 400, "invalid_request_error", NULL,
+		    "input_files: wr-serve takes a list of one file ID.");
+		goto done;
+	}
+	if (!ep || strcmp(ep, "/v1/chat/completions") != 0) {
+		call_error(a, b, 400, "invalid_request_error", NULL,
+		    "endpoint: wr-serve batches /v1/chat/completions only.");
+		goto done;
+	}
+	if (!model || !*model) {
+		call_error(a, b, 400, "invalid_request_error", NULL,
+		    "model: a batch job of /v1/chat/completions names its model.");
+		goto done;
+	}
+	t = wr_json_get(&js, 0, "metadata");
+	if (t >= 0 && !wr_json_isnull(&js, t) && js.tok[t].type != JSMN_OBJECT) {
+		call_error(a, b, 400, "invalid_request_error", NULL, "metadata: expected an object.");
+		goto done;
+	}
+	h = wr_json_get(&js, 0, "timeout_hours");
+	if (h >= 0 && !wr_json_isnull(&js, h) && js.tok[h].type != JSMN_PRIMITIVE) {
+		call_error(a, b, 400, "invalid_request_error", NULL, "timeout_hours: expected a number.");
+		goto done;
+	}
+	pthread_mutex_lock(&lock);
+	if (!(f = find_file(fid)) || f->job) {
+		pthread_mutex_unlock(&lock);
+		call_error(a, b, 404, "invalid_request_error", NULL, "No file with id %.100s.", fid);
+		goto done;
+	}
+	fault = next_fault();
+	if (fault == WR_BF_CREATE_429) {
+		pthread_mutex_unlock(&lock);
+		call_error(a, b, 429, "rate_limited", "1300", "Requests rate limit exceeded "
+		    "(wr-serve --batch-fault create-429).");
+		MHD_add_response_header(a->resp, MHD_HTTP_HEADER_RETRY_AFTER, "1");
+		a->fault = fault_names[fault];
+		goto done;
+	}
+	j = new_job(V_MISTRAL);
+	j->fault = fault;
+	j->input_file_id = fid;
+	j->endpoint = ep;
+	j->model = model;
+	fid = ep = model = NULL;
+	if (t >= 0 && !wr_json_isnull(&js, t)) {
+		text = wr_json_text(&js, t, &len);
+		j->metadata = wr_strndup(text, len);
+	}
+	j->map = map_file(f->path, &j->maplen);
+	check_input(j);
+	if (!j->errors && fault == WR_BF_INVALID)
+		input_error(&e, j, NULL, "The request on this line is invalid (wr-serve --batch-fault "
+		    "invalid).", NULL, 1);
+	if (!j->errors && fault == WR_BF_QUOTA)
+		input_error(&e, j, NULL, "The batch exceeds the limit of requests queued for your "
+		    "workspace (wr-serve --batch-fault quota).", NULL, 0);
+	if (e.len) {
+		j->errors = e.s;
+		e.s = NULL;
+	}
+	add_job(j);
+	mistral_batch_json(&out, j);
+	a->lines = j->n;
+	job_fault(a, j);
+	pthread_mutex_unlock(&lock);
+	answer_json(a, 200, &out);
+	maybe_hang(a, WR_HANG_CREATE);
+done:
+	free(fid);
+	free(ep);
+	free(model);
+	wr_buf_free(&e);
+	wr_buf_free(&out);
+	wr_json_free(&js);
+}
+
+/* The jobs newest first, page (from 0) of page_size (1 to 1000, default 100). */
+static void
+do_m_list(struct wr_batch_call *b, const struct wr_serve_req *q, struct wr_batch_answer *a)
+{
+	struct wr_buf out = {0};
+	long page = num_arg(q, "page", 0, 0, 1000000), size = num_arg(q, "page_size", 100, 1, 1000);
+	size_t i, k = 0, total = 0, from, to;
+
+	if (page < 0 || size < 0) {
+		call_error(a, b, 400, "invalid_request_error", NULL,
+		    "page: a whole number from 0; page_size: from 1 to 1000.");
+		return;
+	}
+	pthread_mutex_lock(&lock);
+	for (i = 0; i < njobs; i++)
+		total += !jobs[i]->deleted && jobs[i]->vendor == V_MISTRAL;
+	from = (size_t)page * (size_t)size;
+	to = from + (size_t)size;
+	wr_buf_adds(&out, "{\"data\":[");
+	for (i = njobs; i-- > 0;) {
+		if (jobs[i]->deleted || jobs[i]->vendor != V_MISTRAL)
+			continue;
+		if (k >= from && k < to) {
+			if (k > from)
+				wr_buf_addc(&out, ',');
+			mistral_batch_json(&out, jobs[i]);
+		}
+		k++;
+	}
+	wr_buf_printf(&out, "],\"object\":\"list\",\"total\":%zu}", total);
 	pthread_mutex_unlock(&lock);
 	answer_json(a, 200, &out);
 	wr_buf_free(&out);
@@ -1707,15 +2453,38 @@ wr_batch_finish(struct wr_batch_call *b, const struct wr_serve_req *q, struct wr
 	case OP_A_DELETE:
 		do_a_delete(b, a);
 		break;
+	case OP_G_CREATE:
+		do_g_create(b, a);
+		break;
+	case OP_G_LIST:
+		do_g_list(b, q, a);
+		break;
+	case OP_G_GET:
+	case OP_M_GET:
+		do_get(b, a, 0);
+		break;
+	case OP_G_CANCEL:
+	case OP_M_CANCEL:
+		do_get(b, a, 1);
+		break;
+	case OP_G_DELETE:
+		do_g_delete(b, a);
+		break;
+	case OP_M_CREATE:
+		do_m_create(b, a);
+		break;
+	case OP_M_LIST:
+		do_m_list(b, q, a);
+		break;
 	case OP_BAD:
-		answer_error(a, b->d, 405, "invalid_request_error",
-		    b->d == &wr_serve_anthropic ? NULL : "method_not_allowed",
+		call_error(a, b, 405, b->v == V_GEMINI ? "UNIMPLEMENTED" : "invalid_request_error",
+		    b->v == V_OPENAI ? "method_not_allowed" : NULL,
 		    "Method %s is not allowed on %.200s.", q->method, q->path);
 		MHD_add_response_header(a->resp, MHD_HTTP_HEADER_ALLOW, b->allow);
 		break;
 	default:
-		answer_error(a, b->d, 404, b->d == &wr_serve_anthropic ? "not_found_error" :
-		    "invalid_request_error", b->d == &wr_serve_anthropic ? NULL : "unknown_url",
+		call_error(a, b, 404, b->v == V_ANTHROPIC ? "not_found_error" : b->v == V_GEMINI ?
+		    "NOT_FOUND" : "invalid_request_error", b->v == V_OPENAI ? "unknown_url" : NULL,
 		    "Unknown request URL: %s %.200s.", q->method, q->path);
 		break;
 	}

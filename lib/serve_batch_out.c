@@ -60,25 +60,30 @@ q_none(const struct wr_serve_req *q, const char *name)
 
 /*
  * The model's answer to one line's body in answer_buf, as a first live call
- * of the same body gets it: 0, or -1 with the dialect's error body there and
- * *status set. Faults on the wire (drop, partial, garble, 500, 429,
- * overload) have no batch counterpart and leave the answer whole.
+ * of the same body to path gets it (model, when not NULL, is the job's and
+ * names the answer's model): 0, or -1 with the dialect's error body there
+ * and *status set, and *why the reason. Faults on the wire (drop, partial,
+ * garble, 500, 429, overload) have no batch counterpart and leave the
+ * answer whole.
  */
 static int
-answer_line(const struct wr_serve_conf *conf, const struct wr_serve_dialect *d, const char *body, size_t len, unsigned *status,
-    char id[17])
+answer_line(const struct wr_serve_conf *conf, const struct wr_serve_dialect *d, const char *path,
+    const char *model, const char *body, size_t len, unsigned *status, char id[17], const char **why)
 {
-	static const struct wr_serve_req q = {"POST", "", q_none, q_none, NULL};
+	struct wr_serve_req q = {"POST", path, q_none, q_none, NULL};
 	enum wr_fault f;
-	const char *why;
 	uint64_t h;
 
 	wr_buf_reset(&answer_buf);
-	if (d->parse(&chat, &q, body, len, &why)) {
-		*status = d->error(&answer_buf, why == wr_chat_bad_json ? WR_ERR_JSON : WR_ERR_INVALID,
-		    why);
+	if (d->parse(&chat, &q, body, len, why)) {
+		*status = d->error(&answer_buf, *why == wr_chat_bad_json ? WR_ERR_JSON : WR_ERR_INVALID,
+		    *why);
 		id[0] = '\0';
 		return -1;
+	}
+	if (model) {
+		wr_buf_reset(&chat.model);
+		wr_buf_adds(&chat.model, model);
 	}
 	h = wr_model_hash(body, len);
 	f = wr_model_draw(conf, &chat, h, 0, id);
@@ -96,9 +101,9 @@ answer_line(const struct wr_serve_conf *conf, const struct wr_serve_dialect *d, 
 }
 
 int
-wr_bat_line_ok(const struct wr_serve_dialect *d, const char *body, size_t len)
+wr_bat_line_ok(const struct wr_serve_dialect *d, const char *path, const char *body, size_t len)
 {
-	static const struct wr_serve_req q = {"POST", "", q_none, q_none, NULL};
+	struct wr_serve_req q = {"POST", path, q_none, q_none, NULL};
 	const char *why;
 
 	return d->parse(&chat, &q, body, len, &why) == 0;
@@ -108,14 +113,33 @@ static void
 line_req_id(const struct wr_serve_conf *conf, char *out, size_t size, const struct job *j,
     size_t i)
 {
-	wr_bat_id(out, size, "batch_req_", conf->seed, 3, j->seq, i, 32);
+	wr_bat_id(out, size, j->vendor == V_MISTRAL ? "batch-" : "batch_req_", conf->seed, 3, j->seq, i,
+	    32);
 }
 
+/* The start of an output line answered with status, up to the body: Mistral's carry no request_id. */
+static void
+line_head(struct wr_buf *b, const struct job *j, const struct line *l, const char *rid, unsigned status,
+    const char *rq)
+{
+	wr_buf_printf(b, "{\"id\":\"%s\",\"custom_id\":%.*s,\"response\":{\"status_code\":%u,", rid,
+	    (int)l->id_len, j->map + l->id_off, status);
+	if (j->vendor != V_MISTRAL)
+		wr_buf_printf(b, "\"request_id\":\"%s\",", rq);
+	wr_buf_adds(b, "\"body\":");
+}
+
+/*
+ * OpenAI's output and error files, or Mistral's: the same lines, except
+ * that Mistral's lines have no request_id and a job that timed out or was
+ * cancelled writes nothing for the lines it did not reach.
+ */
 int
 wr_bat_write_output(const struct wr_serve_conf *conf, struct job *j, const struct state *s)
 {
 	struct wr_buf eb = {0};
 	char rid[64], id[17], rq[48];
+	const char *why;
 	unsigned status;
 	int ofd = -1, efd = -1, ret = -1;
 	size_t i;
@@ -134,22 +158,22 @@ wr_bat_write_output(const struct wr_serve_conf *conf, struct job *j, const struc
 		if (i < s->done && wr_bat_errs(j, i) && !l->bad) {
 			b = &eb;
 			wr_bat_id(rq, sizeof rq, "req_", conf->seed, 4, j->seq, i, 16);
-			wr_buf_printf(b, "{\"id\":\"%s\",\"custom_id\":%.*s,\"response\":{\"status_code\":500,"
-			    "\"request_id\":\"%s\",\"body\":", rid, (int)l->id_len, j->map + l->id_off, rq);
+			line_head(b, j, l, rid, 500, rq);
 			wr_serve_openai.error(b, WR_ERR_SERVER, NULL);
 			wr_buf_adds(b, "},\"error\":null}\n");
 		} else if (i < s->done) {
-			bad = answer_line(conf, &wr_serve_openai, j->map + l->body_off, l->body_len, &status, id);
+			bad = answer_line(conf, &wr_serve_openai, "", j->model, j->map + l->body_off, l->body_len,
+			    &status, id, &why);
 			b = bad ? &eb : &line_buf;
 			if (bad)
 				wr_bat_id(rq, sizeof rq, "req_", conf->seed, 4, j->seq, i, 16);
 			else
 				snprintf(rq, sizeof rq, "req_%s", id);
-			wr_buf_printf(b, "{\"id\":\"%s\",\"custom_id\":%.*s,\"response\":{\"status_code\":%u,"
-			    "\"request_id\":\"%s\",\"body\":", rid, (int)l->id_len, j->map + l->id_off,
-			    status, rq);
+			line_head(b, j, l, rid, status, rq);
 			wr_buf_add(b, answer_buf.s, answer_buf.len);
 			wr_buf_adds(b, "},\"error\":null}\n");
+		} else if (j->vendor == V_MISTRAL) {
+			continue;
 		} else {
 			b = &eb;
 			wr_buf_printf(b, "{\"id\":\"%s\",\"custom_id\":%.*s,\"response\":null,\"error\":",
@@ -186,6 +210,7 @@ int
 wr_bat_write_results(const struct wr_serve_conf *conf, struct job *j, const struct state *s)
 {
 	struct file *f = j->res;
+	const char *why;
 	char id[17];
 	unsigned status;
 	int fd, ret = -1;
@@ -204,8 +229,8 @@ wr_bat_write_results(const struct wr_serve_conf *conf, struct job *j, const stru
 			wr_serve_anthropic.error(&line_buf, WR_ERR_SERVER, NULL);
 			wr_buf_adds(&line_buf, "}}\n");
 		} else if (i < s->done) {
-			if (answer_line(conf, &wr_serve_anthropic, j->map + l->body_off, l->body_len, &status,
-			    id)) {
+			if (answer_line(conf, &wr_serve_anthropic, "", NULL, j->map + l->body_off, l->body_len,
+			    &status, id, &why)) {
 				wr_buf_adds(&line_buf, "{\"type\":\"errored\",\"error\":");
 				wr_buf_add(&line_buf, answer_buf.s, answer_buf.len);
 			} else {
@@ -226,6 +251,63 @@ wr_bat_write_results(const struct wr_serve_conf *conf, struct job *j, const stru
 done:
 	if (close(fd) && ret == 0)
 		ret = -1;
+	wr_buf_reset(&line_buf);
+	return ret;
+}
+
+/*
+ * Gemini's InlinedResponse of each line, in the order of the requests,
+ * joined by commas: {"response":GenerateContentResponse,"metadata":{"key"}}
+ * or {"error":Status,"metadata":...}, where a Status has a google.rpc.Code
+ * (13 INTERNAL, 3 INVALID_ARGUMENT), not an HTTP status. Lines the job did
+ * not reach (expired, cancelled) are left out.
+ */
+int
+wr_bat_write_inlined(const struct wr_serve_conf *conf, struct job *j, const struct state *s)
+{
+	struct file *f = j->res;
+	struct wr_buf path = {0};
+	const char *why;
+	char id[17];
+	unsigned status;
+	int fd, ret = -1;
+	size_t i;
+
+	if ((fd = wr_bat_create_temp(f->path)) < 0)
+		return -1;
+	wr_buf_printf(&path, "/v1beta/models/%s:generateContent", j->model);
+	wr_buf_reset(&line_buf);
+	for (i = 0; i < s->done; i++) {
+		const struct line *l = &j->lines[i];
+
+		if (i)
+			wr_buf_addc(&line_buf, ',');
+		if (wr_bat_errs(j, i) && !l->bad) {
+			wr_buf_adds(&line_buf, "{\"error\":{\"code\":13,\"message\":\"An internal error has "
+			    "occurred (wr-serve --batch-fault errors). Please retry.\"}");
+		} else if (answer_line(conf, &wr_serve_gemini, path.s, NULL, j->map + l->body_off,
+		    l->body_len, &status, id, &why)) {
+			wr_buf_adds(&line_buf, "{\"error\":{\"code\":3,\"message\":");
+			wr_json_escapes(&line_buf, why);
+			wr_buf_addc(&line_buf, '}');
+		} else {
+			wr_buf_adds(&line_buf, "{\"response\":");
+			wr_buf_add(&line_buf, answer_buf.s, answer_buf.len);
+		}
+		if (l->id_len)
+			wr_buf_printf(&line_buf, ",\"metadata\":{\"key\":%.*s}", (int)l->id_len,
+			    j->map + l->id_off);
+		wr_buf_addc(&line_buf, '}');
+		if (line_buf.len > (1u << 20) && spill(fd, &line_buf, f->path))
+			goto done;
+	}
+	if (spill(fd, &line_buf, f->path))
+		goto done;
+	ret = 0;
+done:
+	if (close(fd) && ret == 0)
+		ret = -1;
+	wr_buf_free(&path);
 	wr_buf_reset(&line_buf);
 	return ret;
 }

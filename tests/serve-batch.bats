@@ -531,3 +531,317 @@ field() {
 	run acreate < <(arequests 1)
 	assert_equal "$(field "$output" .processing_status)" '"in_progress"'
 }
+
+# --- Gemini batch mode
+
+# groot: the Gemini base URL of the running wr-serve.
+groot() {
+	echo "${SERVE_URL%/v1}/v1beta"
+}
+
+# grequest N: a GenerateContentRequest of its own for request N.
+grequest() {
+	printf '{"contents":[{"role":"user","parts":[{"text":"Rate.\\n\\ncat\\nword%d"}]}]}' "$1"
+}
+
+# grequests N [KEY-PREFIX]: a batchGenerateContent body of N inlined requests.
+grequests() {
+	local i sep=
+	printf '{"batch":{"displayName":"wr-test","inputConfig":{"requests":{"requests":['
+	for ((i = 1; i <= $1; i++)); do
+		printf '%s{"request":%s,"metadata":{"key":"%s%d"}}' "$sep" "$(grequest "$i")" "${2:-g}" "$i"
+		sep=,
+	done
+	printf ']}}}}'
+}
+
+# gcreate [MODEL]: create a batch from the body on stdin; print the Operation.
+gcreate() {
+	curl -s "$(groot)/models/${1:-gemini-test}:batchGenerateContent" --data-binary @-
+}
+
+gget() {
+	curl -s "$(groot)/$1"
+}
+
+# gwait NAME: poll until the Operation is done; print it.
+gwait() {
+	local i out
+	for ((i = 0; i < 400; i++)); do
+		out=$(gget "$1")
+		[ "$(jq -r .done <<< "$out")" != true ] || { echo "$out"; return 0; }
+		sleep 0.02
+	done
+	echo "batch $1 did not end: $out" >&2
+	return 1
+}
+
+@test "a new Gemini batch is a pending Operation with the GenerateContentBatch as metadata" {
+	start_serve --batch-time 5000
+	run gcreate gemini-2.5-flash < <(grequests 3)
+	assert_equal "$(field "$output" '[keys_unsorted, (.metadata | keys_unsorted)]')" \
+	    '[["name","metadata"],["@type","model","displayName","createTime","updateTime","batchStats","state","name"]]'
+	assert_equal "$(field "$output" '.metadata | [."@type",.model,.displayName,.batchStats,.state]')" \
+	    '["type.googleapis.com/google.ai.generativelanguage.v1main.GenerateContentBatch","models/gemini-2.5-flash","wr-test",{"requestCount":"3","pendingRequestCount":"3"},"BATCH_STATE_PENDING"]'
+	assert_equal "$(field "$output" '(.name | test("^batches/[0-9a-f]{32}$")) and .name == .metadata.name and (.metadata.createTime | test("^[0-9-]{10}T[0-9:]{8}[.][0-9]{6}Z$"))')" true
+}
+
+@test "a Gemini batch runs, then succeeds with the live answers inlined in request order" {
+	start_serve --batch-time 300
+	NAME=$(grequests 3 | gcreate | jq -r .name)
+	run gwait "$NAME"
+	assert_equal "$(field "$output" '[.done,.metadata.state,.metadata.batchStats,.response."@type",(.metadata.endTime != null)]')" \
+	    '[true,"BATCH_STATE_SUCCEEDED",{"requestCount":"3","successfulRequestCount":"3"},"type.googleapis.com/google.ai.generativelanguage.v1main.GenerateContentBatchOutput",true]'
+	assert_equal "$(field "$output" '[.response.inlinedResponses.inlinedResponses[].metadata.key]')" '["g1","g2","g3"]'
+	assert_equal "$(field "$output" '.metadata.output.inlinedResponses == .response.inlinedResponses')" true
+	for i in 1 2 3; do
+		curl -s "$(groot)/models/gemini-test:generateContent" -d "$(grequest "$i")"
+		echo
+	done > "$T/live"
+	cmp "$T/live" <(jq -c '.response.inlinedResponses.inlinedResponses[].response' <<< "$output")
+}
+
+@test "a Gemini request that is no GenerateContentRequest is an INVALID_ARGUMENT Status in its place" {
+	start_serve --batch-time 100
+	NAME=$(grequests 2 | jq -c '.batch.inputConfig.requests.requests[0].request = {"contents":"x"}' | gcreate | jq -r .name)
+	run gwait "$NAME"
+	assert_equal "$(field "$output" '[.metadata.batchStats, .response.inlinedResponses.inlinedResponses[0]]')" \
+	    '[{"requestCount":"2","successfulRequestCount":"1","failedRequestCount":"1"},{"error":{"code":3,"message":"* GenerateContentRequest.contents: contents is not specified"},"metadata":{"key":"g1"}}]'
+}
+
+@test "a Gemini create over 20 MB, or without requests, is a 400 INVALID_ARGUMENT" {
+	start_serve
+	head -c $((20 * 1024 * 1024 + 1)) /dev/zero | tr '\0' ' ' > "$T/big"
+	run curl -s -w ' %{http_code}' "$(groot)/models/m:batchGenerateContent" --data-binary "@$T/big"
+	assert_output '{"error":{"code":400,"message":"Request payload size exceeds the limit: 20971520 bytes.","status":"INVALID_ARGUMENT"}} 400'
+	run curl -s -w ' %{http_code}' "$(groot)/models/m:batchGenerateContent" -d '{"batch":{"displayName":"x","inputConfig":{"requests":{"requests":[]}}}}'
+	assert_output '{"error":{"code":400,"message":"* BatchGenerateContentRequest.batch.input_config.requests: requests is not specified","status":"INVALID_ARGUMENT"}} 400'
+}
+
+@test "Gemini batches list newest first by pageSize and pageToken; cancel answers {}; DELETE removes" {
+	start_serve --batch-time 60000
+	A=$(grequests 1 | gcreate | jq -r .name)
+	B=$(grequests 1 | gcreate | jq -r .name)
+	C=$(grequests 1 | gcreate | jq -r .name)
+	run curl -s "$(groot)/batches?pageSize=2"
+	assert_equal "$(field "$output" '[[.operations[].name],.nextPageToken]')" "[[\"$C\",\"$B\"],\"${B#batches/}\"]"
+	run curl -s "$(groot)/batches?pageSize=2&pageToken=$(jq -r .nextPageToken <<< "$output")"
+	assert_equal "$(field "$output" '[[.operations[].name],.nextPageToken]')" "[[\"$A\"],null]"
+	run curl -s -X POST "$(groot)/$B:cancel"
+	assert_output '{}'
+	run gwait "$B"
+	assert_equal "$(field "$output" '[.metadata.state,.done]')" '["BATCH_STATE_CANCELLED",true]'
+	run curl -s -X DELETE "$(groot)/$A"
+	assert_output '{}'
+	run curl -s -w ' %{http_code}' "$(groot)/$A"
+	assert_output "{\"error\":{\"code\":404,\"message\":\"Requested entity was not found: $A.\",\"status\":\"NOT_FOUND\"}} 404"
+}
+
+# One fault a line: fault|state|batchStats|the inlined items, k for a response, an error's code otherwise|the Operation's error
+GFAULTS='expire|BATCH_STATE_EXPIRED|{"requestCount":"10","successfulRequestCount":"5"}|k k k k k|null
+errors|BATCH_STATE_SUCCEEDED|{"requestCount":"10","successfulRequestCount":"8","failedRequestCount":"2"}|k k k k 13 k k k k 13|null
+cancel|BATCH_STATE_CANCELLED|{"requestCount":"10","successfulRequestCount":"5"}|k k k k k|null
+invalid|BATCH_STATE_FAILED|{"requestCount":"10"}||{"code":3,"message":"The batch is invalid (wr-serve --batch-fault invalid)."}
+quota|BATCH_STATE_FAILED|{"requestCount":"10"}||{"code":8,"message":"Resource has been exhausted: the enqueued tokens of your batches exceed your limit (wr-serve --batch-fault quota)."}'
+
+@test "Gemini job faults: expire, errors, cancel, invalid and quota shape the Operation" {
+	local fault state stats items error got
+	while IFS='|' read -r fault state stats items error; do
+		start_serve --batch-time 100 --batch-fault "$fault"
+		got=$(grequests 10 | gcreate | jq -r .name)
+		got=$(gwait "$got")
+		assert_equal "$fault $(field "$got" '[.metadata.state,.metadata.batchStats]')" "$fault [\"$state\",$stats]"
+		assert_equal "$fault $(jq -r '[.response.inlinedResponses.inlinedResponses[]? | if .response then "k" else .error.code end] | join(" ")' <<< "$got")" "$fault $items"
+		assert_equal "$fault $(field "$got" .error)" "$fault $error"
+		stop_serve
+	done <<< "$GFAULTS"
+}
+
+# --- Mistral batch jobs
+
+# mrequests N: N lines of Mistral's batch input: custom_id and body, whose model the job names.
+mrequests() {
+	local i
+	for ((i = 1; i <= $1; i++)); do
+		printf '{"custom_id":"m%d","body":%s}\n' "$i" "$(body "$i" | jq -c 'del(.model)')"
+	done
+}
+
+# mcreate FILE-ID [MODEL]: create a batch job, print the BatchJobOut.
+mcreate() {
+	curl -s "$SERVE_URL/batch/jobs" -d "{\"input_files\":[\"$1\"],\"model\":\"${2:-mistral-test}\",\"endpoint\":\"/v1/chat/completions\",\"metadata\":{\"set\":\"s1\"},\"timeout_hours\":24}"
+}
+
+mget() {
+	curl -s "$SERVE_URL/batch/jobs/$1"
+}
+
+# mjob N: upload N Mistral lines and create a job; sets FID and MID.
+mjob() {
+	mrequests "$1" > "$T/in.jsonl"
+	FID=$(upload "$T/in.jsonl" | jq -r .id)
+	MID=$(mcreate "$FID" | jq -r .id)
+}
+
+# mwait ID: poll until the job has ended; print it.
+mwait() {
+	local i out
+	for ((i = 0; i < 400; i++)); do
+		out=$(mget "$1")
+		case $(jq -r .status <<< "$out") in
+		SUCCESS|FAILED|TIMEOUT_EXCEEDED|CANCELLED) echo "$out"; return 0 ;;
+		esac
+		sleep 0.02
+	done
+	echo "job $1 did not end: $out" >&2
+	return 1
+}
+
+@test "a new Mistral batch job is QUEUED with every field of Mistral's BatchJobOut" {
+	start_serve --batch-time 5000
+	mjob 3
+	run mget "$MID"
+	assert_equal "$(field "$output" keys_unsorted)" \
+	    '["id","object","input_files","metadata","endpoint","model","output_file","error_file","errors","status","created_at","total_requests","completed_requests","succeeded_requests","failed_requests","started_at","completed_at"]'
+	assert_equal "$(field "$output" '[.object,.input_files,.metadata,.endpoint,.model,.output_file,.error_file,.errors,.status,.total_requests,.completed_requests,.succeeded_requests,.failed_requests,.started_at,.completed_at]')" \
+	    "[\"batch\",[\"$FID\"],{\"set\":\"s1\"},\"/v1/chat/completions\",\"mistral-test\",null,null,[],\"QUEUED\",3,0,0,0,null,null]"
+	assert_equal "$(field "$output" '.id | test("^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")')" true
+}
+
+@test "a Mistral job runs, then SUCCESS with the live answers of the job's model in its output file" {
+	start_serve --batch-time 300
+	mjob 3
+	run mwait "$MID"
+	assert_equal "$(field "$output" '[.status,.total_requests,.completed_requests,.succeeded_requests,.failed_requests,.error_file,(.started_at != null),(.completed_at != null)]')" \
+	    '["SUCCESS",3,3,3,0,null,true,true]'
+	content "$(jq -r .output_file <<< "$output")" > "$T/out"
+	run jq -c '[keys_unsorted, (.response | keys_unsorted), .custom_id, .response.status_code, .error, (.id | test("^batch-[0-9a-f]{32}$"))]' "$T/out"
+	assert_output - <<-'EOF'
+	[["id","custom_id","response","error"],["status_code","body"],"m1",200,null,true]
+	[["id","custom_id","response","error"],["status_code","body"],"m2",200,null,true]
+	[["id","custom_id","response","error"],["status_code","body"],"m3",200,null,true]
+	EOF
+	# the live answer of the same body, which names no model, with the job's model
+	jq -c .body "$T/in.jsonl" | while IFS= read -r b; do
+		curl -s "$SERVE_URL/chat/completions" -d "$b" | jq -c '.model = "mistral-test"'
+	done > "$T/live"
+	cmp "$T/live" <(jq -c .response.body "$T/out")
+}
+
+@test "a Mistral cancel is CANCELLATION_REQUESTED, then CANCELLED with what was answered" {
+	start_serve --batch-time 2000
+	mjob 50
+	sleep 0.8
+	run curl -s -X POST "$SERVE_URL/batch/jobs/$MID/cancel"
+	assert_equal "$(field "$output" .status)" '"CANCELLATION_REQUESTED"'
+	run mwait "$MID"
+	n=$(field "$output" .completed_requests)
+	[ "$n" -gt 0 ] && [ "$n" -lt 50 ]
+	assert_equal "$(field "$output" .status)" '"CANCELLED"'
+	assert_equal "$(content "$(jq -r .output_file <<< "$output")" | wc -l)" "$n"
+	run curl -s -w ' %{http_code}' -X POST "$SERVE_URL/batch/jobs/$MID/cancel"
+	assert_output '{"object":"error","message":"Cannot cancel a batch that has ended (its status is CANCELLED).","type":"invalid_request_error","param":null,"code":null} 400'
+}
+
+@test "the Mistral job list pages newest first with page and page_size, and counts them all" {
+	start_serve
+	mrequests 1 > "$T/in.jsonl"
+	for i in 1 2 3; do
+		ids[i]=$(mcreate "$(upload "$T/in.jsonl" | jq -r .id)" | jq -r .id)
+	done
+	run curl -s "$SERVE_URL/batch/jobs?page=0&page_size=2"
+	assert_equal "$(field "$output" '[[.data[].id],.object,.total]')" "[[\"${ids[3]}\",\"${ids[2]}\"],\"list\",3]"
+	run curl -s "$SERVE_URL/batch/jobs?page=1&page_size=2"
+	assert_equal "$(field "$output" '[[.data[].id],.total]')" "[[\"${ids[1]}\"],3]"
+	run curl -s "$SERVE_URL/batches"
+	assert_equal "$(field "$output" .data)" '[]'
+}
+
+# One case a line: fault, or input lines for no fault|status|total,completed,succeeded,failed|output lines|error file lines|errors
+MFAULTS='expire|TIMEOUT_EXCEEDED|10,5,5,0|5|0|[]
+errors|SUCCESS|10,10,8,2|8|2|[]
+cancel|CANCELLED|10,5,5,0|5|0|[]
+invalid|FAILED|0,0,0,0|0|0|[{"message":"Line 1: The request on this line is invalid (wr-serve --batch-fault invalid).","count":1}]
+quota|FAILED|0,0,0,0|0|0|[{"message":"The batch exceeds the limit of requests queued for your workspace (wr-serve --batch-fault quota).","count":1}]
+{"custom_id":"m1"}|FAILED|0,0,0,0|0|0|[{"message":"Line 1: Missing required parameter: '"'"'body'"'"'.","count":1}]'
+
+@test "Mistral job faults and a bad input file shape the job and its files" {
+	local fault status counts nout nerr errors got f
+	while IFS='|' read -r fault status counts nout nerr errors; do
+		if [[ $fault == '{'* ]]; then
+			start_serve --batch-time 100
+			printf '%s\n' "$fault" > "$T/in.jsonl"
+			MID=$(mcreate "$(upload "$T/in.jsonl" | jq -r .id)" | jq -r .id)
+		else
+			start_serve --batch-time 100 --batch-fault "$fault"
+			mjob 10
+		fi
+		got=$(mwait "$MID")
+		assert_equal "$fault $(jq -r '[.status,([.total_requests,.completed_requests,.succeeded_requests,.failed_requests] | join(","))] | join(" ")' <<< "$got")" "$fault $status $counts"
+		for f in output_file error_file; do
+			n=0
+			[ "$(jq -r ".$f" <<< "$got")" = null ] || n=$(content "$(jq -r ".$f" <<< "$got")" | wc -l)
+			if [ "$f" = output_file ]; then assert_equal "$fault out $n" "$fault out $nout"; else assert_equal "$fault err $n" "$fault err $nerr"; fi
+		done
+		assert_equal "$fault $(field "$got" .errors)" "$fault $errors"
+		stop_serve
+	done <<< "$MFAULTS"
+}
+
+# --- Gemini and Mistral together
+
+@test "Gemini and Mistral create-429 answer 429 in the vendor's shape with Retry-After" {
+	start_serve --batch-fault create-429:2
+	run curl -s -i "$(groot)/models/m:batchGenerateContent" --data-binary "$(grequests 1)"
+	assert_line --partial 'HTTP/1.1 429'
+	assert_line --partial 'Retry-After: 1'
+	assert_line '{"error":{"code":429,"message":"Resource has been exhausted (wr-serve --batch-fault create-429). Please try again later.","status":"RESOURCE_EXHAUSTED"}}'
+	mrequests 1 > "$T/in.jsonl"
+	FID=$(upload "$T/in.jsonl" | jq -r .id)
+	run curl -s -i "$SERVE_URL/batch/jobs" -d "{\"input_files\":[\"$FID\"],\"model\":\"m\",\"endpoint\":\"/v1/chat/completions\"}"
+	assert_line --partial 'HTTP/1.1 429'
+	assert_line --partial 'Retry-After: 1'
+	assert_line '{"object":"error","message":"Requests rate limit exceeded (wr-serve --batch-fault create-429).","type":"rate_limited","param":null,"code":"1300"}'
+	run mcreate "$FID"
+	assert_equal "$(field "$output" .status)" '"QUEUED"'
+}
+
+@test "Gemini's batch calls take the key as x-goog-api-key or ?key=, Mistral's as a bearer" {
+	echo sk-batch-key > "$T/key"
+	start_serve --key-file "$T/key"
+	run curl -s -w ' %{http_code}' "$(groot)/batches"
+	assert_output --partial '"status":"PERMISSION_DENIED"}} 403'
+	run curl -s "$(groot)/batches" -H 'x-goog-api-key: sk-batch-key'
+	assert_output '{"operations":[]}'
+	run curl -s "$(groot)/batches?key=sk-batch-key"
+	assert_output '{"operations":[]}'
+	run curl -s -o /dev/null -w '%{http_code}' "$SERVE_URL/batch/jobs"
+	assert_output 401
+	run curl -s "$SERVE_URL/batch/jobs" -H 'Authorization: Bearer sk-batch-key'
+	assert_output '{"data":[],"object":"list","total":0}'
+}
+
+@test "Gemini and Mistral batch calls are logged with their fault and line count" {
+	start_serve --batch-time 100 --batch-fault errors:2 --log "$T/log"
+	NAME=$(grequests 4 | gcreate | jq -r .name)
+	gwait "$NAME" > /dev/null
+	mjob 3
+	mwait "$MID" > /dev/null
+	run cat "$T/log"
+	assert_line --index 0 '200	errors	4	POST /v1beta/models/gemini-test:batchGenerateContent'
+	assert_line "200	errors	4	GET /v1beta/$NAME"
+	assert_line "200	errors	3	POST /v1/batch/jobs"
+	assert_line "200	errors	3	GET /v1/batch/jobs/$MID"
+}
+
+@test "--batch-hang: Gemini's content is the first read of an ended batch, Mistral's create is withheld" {
+	start_serve --batch-time 0 --batch-hang content --batch-hang create --log "$T/log"
+	run curl -s -m 1 "$(groot)/models/m:batchGenerateContent" --data-binary "$(grequests 2)"
+	assert_failure 28
+	NAME=$(curl -s "$(groot)/batches" | jq -r '.operations[0].name')
+	run curl -s -m 1 "$(groot)/$NAME"
+	assert_failure 28
+	assert_equal "$(gget "$NAME" | jq -c .metadata.batchStats)" '{"requestCount":"2","successfulRequestCount":"2"}'
+	assert_equal "$(awk -F'\t' '$2 == "hang" { print $4 }' "$T/log")" "POST /v1beta/models/m:batchGenerateContent
+GET /v1beta/$NAME"
+}

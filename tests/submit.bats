@@ -1,6 +1,7 @@
 #!/usr/bin/env bats
 # wr-submit against wr-serve's batch APIs (OpenAI Files and Batches,
-# Anthropic Message Batches) on loopback: the same result lines as live
+# Anthropic Message Batches, Gemini batch mode, Mistral batch jobs) on
+# loopback: the same result lines as live
 # calls, resumable after a kill at every step without a second paid job,
 # and every fault a job can meet either sent again or written as failed.
 
@@ -14,7 +15,7 @@ setup() {
 	load helper
 	T=$BATS_TEST_TMPDIR
 	R=$BATS_FILE_TMPDIR/req.jsonl
-	export OPENAI_API_KEY=sk-test ANTHROPIC_API_KEY=sk-ant-test
+	export OPENAI_API_KEY=sk-test ANTHROPIC_API_KEY=sk-ant-test GEMINI_API_KEY=gm-test MISTRAL_API_KEY=mi-test
 }
 
 teardown() {
@@ -32,9 +33,29 @@ calls() {
 	awk -F'\t' -v m="$1" -v p="$2" '$1 == 200 { split($4, a, " "); if (a[1] == m && a[2] ~ p) n++ } END { print n + 0 }' "$T/serve.log"
 }
 
-# submit ARGS...: wr-submit at wr-serve, quiet, fast polls.
+# base API: wr-serve's base URL for API (Gemini's is /v1beta).
+base() {
+	if [ "$1" = gemini ]; then echo "${SERVE_URL%/v1}/v1beta"; else echo "$SERVE_URL"; fi
+}
+
+# create_path API: the path (a regex) of the call that creates a job of API.
+create_path() {
+	case $1 in
+	anthropic) echo '^/v1/messages/batches$' ;;
+	gemini) echo '^/v1beta/models/[^/]*:batchGenerateContent$' ;;
+	mistral) echo '^/v1/batch/jobs$' ;;
+	*) echo '^/v1/batches$' ;;
+	esac
+}
+
+# submit ARGS...: wr-submit at wr-serve (at the base URL of the --api given), quiet, fast polls.
 submit() {
-	wr-submit -q --poll 0.02 -u "$SERVE_URL" "$@"
+	local a prev= api=openai
+	for a; do
+		[ "$prev" != --api ] || api=$a
+		prev=$a
+	done
+	wr-submit -q --poll 0.02 -u "$(base "$api")" "$@"
 }
 
 # successes FILE: "custom_id count" of the successes in a result file, sorted.
@@ -90,6 +111,37 @@ ids() {
 	assert_output "$(printf 'message\n%.0s' 1 2 3 4 5)"
 }
 
+@test "gemini: batch mode gives the same ratings as live calls" {
+	serve
+	run submit --api gemini -o "$T/res.jsonl" "$R"
+	assert_success
+	run successes "$T/res.jsonl"
+	assert_output "$(ids)"
+	wr-query -q --api gemini -u "$(base gemini)" "$R" > "$T/live.jsonl"
+	run diff <(wr-parse -q "$T/live.jsonl" | sort) <(wr-parse -q "$T/res.jsonl" | sort)
+	assert_success
+	assert_equal "$(calls POST "$(create_path gemini)")" 1
+	run jq -r '.response.body.candidates[0].finishReason' "$T/res.jsonl"
+	assert_output "$(printf 'STOP\n%.0s' 1 2 3 4 5)"
+}
+
+@test "mistral: batch jobs give the same ratings as live calls, from lines without method or url" {
+	serve
+	run submit --api mistral -o "$T/res.jsonl" "$R"
+	assert_success
+	run successes "$T/res.jsonl"
+	assert_output "$(ids)"
+	wr-query -q -u "$SERVE_URL" "$R" > "$T/live.jsonl"
+	run diff <(wr-parse -q "$T/live.jsonl" | sort) <(wr-parse -q "$T/res.jsonl" | sort)
+	assert_success
+	assert_equal "$(calls POST '^/v1/files$')" 1
+	assert_equal "$(calls POST "$(create_path mistral)")" 1
+	file=$(jq -r 'select(.file) | .file' "$T/res.jsonl.jobs/log")
+	curl -s -H "Authorization: Bearer $MISTRAL_API_KEY" "$SERVE_URL/files/$file/content" > "$T/upload.jsonl"
+	run jq -r 'keys_unsorted | join(",")' "$T/upload.jsonl"
+	assert_output "$(printf 'custom_id,body\n%.0s' 1 2 3 4 5)"
+}
+
 @test "--max-requests splits the requests into jobs" {
 	serve
 	run submit --max-requests 2 -o "$T/res.jsonl" "$R"
@@ -137,7 +189,7 @@ ids() {
 killed_at() {
 	local api=$1 step=$2 create
 	serve --batch-hang "$step"
-	wr-submit -q --api "$api" --poll 0.02 -u "$SERVE_URL" -o "$T/res.jsonl" "$R" 2> "$T/first.err" &
+	wr-submit -q --api "$api" --poll 0.02 -u "$(base "$api")" -o "$T/res.jsonl" "$R" 2> "$T/first.err" &
 	SUB_PID=$!
 	wait_for -p "$SUB_PID" "a withheld $step answer" grep -qP '^\d+\thang\t' "$T/serve.log"
 	kill -KILL "$SUB_PID"
@@ -147,7 +199,7 @@ killed_at() {
 	SUB_PID=
 	run submit --api "$api" -o "$T/res.jsonl" "$R"
 	assert_success
-	if [ "$api" = openai ]; then create='^/v1/batches$'; else create='^/v1/messages/batches$'; fi
+	create=$(create_path "$api")
 	assert_equal "$(awk -F'\t' '$2 == "hang"' "$T/serve.log" | wc -l)" 1
 	# one create call in all, the one of the first run unless it was killed before it
 	assert_equal "$(calls POST "$create")" 1
@@ -188,6 +240,18 @@ killed_at() {
 	killed_at anthropic content
 }
 
+@test "gemini: killed while the create call is on the wire, the re-run finds the batch by its displayName" {
+	killed_at gemini create
+	run jq -c 'select(.found) | .found' "$T/res.jsonl.jobs/log"
+	assert_output true
+}
+
+@test "mistral: killed while the create call is on the wire, the re-run finds the job by its metadata" {
+	killed_at mistral create
+	run jq -c 'select(.found) | .found' "$T/res.jsonl.jobs/log"
+	assert_output true
+}
+
 @test "a job fault is sent again or written as failed, as tests/data/submit-faults.cases says" {
 	local api fault args want_rc want_creates want_lines rc name bad=0
 	while IFS='|' read -r name api fault args want_rc want_creates want_lines; do
@@ -198,8 +262,7 @@ killed_at() {
 		# shellcheck disable=SC2086
 		submit --api "$api" $args -o "$T/res.jsonl" "$R" 2> "$T/err" || rc=$?
 		got_lines=$(jq -r '(.error.code // "ok")' "$T/res.jsonl" | sort | uniq -c | awk '{ printf "%s%s=%s", s, $2, $1; s = "," }')
-		if [ "$api" = openai ]; then create='^/v1/batches$'; else create='^/v1/messages/batches$'; fi
-		got_creates=$(calls POST "$create")
+		got_creates=$(calls POST "$(create_path "$api")")
 		if [ "$rc" != "$want_rc" ] || [ "$got_creates" != "$want_creates" ] || [ "$got_lines" != "$want_lines" ]; then
 			echo "case $name: exit $rc (want $want_rc), jobs made $got_creates (want $want_creates), lines $got_lines (want $want_lines)"
 			cat "$T/err"
