@@ -192,6 +192,24 @@ gemini_fetch(struct wr_call *c, const char *where, int (*sink)(void *arg, const 
 	return r;
 }
 
+/*
+ * The HTTP status of a per-request error: Google gives a google.rpc.Status,
+ * whose code is a gRPC code (3 INVALID_ARGUMENT, 8 RESOURCE_EXHAUSTED, 13
+ * INTERNAL...), mapped as Google maps them onto HTTP; a code that already
+ * is an HTTP status is kept.
+ */
+static long
+http_of(double code)
+{
+	static const long http[17] = {200, 499, 500, 400, 504, 404, 409, 403, 429, 400, 409, 400, 501, 500, 503, 500, 401};
+
+	if (code >= 100 && code < 600)
+		return (long)code;
+	if (code >= 0 && code < 17)
+		return http[(int)code];
+	return 500;
+}
+
 static int
 gemini_read(struct wr_json *j, const char *line, size_t len, struct wr_job_line *r)
 {
@@ -222,7 +240,7 @@ gemini_read(struct wr_json *j, const char *line, size_t len, struct wr_job_line 
 	}
 	r->code = "http_error";
 	e = wr_json_get(j, item, "error");
-	r->status = wr_json_num(j, wr_json_get(j, e, "code"), &v) == 0 && v >= 100 && v < 600 ? (long)v : 500;
+	r->status = wr_json_num(j, wr_json_get(j, e, "code"), &v) == 0 ? http_of(v) : 500;
 	if (e >= 0)
 		r->body = wr_json_text(j, e, &r->body_len);
 	if (wr_batch_str(j, wr_json_get(j, e, "message"), &r->msg) != 0 || r->msg.len == 0) {

@@ -177,6 +177,33 @@ sink(void *arg, const char *s, size_t n)
 	return 0;
 }
 
+/*
+ * A request a job ended without a line for: expired or cancelled when the
+ * job's own status says so (APIs that leave such requests out of their
+ * answers: Gemini, Mistral), else missing.
+ */
+static const char *
+unseen_code(const struct wr_job *j)
+{
+	const char *s = j->st.label.s ? j->st.label.s : "";
+
+	if (j->cancel || strcasestr(s, "cancel"))
+		return "batch_cancelled";
+	if (strcasestr(s, "expire") || strcasestr(s, "timeout"))
+		return "batch_expired";
+	return "batch_missing";
+}
+
+static const char *
+unseen_message(const struct wr_job *j)
+{
+	const char *code = unseen_code(j);
+
+	return strcmp(code, "batch_cancelled") == 0 ? "the job was cancelled before this request was answered" :
+	    strcmp(code, "batch_expired") == 0 ? "the job's window ended before this request was answered" :
+	    "the job ended without an answer to this request";
+}
+
 /* What a job did not answer goes into new jobs (up to --retries), else gets its error line. */
 static void
 retry_requests(struct wr_submit *sub, struct collect *c)
@@ -200,9 +227,7 @@ retry_requests(struct wr_submit *sub, struct collect *c)
 		if (wr_keep_line(&c->kf, i, &c->kj, &k) != 0)
 			wr_die("%s/%d.keep: line %ld is damaged", sub->jobs->dir, c->job->n, i + 1);
 		if (c->mark[i] == UNSEEN && (c->job->cancel || k.tries >= sub->retries)) {
-			put_result(sub, &k, 0, NULL, 0, NULL, 0, c->job->cancel ? "batch_cancelled" : "batch_missing",
-			    c->job->cancel ? "the job was cancelled before this request was answered" :
-			    "the job ended without an answer to this request");
+			put_result(sub, &k, 0, NULL, 0, NULL, 0, unseen_code(c->job), unseen_message(c->job));
 			sub->failed++;
 			continue;
 		}

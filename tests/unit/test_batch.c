@@ -79,6 +79,13 @@ static const struct line_case lines[] = {
 	    1, NULL, 5, 429, "http_error", 1, "slow down", "{\"code\":429,\"message\":\"slow down\"}"},
 	{&wr_batch_gemini, "{\"index\":6,\"item\":{\"error\":{\"code\":400,\"message\":\"bad\"}}}",
 	    1, NULL, 6, 400, "http_error", 0, "bad", "{\"code\":400,\"message\":\"bad\"}"},
+	/* google.rpc.Status codes are gRPC codes: 3 is a request that will never do, 8 and 13 are worth another try. */
+	{&wr_batch_gemini, "{\"index\":7,\"item\":{\"error\":{\"code\":3,\"message\":\"no\"}}}",
+	    1, NULL, 7, 400, "http_error", 0, "no", "{\"code\":3,\"message\":\"no\"}"},
+	{&wr_batch_gemini, "{\"index\":8,\"item\":{\"error\":{\"code\":8,\"message\":\"quota\"}}}",
+	    1, NULL, 8, 429, "http_error", 1, "quota", "{\"code\":8,\"message\":\"quota\"}"},
+	{&wr_batch_gemini, "{\"index\":9,\"item\":{\"error\":{\"code\":13,\"message\":\"internal\"}}}",
+	    1, NULL, 9, 500, "http_error", 1, "internal", "{\"code\":13,\"message\":\"internal\"}"},
 	{&wr_batch_gemini, "{\"index\":7}", 0, NULL, -1, 0, NULL, 0, "", NULL},
 };
 
