@@ -352,9 +352,10 @@ complete_lines() {
 		KILL_PID=$!
 		st=R
 		until [ -s "$T/out" ] || [ "$st" = Z ]; do
-			read -r _ _ st _ < "/proc/$KILL_PID/stat"
+			read -r _ _ st _ < "/proc/$KILL_PID/stat" 2>/dev/null || st=Z
 		done
-		kill -9 "$KILL_PID"
+		# It may have finished, and bash reaped it, before the kill: then try again.
+		kill -9 "$KILL_PID" 2>/dev/null || true
 		rc=0
 		wait "$KILL_PID" 2>/dev/null || rc=$?
 		KILL_PID=
