@@ -1003,9 +1003,7 @@ options(int argc, char **argv)
 			cl.key_file = optarg;
 			break;
 		case O_BACKOFF:
-			backoff_base = wr_strtod(optarg, "--backoff");
-			if (backoff_base < 0 || backoff_base > BACKOFF_CAP)
-				wr_die("--backoff %s: must be from 0 to 60", optarg);
+			backoff_base = wr_strtod_in(optarg, "--backoff", 0, BACKOFF_CAP);
 			break;
 		case O_CACERT:
 			cacert = optarg;
@@ -1027,9 +1025,7 @@ options(int argc, char **argv)
 			have_price = 1;
 			break;
 		case O_RATE_WAIT:
-			rate_wait = wr_strtod(optarg, "--rate-wait");
-			if (rate_wait < 0 || rate_wait > 1e7)
-				wr_die("--rate-wait %s: must be from 0 to 10000000", optarg);
+			rate_wait = wr_strtod_in(optarg, "--rate-wait", 0, 1e7);
 			break;
 		case O_REPLACE:
 			replace = 1;

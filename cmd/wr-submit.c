@@ -486,18 +486,14 @@ main(int argc, char **argv)
 			plan = 1;
 			break;
 		case O_POLL:
-			poll_s = wr_strtod(optarg, "--poll");
-			if (poll_s < 0.001 || poll_s > 86400)
-				wr_die("--poll %s: must be from 0.001 to 86400", optarg);
+			poll_s = wr_strtod_in(optarg, "--poll", 0.001, 86400);
 			break;
 		case O_PRICE:
 			wr_price_arg("--price ", optarg, &price);
 			have_price = 1;
 			break;
 		case O_RATE_WAIT:
-			rate_wait = wr_strtod(optarg, "--rate-wait");
-			if (rate_wait < 0 || rate_wait > 1e7)
-				wr_die("--rate-wait %s: must be from 0 to 10000000", optarg);
+			rate_wait = wr_strtod_in(optarg, "--rate-wait", 0, 1e7);
 			break;
 		case O_REPLACE:
 			replace = 1;

@@ -64,6 +64,8 @@ void wr_buf_free(struct wr_buf *b);
 long long wr_strtonum(const char *s, long long min, long long max, const char *opt);
 /* Parse a decimal number option value; same error handling. */
 double wr_strtod(const char *s, const char *opt);
+/* The same, within [lo, hi]: else exits 2 with "OPT S: must be from LO to HI". */
+double wr_strtod_in(const char *s, const char *opt, double lo, double hi);
 /* 1 when s[0..n) holds only spaces, TABs and CRs (a blank line). */
 int wr_blank(const char *s, size_t n);
 /* Seconds on the monotonic clock. */

@@ -468,6 +468,16 @@ wr_sleep(double sec)
 		;
 }
 
+double
+wr_strtod_in(const char *s, const char *opt, double lo, double hi)
+{
+	double v = wr_strtod(s, opt);
+
+	if (!(v >= lo && v <= hi))
+		wr_die("%s %s: must be from %.15g to %.15g", opt, s, lo, hi);
+	return v;
+}
+
 int
 wr_blank(const char *s, size_t n)
 {
