@@ -274,6 +274,8 @@ show_progress(void)
 		if (j->st.label.len && !strstr(tmp.s ? tmp.s : "", j->st.label.s))
 			wr_buf_printf(&tmp, "%s%s", tmp.len ? ", " : "", j->st.label.s);
 	}
+	if (live == 0)
+		return;
 	wr_progress_show(&prog, "%s: %d job%s (%s): %ld of %ld requests done; %.0f s", wr_prog, live,
 	    live == 1 ? "" : "s", tmp.len ? tmp.s : "submitting", done, total, wr_now() - t0);
 }
