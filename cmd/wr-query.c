@@ -586,8 +586,8 @@ success(struct req *r, const char *body, size_t blen, double now)
 	prompt_tokens += (unsigned long long)pt;
 	completion_tokens += (unsigned long long)ct;
 	/* Correct the token bucket by what the request really cost. */
-	if (tpm > 0 && tt >= 0)
-		wr_bucket_put(&tpm_bucket, (double)r->rq.est_tokens - tt);
+	if (tpm > 0)
+		wr_bucket_put(&tpm_bucket, wr_server_refund(&eps[r->ep], (double)r->rq.est_tokens, tt));
 	if (verbose)
 		say("%.*s attempt %d: %s: HTTP 200 in %.3f s", (int)r->rq.cid_len, r->rq.cid, r->attempts,
 		    shown(r->url.s), now - r->started);

@@ -35,7 +35,7 @@ enum wr_limit { WR_LIMIT_JOBS, WR_LIMIT_RPM, WR_LIMIT_TPM, WR_LIMIT_RPD, WR_LIMI
 
 struct wr_plan {
 	double requests;
-	double tokens;   /* prompt and completion, as counted against tpm */
+	double tokens;   /* as counted against tpm: the sum of the requests' est.charge */
 	double jobs;     /* requests in flight */
 	double latency;  /* seconds per request */
 	double rpm, tpm, rpd;
@@ -71,12 +71,18 @@ long long wr_prompt_bytes(const struct wr_json *j, int body);
  * and rounded up; the completion is max_completion_tokens or max_tokens
  * when the body gives one (limit, what providers count against a limit
  * with the prompt), else 4 per entry plus 8 (limit 0: a guess for the
- * plan's cost, which providers do not count before the answer). Answers
- * correct it with the usage they report.
+ * plan's cost, which providers do not count before the answer). The
+ * charge is what a tokens-per-minute limit counts when the request is
+ * sent, as providers count it: the request's characters / 4 (the whole
+ * body, framing included: OpenAI estimates from "the character count of
+ * your request", and wr-serve and the bench's delay-server count body
+ * bytes / 4) plus limit. Pacing and --plan's tpm time both use the charge;
+ * a server's x-ratelimit-remaining-tokens corrects it (server.h).
  */
 struct wr_estimate {
 	long prompt, completion;
 	long limit;      /* max_tokens as given, else 0 */
+	long charge;     /* (body bytes + 3) / 4 + limit */
 };
 void wr_estimate_tokens(const struct wr_json *j, int body, size_t body_len, size_t entries,
     struct wr_estimate *e);

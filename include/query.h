@@ -20,7 +20,7 @@ struct wr_request {
 	struct wr_buf extra;  /* ",\"key\":value" for every other top-level field */
 	size_t nentries;      /* length of its "entries" array (0 when none) */
 	struct wr_estimate est;  /* tokens it may use (plan.h) */
-	long est_tokens;      /* est.prompt + est.limit: what a tokens-per-minute limit charges */
+	long est_tokens;      /* est.charge: what a tokens-per-minute limit charges */
 	uint64_t hash;        /* wr_body_hash of the body: which request a result answers */
 };
 

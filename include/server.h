@@ -52,6 +52,16 @@ int wr_server_pick(struct wr_server *s, int n, int *rr, double now, int avoid, d
  * up to jobs (-j).
  */
 void wr_server_window(struct wr_server *s, int jobs);
+/*
+ * What to give back to a --tpm bucket that charged est tokens for a request
+ * to s whose answer reported used tokens (prompt + completion; < 0: none).
+ * A server that announces a token limit says in its remaining headers what
+ * it counted, which is the estimate's kind of count (characters / 4 plus
+ * max_tokens, at the request), not the usage (its tokenizer, the answer's
+ * length): nothing. Otherwise the usage is the best count there is:
+ * est - used.
+ */
+double wr_server_refund(const struct wr_server *s, double est, double used);
 /* A request of tokens goes to s now. */
 void wr_server_take(struct wr_server *s, double now, double tokens);
 /*

@@ -166,6 +166,7 @@ wr_estimate_tokens(const struct wr_json *j, int body, size_t body_len, size_t en
 	else
 		e->limit = (long)max;
 	e->completion = (long)max;
+	e->charge = (long)((body_len + 3) / 4) + e->limit;
 }
 
 static const char *const limit_name[WR_LIMIT_N] = {"concurrency", "rpm", "tpm", "rpd"};
@@ -216,7 +217,7 @@ wr_plan_run(const struct wr_plan_opts *o, const int *fds, char *const *names, in
 	struct wr_plan p = {0};
 	struct wr_buf out = {0};
 	struct stat st;
-	unsigned long long prompt = 0, completion = 0;
+	unsigned long long prompt = 0, completion = 0, charge = 0;
 	unsigned long bad = 0, skipped = 0, changed = 0, lines;
 	long long bytes;
 	enum wr_line_status ls;
@@ -263,6 +264,7 @@ wr_plan_run(const struct wr_plan_opts *o, const int *fds, char *const *names, in
 			}
 			prompt += (unsigned long long)rq.est.prompt;
 			completion += (unsigned long long)rq.est.completion;
+			charge += (unsigned long long)rq.est.charge;
 			p.requests++;
 		}
 		if (fstat(r.fd, &st) == 0 && S_ISREG(st.st_mode))
@@ -294,7 +296,8 @@ wr_plan_run(const struct wr_plan_opts *o, const int *fds, char *const *names, in
 		wr_cost_format(&out, wr_price_cost(o->price, (double)prompt, 0, (double)completion));
 		puts(out.s);
 	}
-	p.tokens = (double)(prompt + completion);
+	/* What a tokens-per-minute limit counts, as pacing charges it. */
+	p.tokens = (double)charge;
 	p.jobs = o->jobs;
 	p.latency = o->latency;
 	p.rpm = o->rpm;

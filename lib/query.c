@@ -14,7 +14,7 @@ wr_request_clear(struct wr_request *rq)
 {
 	rq->cid = rq->body = NULL;
 	rq->cid_len = rq->body_len = 0;
-	rq->est_tokens = rq->est.prompt = rq->est.completion = rq->est.limit = 0;
+	rq->est_tokens = rq->est.prompt = rq->est.completion = rq->est.limit = rq->est.charge = 0;
 	rq->hash = 0;
 	rq->nentries = 0;
 	wr_buf_reset(&rq->path);
@@ -163,7 +163,7 @@ wr_request_parse(struct wr_json *j, const char *line, size_t len, struct wr_requ
 	rq->body = wr_json_text(j, body, &rq->body_len);
 	rq->nentries = entries >= 0 ? (size_t)j->tok[entries].size : 0;
 	wr_estimate_tokens(j, body, rq->body_len, rq->nentries, &rq->est);
-	rq->est_tokens = rq->est.prompt + rq->est.limit;
+	rq->est_tokens = rq->est.charge;
 	rq->hash = wr_body_hash(rq->body, rq->body_len);
 	return 0;
 }

@@ -75,6 +75,12 @@ wr_server_window(struct wr_server *s, int jobs)
 	s->window = s->jobs = jobs;
 }
 
+double
+wr_server_refund(const struct wr_server *s, double est, double used)
+{
+	return used < 0 || s->lim_t > 0 ? 0 : est - used;
+}
+
 void
 wr_server_take(struct wr_server *s, double now, double tokens)
 {

@@ -45,6 +45,24 @@ count() {
 	assert_equal "$(count "$T/log" limit)" 0
 }
 
+@test "an announced token limit is paced to as the server counts it: no request runs into it" {
+	# 124,800 tokens a minute: 2,080 a second, about 10 of these requests (body bytes / 4:
+	# about 208 each; their message text alone is about 183, which would meet 429s).
+	start_serve --tpm 124800 --log "$T/log"
+	run --separate-stderr bash -c "wr-query -q -j 30 -u '$SERVE_URL' '$T/30.jsonl' | jq -r .response.status_code | sort | uniq -c | awk '{print \$1, \$2}'"
+	assert_success
+	assert_output '30 200'
+	assert_equal "$(count "$T/log" limit)" 0
+}
+
+@test "--tpm at the exact limit is charged what the server counts: no request runs into it" {
+	start_serve --tpm 124800 --log "$T/log"
+	run --separate-stderr bash -c "wr-query -q -j 30 --tpm 124800 -u '$SERVE_URL' '$T/30.jsonl' | jq -r .response.status_code | sort | uniq -c | awk '{print \$1, \$2}'"
+	assert_success
+	assert_output '30 200'
+	assert_equal "$(count "$T/log" limit)" 0
+}
+
 @test "Anthropic's announced limits are paced to as well" {
 	start_serve --rpm 600 --log "$T/log"
 	run --separate-stderr bash -c "wr-query -q --api anthropic -j 30 -u '$SERVE_URL' '$T/30.jsonl' | jq -r .response.status_code | sort | uniq -c | awk '{print \$1, \$2}'"

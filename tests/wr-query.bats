@@ -484,6 +484,15 @@ EOF
 	assert_line "binding limit: tpm (60 tokens per minute): 3 min"
 }
 
+@test "--plan's tpm time charges what pacing charges: body bytes / 4 plus max_tokens" {
+	sed 's/"model"/"max_tokens":100,&/' "$REQ" > "$T/max.jsonl"
+	# (bytes + 3) / 4 of each body as the line holds it, plus its max_tokens; twice that a minute is 30 s.
+	charge=$(jq -c .body "$T/max.jsonl" | awk '{ t += int((length($0) + 3) / 4) + 100 } END { print t }')
+	run wr-query --plan --tpm $((2 * charge)) "$T/max.jsonl"
+	assert_success
+	assert_line "tpm ($((2 * charge)) tokens per minute): 30 s"
+}
+
 @test "--plan says when the daily request budget binds" {
 	run wr-query --plan --rpd 4 "$REQ"
 	assert_success

@@ -7,6 +7,7 @@
 
 #include "http.h"
 #include "query.h"
+#include "server.h"
 #include "unit.h"
 
 static void
@@ -230,7 +231,8 @@ test_request(void)
 	CHECK(strcmp(rq.id.s, "abc\xc3\xa9") == 0, "decoded id %s", rq.id.s);
 	CHECK(strcmp(rq.path.s, "/v1/chat/completions") == 0, "path %s", rq.path.s);
 	CHECK(rq.body_len == 44 && memcmp(rq.body, "{\"model\"", 8) == 0, "body %.*s", (int)rq.body_len, rq.body);
-	CHECK(rq.est.prompt == 0 && rq.est.completion == 100 && rq.est_tokens == 100, "estimate %ld", rq.est_tokens);
+	/* what a tpm limit charges: (44 body bytes + 3) / 4 + max_tokens 100 */
+	CHECK(rq.est.prompt == 0 && rq.est.completion == 100 && rq.est_tokens == 111, "estimate %ld", rq.est_tokens);
 	CHECK(strcmp(rq.extra.s, ",\"entries\":[\"a\",\"b c\"],\"n\":1") == 0, "extra %s", rq.extra.s);
 	CHECK(rq.hash == XXH64(rq.body, rq.body_len, 0) && rq.hash == wr_body_hash(rq.body, rq.body_len),
 	    "body hash %016llx", (unsigned long long)rq.hash);
@@ -443,12 +445,13 @@ test_plan(void)
 static void
 test_estimate(void)
 {
-	static const struct { const char *body; size_t entries; long prompt, completion; } v[] = {
-		{"{\"messages\":[{\"role\":\"user\",\"content\":\"abcde\"}]}", 3, 2, 20},
-		{"{\"messages\":[{\"content\":\"abcd\"}],\"max_tokens\":7}", 3, 1, 7},
-		{"{\"messages\":[{\"content\":\"abcd\"}],\"max_completion_tokens\":9,\"max_tokens\":7}", 0, 1, 9},
-		{"{\"messages\":[],\"max_tokens\":-1}", 2, 0, 16},
-		{"{\"model\":\"m\"}", 0, 4, 8},
+	/* charge: (body bytes + 3) / 4 plus max_tokens as given, what a tpm limit counts */
+	static const struct { const char *body; size_t entries; long prompt, completion, charge; } v[] = {
+		{"{\"messages\":[{\"role\":\"user\",\"content\":\"abcde\"}]}", 3, 2, 20, 12},
+		{"{\"messages\":[{\"content\":\"abcd\"}],\"max_tokens\":7}", 3, 1, 7, 19},
+		{"{\"messages\":[{\"content\":\"abcd\"}],\"max_completion_tokens\":9,\"max_tokens\":7}", 0, 1, 9, 28},
+		{"{\"messages\":[],\"max_tokens\":-1}", 2, 0, 16, 8},
+		{"{\"model\":\"m\"}", 0, 4, 8, 4},
 	};
 	struct wr_estimate e;
 	struct wr_json j;
@@ -459,10 +462,30 @@ test_estimate(void)
 	for (i = 0; i < sizeof v / sizeof *v; i++) {
 		CHECK(wr_json_parse(&j, v[i].body, strlen(v[i].body), &why) == 0, "parse %s", v[i].body);
 		wr_estimate_tokens(&j, 0, strlen(v[i].body), v[i].entries, &e);
-		CHECK(e.prompt == v[i].prompt && e.completion == v[i].completion, "%s: %ld %ld", v[i].body,
-		    e.prompt, e.completion);
+		CHECK(e.prompt == v[i].prompt && e.completion == v[i].completion && e.charge == v[i].charge,
+		    "%s: %ld %ld %ld", v[i].body, e.prompt, e.completion, e.charge);
 	}
 	wr_json_free(&j);
+}
+
+/* A --tpm bucket takes the usage as the count only from a server that does not announce its token limit. */
+static void
+test_refund(void)
+{
+	struct wr_server s;
+	struct wr_http_meta m;
+
+	wr_server_init(&s, "http://127.0.0.1:9/v1");
+	CHECK(wr_server_refund(&s, 94, 132) == -38, "no limit announced: %g", wr_server_refund(&s, 94, 132));
+	CHECK(wr_server_refund(&s, 94, -1) == 0, "no usage: %g", wr_server_refund(&s, 94, -1));
+	wr_http_meta_reset(&m);
+	m.lim.limit_tokens = 114000;
+	m.lim.remaining_tokens = 1800;
+	wr_server_take(&s, 0, 94);
+	wr_server_answered(&s, WR_SERVER_ANSWER, 200, &m, 0, 0.5, 0.1, 60, 0.5);
+	CHECK(s.lim_t == 114000, "learned %g", s.lim_t);
+	CHECK(wr_server_refund(&s, 94, 132) == 0, "limit announced: %g", wr_server_refund(&s, 94, 132));
+	wr_server_free(&s);
 }
 
 static void
@@ -504,5 +527,6 @@ main(void)
 	test_plan();
 	test_prompt_bytes();
 	test_estimate();
+	test_refund();
 	return unit_done();
 }
