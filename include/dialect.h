@@ -171,6 +171,21 @@ struct wr_dialect_msgfmt {
 int wr_dialect_messages(const struct wr_json *j, int messages, const struct wr_dialect_msgfmt *fmt,
     struct wr_buf *sys, struct wr_buf *out, struct wr_buf *seen,
     void (*warn)(void *arg, const char *field), void *arg);
+/* A field a dialect drops without a word when it has this value: what its API does anyway. */
+struct wr_dialect_moot {
+	const char *name;
+	const char *value;   /* "false", "true", or a number ("1") */
+};
+/*
+ * Take the fields of the OpenAI body (object token body) apart: the value
+ * token of each of the n names in fields into f[i] (-1 when absent or
+ * null); a field of moot (a NULL-named end) at its value is dropped
+ * quietly; any other field is warned about once (seen) and dropped.
+ * 0, or -1 with *why when body is no object.
+ */
+int wr_dialect_pick(const struct wr_json *j, int body, const char *const *fields, int n, int *f,
+    const struct wr_dialect_moot *moot, struct wr_buf *seen, void (*warn)(void *arg, const char *field), void *arg,
+    const char **why);
 /* Replace b with prefix and the raw text of token i (a field name); returns b->s. */
 const char *wr_dialect_field(struct wr_buf *b, const char *prefix, const struct wr_json *j, int i);
 /* Token i as a number, or dflt when it is none. */

@@ -17,32 +17,14 @@ anthropic_request(const struct wr_json *j, int body, size_t nentries, struct wr_
 {
 	static const struct wr_dialect_msgfmt fmt = {"user", "assistant", "content", "{\"type\":\"text\",\"text\":", 1};
 	struct wr_buf seen = {0}, sys = {0}, msgs = {0}, name = {0};
-	int f[F_N], k, key, val, i, nmsg, rc = -1;
+	int f[F_N], i, nmsg, rc = -1;
 	double v;
 
-	for (i = 0; i < F_N; i++)
-		f[i] = -1;
-	if (body < 0 || body >= j->n || j->tok[body].type != JSMN_OBJECT) {
-		*why = "the body is not an object";
+	/* One choice, no streaming and no logprobs are what the Messages API does anyway. */
+	static const struct wr_dialect_moot moot[] = {{"n", "1"}, {"stream", "false"}, {"logprobs", "false"}, {NULL, NULL}};
+
+	if (wr_dialect_pick(j, body, fields, F_N, f, moot, &seen, warn, arg, why) != 0)
 		return -1;
-	}
-	for (k = 0, key = body + 1; k < j->tok[body].size; k++, key = wr_json_skip(j, val)) {
-		val = key + 1;
-		if (wr_json_isnull(j, val))
-			continue;
-		for (i = 0; i < F_N && !wr_json_streq(j, key, fields[i]); i++)
-			;
-		if (i < F_N) {
-			f[i] = val;
-			continue;
-		}
-		/* One choice, no streaming and no logprobs are what the Messages API does anyway. */
-		if (wr_json_streq(j, key, "n") && wr_json_num(j, val, &v) == 0 && v == 1)
-			continue;
-		if ((wr_json_streq(j, key, "stream") || wr_json_streq(j, key, "logprobs")) && wr_dialect_bool(j, val) == 0)
-			continue;
-		wr_dialect_warn_once(&seen, wr_dialect_field(&name, "", j, key), warn, arg);
-	}
 	if (f[F_MODEL] < 0 || j->tok[f[F_MODEL]].type != JSMN_STRING) {
 		*why = "no model";
 		goto done;

@@ -600,3 +600,49 @@ wr_dialect_num_or(const struct wr_json *j, int i, double dflt)
 
 	return wr_json_num(j, i, &v) == 0 ? v : dflt;
 }
+
+/* 1 when token i has the moot value v. */
+static int
+moot_value(const struct wr_json *j, int i, const char *v)
+{
+	double a;
+
+	if (strcmp(v, "false") == 0 || strcmp(v, "true") == 0)
+		return wr_dialect_bool(j, i) == (strcmp(v, "true") == 0);
+	return wr_json_num(j, i, &a) == 0 && a == strtod(v, NULL);
+}
+
+int
+wr_dialect_pick(const struct wr_json *j, int body, const char *const *fields, int n, int *f,
+    const struct wr_dialect_moot *moot, struct wr_buf *seen, void (*warn)(void *arg, const char *field), void *arg,
+    const char **why)
+{
+	struct wr_buf name = {0};
+	const struct wr_dialect_moot *m;
+	int k, key, val, i;
+
+	for (i = 0; i < n; i++)
+		f[i] = -1;
+	if (body < 0 || body >= j->n || j->tok[body].type != JSMN_OBJECT) {
+		*why = "the body is not an object";
+		return -1;
+	}
+	for (k = 0, key = body + 1; k < j->tok[body].size; k++, key = wr_json_skip(j, val)) {
+		val = key + 1;
+		if (wr_json_isnull(j, val))
+			continue;
+		for (i = 0; i < n && !wr_json_streq(j, key, fields[i]); i++)
+			;
+		if (i < n) {
+			f[i] = val;
+			continue;
+		}
+		for (m = moot; m && m->name && !(wr_json_streq(j, key, m->name) && moot_value(j, val, m->value)); m++)
+			;
+		if (m && m->name)
+			continue;
+		wr_dialect_warn_once(seen, wr_dialect_field(&name, "", j, key), warn, arg);
+	}
+	wr_buf_free(&name);
+	return 0;
+}

@@ -81,30 +81,14 @@ gemini_request(const struct wr_json *j, int body, size_t nentries, struct wr_buf
 {
 	static const struct wr_dialect_msgfmt fmt = {"user", "model", "parts", "{\"text\":", 0};
 	struct wr_buf seen = {0}, sys = {0}, msgs = {0}, cfg = {0}, name = {0};
-	int f[F_COUNT], k, key, val, i, nmsg, rc = -1, lp;
+	int f[F_COUNT], nmsg, rc = -1, lp;
 	double v;
 
 	(void)nentries;
-	for (i = 0; i < F_COUNT; i++)
-		f[i] = -1;
-	if (body < 0 || body >= j->n || j->tok[body].type != JSMN_OBJECT) {
-		*why = "the body is not an object";
+	static const struct wr_dialect_moot moot[] = {{"stream", "false"}, {NULL, NULL}};
+
+	if (wr_dialect_pick(j, body, fields, F_COUNT, f, moot, &seen, warn, arg, why) != 0)
 		return -1;
-	}
-	for (k = 0, key = body + 1; k < j->tok[body].size; k++, key = wr_json_skip(j, val)) {
-		val = key + 1;
-		if (wr_json_isnull(j, val))
-			continue;
-		for (i = 0; i < F_COUNT && !wr_json_streq(j, key, fields[i]); i++)
-			;
-		if (i < F_COUNT) {
-			f[i] = val;
-			continue;
-		}
-		if (wr_json_streq(j, key, "stream") && wr_dialect_bool(j, val) == 0)
-			continue;
-		wr_dialect_warn_once(&seen, wr_dialect_field(&name, "", j, key), warn, arg);
-	}
 	if (model_path(j, f[F_MODEL], path) < 0) {
 		*why = "no model";
 		goto done;
