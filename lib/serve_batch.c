@@ -407,28 +407,6 @@ verror(struct wr_batch_answer *a, enum vendor v, unsigned status, const char *ty
 	wr_buf_free(&out);
 }
 
-static enum vendor
-vendor_of(const struct wr_serve_dialect *d)
-{
-	return d == &wr_serve_anthropic ? V_ANTHROPIC : d == &wr_serve_gemini ? V_GEMINI : V_OPENAI;
-}
-
-static void
-answer_error(struct wr_batch_answer *a, const struct wr_serve_dialect *d, unsigned status,
-    const char *type, const char *code, const char *fmt, ...)
-    __attribute__((format(printf, 6, 7)));
-
-static void
-answer_error(struct wr_batch_answer *a, const struct wr_serve_dialect *d, unsigned status,
-    const char *type, const char *code, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	verror(a, vendor_of(d), status, type, code, fmt, ap);
-	va_end(ap);
-}
-
 /* An error in the shape of the vendor whose API b is a call to. */
 static void
 call_error(struct wr_batch_answer *a, const struct wr_batch_call *b, unsigned status,
@@ -1327,19 +1305,19 @@ json_string(const struct wr_json *j, int t)
 	return s.s;
 }
 
-/* A ?limit= between 1 and max (default 20); -1 when it is not a number in range. */
+/* A ?NAME= from min to max, or def when absent; -1 when it is not one. */
 static long
-limit_arg(const struct wr_serve_req *q, long max)
+num_arg(const struct wr_serve_req *q, const char *name, long def, long min, long max)
 {
-	const char *s = q->arg(q, "limit");
+	const char *s = q->arg(q, name);
 	char *end;
 	long v;
 
 	if (!s)
-		return 20;
+		return def;
 	errno = 0;
 	v = strtol(s, &end, 10);
-	if (errno || end == s || *end || v < 1 || v > max)
+	if (errno || end == s || *end || v < min || v > max)
 		return -1;
 	return v;
 }
@@ -1358,12 +1336,12 @@ do_upload(struct wr_batch_call *b, struct wr_batch_answer *a)
 		b->pp = NULL;
 	}
 	if (b->pp_failed) {
-		answer_error(a, b->d, 400, "invalid_request_error", NULL,
+		call_error(a, b, 400, "invalid_request_error", NULL,
 		    "The body must be multipart/form-data with the fields purpose and file.");
 		return;
 	}
 	if (b->too_big) {
-		answer_error(a, b->d, 413, "invalid_request_error", "file_too_large",
+		call_error(a, b, 413, "invalid_request_error", "file_too_large",
 		    "File is larger than the %lu bytes allowed.", WR_BATCH_MAX_UPLOAD);
 		return;
 	}
@@ -1372,17 +1350,17 @@ do_upload(struct wr_batch_call *b, struct wr_batch_answer *a)
 		return;
 	}
 	if (!b->purpose.len) {
-		answer_error(a, b->d, 400, "invalid_request_error", NULL,
+		call_error(a, b, 400, "invalid_request_error", NULL,
 		    "Missing required parameter: 'purpose'.");
 		return;
 	}
 	if (strcmp(b->purpose.s, "batch") != 0) {
-		answer_error(a, b->d, 400, "invalid_request_error", NULL,
+		call_error(a, b, 400, "invalid_request_error", NULL,
 		    "Invalid value for 'purpose': wr-serve takes files of purpose 'batch' only.");
 		return;
 	}
 	if (!b->filename) {
-		answer_error(a, b->d, 400, "invalid_request_error", NULL,
+		call_error(a, b, 400, "invalid_request_error", NULL,
 		    "Missing required parameter: 'file'.");
 		return;
 	}
@@ -1412,9 +1390,9 @@ do_upload(struct wr_batch_call *b, struct wr_batch_answer *a)
 }
 
 static void
-no_file(struct wr_batch_answer *a, const char *id)
+no_file(struct wr_batch_answer *a, const struct wr_batch_call *b, const char *id)
 {
-	answer_error(a, &wr_serve_openai, 404, "invalid_request_error", NULL,
+	call_error(a, b, 404, "invalid_request_error", NULL,
 	    "No such File object: %.100s", id);
 }
 
@@ -1459,7 +1437,7 @@ do_file(struct wr_batch_call *b, struct wr_batch_answer *a, int del, int content
 	int fd;
 
 	if (!f) {
-		no_file(a, b->id);
+		no_file(a, b, b->id);
 		return;
 	}
 	if (f->job)
@@ -1629,31 +1607,31 @@ do_create(struct wr_batch_call *b, const struct wr_serve_req *q, struct wr_batch
 	ep = json_string(&js, wr_json_get(&js, 0, "endpoint"));
 	win = json_string(&js, wr_json_get(&js, 0, "completion_window"));
 	if (!fid || !ep || !win) {
-		answer_error(a, b->d, 400, "invalid_request_error", NULL,
+		call_error(a, b, 400, "invalid_request_error", NULL,
 		    "Missing required parameter: '%s'.",
 		    !fid ? "input_file_id" : !ep ? "endpoint" : "completion_window");
 		goto done;
 	}
 	if (strcmp(ep, "/v1/chat/completions") != 0) {
-		answer_error(a, b->d, 400, "invalid_request_error", "invalid_value",
+		call_error(a, b, 400, "invalid_request_error", "invalid_value",
 		    "Invalid value for 'endpoint': %.100s. wr-serve batches /v1/chat/completions only.", ep);
 		goto done;
 	}
 	if (strcmp(win, "24h") != 0) {
-		answer_error(a, b->d, 400, "invalid_request_error", "invalid_value",
+		call_error(a, b, 400, "invalid_request_error", "invalid_value",
 		    "Invalid value for 'completion_window': %.100s. Supported values are: '24h'.", win);
 		goto done;
 	}
 	t = wr_json_get(&js, 0, "metadata");
 	if (t >= 0 && !wr_json_isnull(&js, t) && js.tok[t].type != JSMN_OBJECT) {
-		answer_error(a, b->d, 400, "invalid_request_error", "invalid_type",
+		call_error(a, b, 400, "invalid_request_error", "invalid_type",
 		    "Invalid type for 'metadata': expected an object.");
 		goto done;
 	}
 	pthread_mutex_lock(&lock);
 	if (!(f = find_file(fid)) || f->job) {
 		pthread_mutex_unlock(&lock);
-		no_file(a, fid);
+		no_file(a, b, fid);
 		goto done;
 	}
 	fault = next_fault();
@@ -1764,13 +1742,13 @@ do_list(struct wr_batch_call *b, const struct wr_serve_req *q, struct wr_batch_a
 	enum vendor v = b->v;
 	const char *after = q->arg(q, anthropic ? "after_id" : "after");
 	const char *before = anthropic ? q->arg(q, "before_id") : NULL;
-	long limit = limit_arg(q, anthropic ? 1000 : 100);
+	long limit = num_arg(q, "limit", 20, 1, anthropic ? 1000 : 100);
 	size_t i, lo = 0, hi = njobs, k = 0, first = 0, last = 0;
 	int more = 0;
 	struct job *j;
 
 	if (limit < 0) {
-		answer_error(a, b->d, 400, "invalid_request_error", "invalid_value",
+		call_error(a, b, 400, "invalid_request_error", "invalid_value",
 		    "limit: must be a whole number from 1 to %d.", anthropic ? 1000 : 100);
 		return;
 	}
@@ -1868,7 +1846,7 @@ do_a_create(struct wr_batch_call *b, struct wr_batch_answer *a)
 	wr_json_init(&js);
 	wr_map_init(&ids);
 	if (b->too_big) {
-		answer_error(a, b->d, 413, "request_too_large", NULL,
+		call_error(a, b, 413, "request_too_large", NULL,
 		    "Request exceeds the maximum allowed size of %lu bytes.", WR_BATCH_MAX_CREATE);
 		goto done;
 	}
@@ -1887,7 +1865,7 @@ do_a_create(struct wr_batch_call *b, struct wr_batch_answer *a)
 	}
 	reqs = wr_json_get(&js, 0, "requests");
 	if (reqs < 0 || js.tok[reqs].type != JSMN_ARRAY || js.tok[reqs].size == 0) {
-		answer_error(a, b->d, 400, "invalid_request_error", NULL,
+		call_error(a, b, 400, "invalid_request_error", NULL,
 		    reqs < 0 ? "requests: Field required" :
 		    "requests: Input should be a list of at least 1 item");
 		goto done;
@@ -1897,25 +1875,25 @@ do_a_create(struct wr_batch_call *b, struct wr_batch_answer *a)
 		id = wr_json_get(&js, r, "custom_id");
 		params = wr_json_get(&js, r, "params");
 		if (id < 0 || js.tok[id].type != JSMN_STRING) {
-			answer_error(a, b->d, 400, "invalid_request_error", NULL,
+			call_error(a, b, 400, "invalid_request_error", NULL,
 			    "requests.%d.custom_id: Field required", k);
 			goto done;
 		}
 		s = wr_json_raw(&js, id, &n);
 		if (!custom_id_ok(s, n)) {
-			answer_error(a, b->d, 400, "invalid_request_error", NULL,
+			call_error(a, b, 400, "invalid_request_error", NULL,
 			    "requests.%d.custom_id: String should match pattern '^[a-zA-Z0-9_-]{1,64}$'", k);
 			goto done;
 		}
 		wr_map_put(&ids, s, n, 0, &added);
 		if (!added) {
-			answer_error(a, b->d, 400, "invalid_request_error", NULL,
+			call_error(a, b, 400, "invalid_request_error", NULL,
 			    "requests.%d.custom_id: the custom_id '%.64s' is used by another request; "
 			    "each must be unique within the batch", k, wr_map_key(&ids, s, n));
 			goto done;
 		}
 		if (params < 0 || js.tok[params].type != JSMN_OBJECT) {
-			answer_error(a, b->d, 400, "invalid_request_error", NULL,
+			call_error(a, b, 400, "invalid_request_error", NULL,
 			    "requests.%d.params: Field required", k);
 			goto done;
 		}
@@ -1932,10 +1910,10 @@ do_a_create(struct wr_batch_call *b, struct wr_batch_answer *a)
 		pthread_mutex_unlock(&lock);
 		a->fault = fault_names[fault];
 		if (fault == WR_BF_INVALID) {
-			answer_error(a, b->d, 400, "invalid_request_error", NULL,
+			call_error(a, b, 400, "invalid_request_error", NULL,
 			    "requests.0.params: the request is invalid (wr-serve --batch-fault invalid)");
 		} else if (fault == WR_BF_QUOTA) {
-			answer_error(a, b->d, 429, "rate_limit_error", NULL,
+			call_error(a, b, 429, "rate_limit_error", NULL,
 			    "Number of batch requests in the processing queue exceeds your "
 			    "organization's limit (wr-serve --batch-fault quota).");
 		} else {
@@ -1999,7 +1977,7 @@ do_a_results(struct wr_batch_call *b, struct wr_batch_answer *a)
 	name_outputs(j, &s);
 	if (!j->res) {
 		pthread_mutex_unlock(&lock);
-		answer_error(a, b->d, 404, "not_found_error", NULL,
+		call_error(a, b, 404, "not_found_error", NULL,
 		    "Message batch %s has no results yet: it has not ended.", j->id);
 		return;
 	}
@@ -2033,7 +2011,7 @@ do_a_delete(struct wr_batch_call *b, struct wr_batch_answer *a)
 	state_now(j, &s);
 	if (!ended(&s)) {
 		pthread_mutex_unlock(&lock);
-		answer_error(a, b->d, 400, "invalid_request_error", NULL,
+		call_error(a, b, 400, "invalid_request_error", NULL,
 		    "Message batch %s cannot be deleted while it is processing; cancel it first.",
 		    j->id);
 		return;
@@ -2181,23 +2159,6 @@ done:
 	wr_buf_free(&path);
 	wr_buf_free(&out);
 	wr_json_free(&js);
-}
-
-/* A ?NAME= from 1 to max, or def when absent; -1 when it is not one. */
-static long
-num_arg(const struct wr_serve_req *q, const char *name, long def, long min, long max)
-{
-	const char *s = q->arg(q, name);
-	char *end;
-	long v;
-
-	if (!s)
-		return def;
-	errno = 0;
-	v = strtol(s, &end, 10);
-	if (errno || end == s || *end || v < min || v > max)
-		return -1;
-	return v;
 }
 
 /* The batches newest first, pageSize (1 to 1000, default 50) at a time; the token is the last name listed. */
