@@ -38,7 +38,7 @@ const struct wr_bat_api *const wr_bat_apis[V_N] = {
 	[V_GEMINI] = &wr_bat_gemini, [V_MISTRAL] = &wr_bat_mistral,
 };
 
-const struct wr_serve_conf *wr_bat_conf;
+static const struct wr_serve_conf *conf;
 unsigned wr_bat_port;
 pthread_mutex_t wr_bat_lock = PTHREAD_MUTEX_INITIALIZER;
 struct file **wr_bat_files;
@@ -79,8 +79,8 @@ wr_batch_step_parse(const char *name)
 	return -1;
 }
 
-uint64_t
-wr_bat_mono_ms(void)
+static uint64_t
+mono_ms(void)
 {
 	struct timespec ts;
 
@@ -146,10 +146,10 @@ wr_batch_init(const struct wr_serve_conf *c)
 {
 	size_t i;
 
-	wr_bat_conf = c;
-	faults_left = wr_calloc(c->nbatch_faults + 1, sizeof *faults_left);
-	for (i = 0; i < c->nbatch_faults; i++)
-		faults_left[i] = c->batch_faults[i].n;
+	conf = c;
+	faults_left = wr_calloc(conf->nbatch_faults + 1, sizeof *faults_left);
+	for (i = 0; i < conf->nbatch_faults; i++)
+		faults_left[i] = conf->batch_faults[i].n;
 }
 
 static void
@@ -189,8 +189,6 @@ wr_batch_free(void)
 enum wr_batch_fault
 wr_bat_next_fault(void)
 {
-	const struct wr_serve_conf *conf = wr_bat_conf;
-
 	while (fault_at < conf->nbatch_faults && faults_left[fault_at] == 0)
 		fault_at++;
 	if (fault_at == conf->nbatch_faults)
@@ -203,7 +201,7 @@ void
 wr_bat_make_id(char *out, size_t size, const char *prefix, uint64_t kind, uint64_t a, uint64_t b,
     size_t ndigits)
 {
-	wr_bat_id(out, size, prefix, wr_bat_conf->seed, kind, a, b, ndigits);
+	wr_bat_id(out, size, prefix, conf->seed, kind, a, b, ndigits);
 }
 
 /* A UUID-shaped ID drawn like wr_bat_make_id's, as Mistral's IDs are. */
@@ -212,7 +210,7 @@ wr_bat_make_uuid(char *out, size_t size, uint64_t kind, uint64_t a, uint64_t b)
 {
 	char hex[40];
 
-	wr_bat_id(hex, sizeof hex, "", wr_bat_conf->seed, kind + 100, a, b, 32);
+	wr_bat_id(hex, sizeof hex, "", conf->seed, kind + 100, a, b, 32);
 	snprintf(out, size, "%.8s-%.4s-%.4s-%.4s-%.12s", hex, hex + 8, hex + 12, hex + 16, hex + 20);
 }
 
@@ -222,7 +220,7 @@ wr_bat_make_uuid(char *out, size_t size, uint64_t kind, uint64_t a, uint64_t b)
 static size_t
 linear(const struct job *j, uint64_t e)
 {
-	uint64_t t = wr_bat_conf->batch_ms, v = t / 10, fin = t - t / 20;
+	uint64_t t = conf->batch_ms, v = t / 10, fin = t - t / 20;
 
 	if (e < v)
 		return 0;
@@ -234,7 +232,7 @@ linear(const struct job *j, uint64_t e)
 static void
 state_at(const struct job *j, uint64_t e, struct state *s)
 {
-	uint64_t t = wr_bat_conf->batch_ms, v = t / 10, fin = t - t / 20, c = NEVER, cend = NEVER;
+	uint64_t t = conf->batch_ms, v = t / 10, fin = t - t / 20, c = NEVER, cend = NEVER;
 	size_t cap = j->fault == WR_BF_EXPIRE || j->fault == WR_BF_CANCEL ? j->n / 2 : j->n;
 
 	s->at_progress = s->at_final = s->at_cancel = s->at_end = NEVER;
@@ -294,7 +292,7 @@ state_at(const struct job *j, uint64_t e, struct state *s)
 void
 wr_bat_state_now(const struct job *j, struct state *s)
 {
-	state_at(j, wr_bat_mono_ms() - j->t0, s);
+	state_at(j, mono_ms() - j->t0, s);
 }
 
 int
@@ -392,8 +390,9 @@ wr_bat_derror(struct wr_batch_answer *a, const struct wr_batch_call *b, enum wr_
 	wr_buf_free(&out);
 }
 
-void
-wr_bat_no_batch(struct wr_batch_answer *a, const struct wr_batch_call *b, const char *id)
+/* The 404 of an ID that is no batch of b's vendor. */
+static void
+no_batch(struct wr_batch_answer *a, const struct wr_batch_call *b, const char *id)
 {
 	wr_bat_error(a, b, 404, b->api->unknown[0], NULL, "%s%.100s%s", b->api->no_batch[0], id,
 	    b->api->no_batch[1]);
@@ -412,7 +411,7 @@ wr_bat_hang(struct wr_batch_answer *a, enum wr_batch_step step)
 	/* Its own lock: some callers hold the batch lock, some do not. */
 	static pthread_mutex_t hang_lock = PTHREAD_MUTEX_INITIALIZER;
 
-	if (!wr_bat_conf->batch_hang[step] || a->status / 100 != 2)
+	if (!conf->batch_hang[step] || a->status / 100 != 2)
 		return;
 	pthread_mutex_lock(&hang_lock);
 	if (!hung[step]) {
@@ -517,20 +516,6 @@ wr_bat_map_file(const char *path, size_t *len)
 	return m;
 }
 
-int
-wr_bat_add_file_text(struct wr_buf *b, const char *path)
-{
-	char *m;
-	size_t len;
-
-	m = wr_bat_map_file(path, &len);
-	if (!m)
-		return len == 0 && access(path, F_OK) == 0 ? 0 : -1;
-	wr_buf_add(b, m, len);
-	munmap(m, len);
-	return 0;
-}
-
 void
 wr_bat_name_outputs(struct job *j, const struct state *s)
 {
@@ -560,7 +545,7 @@ wr_bat_make_ready(struct file *f)
 	if (f->ready)
 		return 0;
 	wr_bat_state_now(j, &s);
-	if (wr_bat_apis[j->vendor]->write(wr_bat_conf, j, &s))
+	if (wr_bat_apis[j->vendor]->write(conf, j, &s))
 		return -1;
 	mark_ready(j->out);
 	mark_ready(j->err);
@@ -584,7 +569,7 @@ wr_bat_start_job(struct job *j, enum vendor v, enum wr_batch_fault fault)
 	else
 		wr_bat_make_uuid(j->id, sizeof j->id, api->id_kind, j->seq, 0);
 	j->wall0 = wall();
-	j->t0 = wr_bat_mono_ms();
+	j->t0 = mono_ms();
 }
 
 static void
@@ -597,8 +582,8 @@ add_job(struct job *j)
 	wr_bat_jobs[wr_bat_njobs++] = j;
 }
 
-struct job *
-wr_bat_find_job(const char *id, enum vendor v)
+static struct job *
+find_job(const char *id, enum vendor v)
 {
 	size_t i;
 	struct job *j;
@@ -609,6 +594,19 @@ wr_bat_find_job(const char *id, enum vendor v)
 			return j;
 	}
 	return NULL;
+}
+
+struct job *
+wr_bat_lock_job(struct wr_batch_call *b, struct wr_batch_answer *a)
+{
+	struct job *j;
+
+	pthread_mutex_lock(&wr_bat_lock);
+	if (!(j = find_job(b->id, b->v))) {
+		pthread_mutex_unlock(&wr_bat_lock);
+		no_batch(a, b, b->id);
+	}
+	return j;
 }
 
 void
@@ -660,12 +658,8 @@ wr_bat_get(struct wr_batch_call *b, struct wr_batch_answer *a, int cancel)
 	struct job *j;
 	int end;
 
-	pthread_mutex_lock(&wr_bat_lock);
-	if (!(j = wr_bat_find_job(b->id, b->v))) {
-		pthread_mutex_unlock(&wr_bat_lock);
-		wr_bat_no_batch(a, b, b->id);
+	if (!(j = wr_bat_lock_job(b, a)))
 		return;
-	}
 	wr_bat_job_fault(a, j);
 	a->lines = j->n;
 	wr_bat_state_now(j, &s);
@@ -684,7 +678,7 @@ wr_bat_get(struct wr_batch_call *b, struct wr_batch_answer *a, int cancel)
 		}
 		if (!j->cancel && s.s != ST_CANCELLING) {
 			j->cancel = 1;
-			j->cancel_t = wr_bat_mono_ms() - j->t0;
+			j->cancel_t = mono_ms() - j->t0;
 		}
 	}
 	if (cancel && api->operation)
@@ -807,6 +801,26 @@ wr_bat_split(const char *path, size_t prefix, char *id, size_t size, const char 
 	return 0;
 }
 
+const char *
+wr_bat_route_jobs(struct wr_batch_call *b, int get, int post, const char *path, size_t prefix)
+{
+	const char *sub;
+
+	if (wr_bat_split(path, prefix, b->id, sizeof b->id, &sub))
+		return NULL;
+	if (!b->id[0]) {
+		b->allow = "GET, HEAD, POST";
+		b->op = post ? OP_CREATE : get ? OP_LIST : OP_BAD;
+	} else if (!*sub) {
+		b->allow = "GET, HEAD";
+		b->op = get ? OP_GET : OP_BAD;
+	} else if (strcmp(sub, "cancel") == 0) {
+		b->allow = "POST";
+		b->op = post ? OP_CANCEL : OP_BAD;
+	}
+	return sub;
+}
+
 /*
  * Make the private directory, under the lock. Only once something is
  * uploaded: a server that never sees a batch, or is killed, leaves nothing.
@@ -925,7 +939,7 @@ wr_batch_open(const struct wr_serve_req *q, const struct wr_serve_dialect *d,
 void
 wr_batch_feed(struct wr_batch_call *b, const char *data, size_t n)
 {
-	size_t max = wr_bat_conf->max_body;
+	size_t max = conf->max_body;
 
 	if (b->to == B_MULTIPART) {
 		if (b->pp && MHD_post_process(b->pp, data, n) != MHD_YES)
@@ -1056,14 +1070,28 @@ wr_batch_finish(struct wr_batch_call *b, const struct wr_serve_req *q, struct wr
 		wr_bat_derror(a, b, WR_ERR_INVALID, why);
 		return;
 	}
-	if (b->op == OP_BAD) {
+	switch (b->op) {
+	case OP_UNKNOWN:
+		wr_bat_error(a, b, 404, b->api->unknown[0], b->api->unknown[1],
+		    "Unknown request URL: %s %.200s.", q->method, q->path);
+		break;
+	case OP_BAD:
 		wr_bat_error(a, b, 405, b->api->bad_method[0], b->api->bad_method[1],
 		    "Method %s is not allowed on %.200s.", q->method, q->path);
 		MHD_add_response_header(a->resp, MHD_HTTP_HEADER_ALLOW, b->allow);
-	} else if (b->op == OP_UNKNOWN) {
-		wr_bat_error(a, b, 404, b->api->unknown[0], b->api->unknown[1],
-		    "Unknown request URL: %s %.200s.", q->method, q->path);
-	} else {
+		break;
+	case OP_CREATE:
+		b->api->create(b, a);
+		break;
+	case OP_LIST:
+		b->api->list(b, q, a);
+		break;
+	case OP_GET:
+	case OP_CANCEL:
+		wr_bat_get(b, a, b->op == OP_CANCEL);
+		break;
+	default:
 		b->api->finish(b, q, a);
+		break;
 	}
 }

@@ -13,7 +13,7 @@
 #include "common.h"
 #include "json.h"
 
-enum { OP_CREATE = OP_VENDOR, OP_LIST, OP_GET, OP_CANCEL, OP_RESULTS, OP_DELETE };
+enum { OP_RESULTS = OP_VENDOR, OP_DELETE };
 
 static const char *
 anthropic_status(const struct state *s)
@@ -200,12 +200,8 @@ do_results(struct wr_batch_call *b, struct wr_batch_answer *a)
 	struct job *j;
 	int fd;
 
-	pthread_mutex_lock(&wr_bat_lock);
-	if (!(j = wr_bat_find_job(b->id, V_ANTHROPIC))) {
-		pthread_mutex_unlock(&wr_bat_lock);
-		wr_bat_no_batch(a, b, b->id);
+	if (!(j = wr_bat_lock_job(b, a)))
 		return;
-	}
 	wr_bat_job_fault(a, j);
 	wr_bat_state_now(j, &s);
 	wr_bat_name_outputs(j, &s);
@@ -236,12 +232,8 @@ do_delete(struct wr_batch_call *b, struct wr_batch_answer *a)
 	struct state s;
 	struct job *j;
 
-	pthread_mutex_lock(&wr_bat_lock);
-	if (!(j = wr_bat_find_job(b->id, V_ANTHROPIC))) {
-		pthread_mutex_unlock(&wr_bat_lock);
-		wr_bat_no_batch(a, b, b->id);
+	if (!(j = wr_bat_lock_job(b, a)))
 		return;
-	}
 	wr_bat_state_now(j, &s);
 	if (!wr_bat_ended(&s)) {
 		pthread_mutex_unlock(&wr_bat_lock);
@@ -262,21 +254,14 @@ anthropic_route(struct wr_batch_call *b, int get, int post, int del, const char 
 {
 	const char *sub;
 
-	if (wr_bat_split(path, 20, b->id, sizeof b->id, &sub))
+	if (!(sub = wr_bat_route_jobs(b, get, post, path, 20)))
 		return;
-	if (!b->id[0]) {
-		b->allow = "GET, HEAD, POST";
-		b->op = post ? OP_CREATE : get ? OP_LIST : OP_BAD;
-		if (post) {
-			b->to = B_FILE;
-			b->limit = WR_BATCH_MAX_CREATE;
-		}
-	} else if (!*sub) {
+	if (b->op == OP_CREATE) {
+		b->to = B_FILE;
+		b->limit = WR_BATCH_MAX_CREATE;
+	} else if (b->id[0] && !*sub) {
 		b->allow = "GET, HEAD, DELETE";
 		b->op = get ? OP_GET : del ? OP_DELETE : OP_BAD;
-	} else if (strcmp(sub, "cancel") == 0) {
-		b->allow = "POST";
-		b->op = post ? OP_CANCEL : OP_BAD;
 	} else if (strcmp(sub, "results") == 0) {
 		b->allow = "GET, HEAD";
 		b->op = get ? OP_RESULTS : OP_BAD;
@@ -286,27 +271,17 @@ anthropic_route(struct wr_batch_call *b, int get, int post, int del, const char 
 static void
 anthropic_finish(struct wr_batch_call *b, const struct wr_serve_req *q, struct wr_batch_answer *a)
 {
-	switch (b->op) {
-	case OP_CREATE:
-		do_create(b, a);
-		break;
-	case OP_LIST:
-		wr_bat_list(b, q, a);
-		break;
-	case OP_RESULTS:
+	(void)q;
+	if (b->op == OP_RESULTS)
 		do_results(b, a);
-		break;
-	case OP_DELETE:
+	else
 		do_delete(b, a);
-		break;
-	default:
-		wr_bat_get(b, a, b->op == OP_CANCEL);
-		break;
-	}
 }
 
 const struct wr_bat_api wr_bat_anthropic = {
 	.route = anthropic_route,
+	.create = do_create,
+	.list = wr_bat_list,
 	.finish = anthropic_finish,
 	.error = anthropic_error,
 	.json = anthropic_batch_json,

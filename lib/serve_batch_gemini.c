@@ -6,11 +6,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <unistd.h>
 
 #include "common.h"
 #include "json.h"
 
-enum { OP_CREATE = OP_VENDOR, OP_LIST, OP_GET, OP_CANCEL, OP_DELETE };
+enum { OP_DELETE = OP_VENDOR };
 
 /* Gemini's BatchState: no validating or cancelling of its own. */
 static const char *
@@ -53,6 +54,21 @@ last_event(const struct state *s)
 	return t;
 }
 
+/* Append the content of path; 0, or -1 with a warning. */
+static int
+add_file_text(struct wr_buf *b, const char *path)
+{
+	char *m;
+	size_t len;
+
+	m = wr_bat_map_file(path, &len);
+	if (!m)
+		return len == 0 && access(path, F_OK) == 0 ? 0 : -1;
+	wr_buf_add(b, m, len);
+	munmap(m, len);
+	return 0;
+}
+
 /*
  * An Operation whose metadata is the GenerateContentBatch (int64 counts
  * as strings, zero counts left out, as proto3 JSON does). With full, an
@@ -72,7 +88,7 @@ batch_json(struct wr_buf *b, struct job *j, int full)
 	end = wr_bat_ended(&s);
 	bad = wr_bat_errors_in(j, s.done);
 	if (full && end && s.s != ST_FAILED && j->res) {
-		if (wr_bat_make_ready(j->res) == 0 && wr_bat_add_file_text(&out, j->res->path) == 0)
+		if (wr_bat_make_ready(j->res) == 0 && add_file_text(&out, j->res->path) == 0)
 			have = 1;
 	}
 	wr_buf_printf(b, "{\"name\":\"batches/%s\",\"metadata\":{\"@type\":\"type.googleapis.com/"
@@ -301,17 +317,14 @@ do_list(struct wr_batch_call *b, const struct wr_serve_req *q, struct wr_batch_a
 }
 
 static void
-do_delete(struct wr_batch_call *b, struct wr_batch_answer *a)
+do_delete(struct wr_batch_call *b, const struct wr_serve_req *q, struct wr_batch_answer *a)
 {
 	struct wr_buf out = {0};
 	struct job *j;
 
-	pthread_mutex_lock(&wr_bat_lock);
-	if (!(j = wr_bat_find_job(b->id, V_GEMINI))) {
-		pthread_mutex_unlock(&wr_bat_lock);
-		wr_bat_no_batch(a, b, b->id);
+	(void)q;
+	if (!(j = wr_bat_lock_job(b, a)))
 		return;
-	}
 	j->deleted = 1;
 	pthread_mutex_unlock(&wr_bat_lock);
 	wr_buf_adds(&out, "{}");
@@ -359,28 +372,11 @@ gemini_route(struct wr_batch_call *b, int get, int post, int del, const char *pa
 	b->op = get ? OP_GET : del ? OP_DELETE : OP_BAD;
 }
 
-static void
-gemini_finish(struct wr_batch_call *b, const struct wr_serve_req *q, struct wr_batch_answer *a)
-{
-	switch (b->op) {
-	case OP_CREATE:
-		do_create(b, a);
-		break;
-	case OP_LIST:
-		do_list(b, q, a);
-		break;
-	case OP_DELETE:
-		do_delete(b, a);
-		break;
-	default:
-		wr_bat_get(b, a, b->op == OP_CANCEL);
-		break;
-	}
-}
-
 const struct wr_bat_api wr_bat_gemini = {
 	.route = gemini_route,
-	.finish = gemini_finish,
+	.create = do_create,
+	.list = do_list,
+	.finish = do_delete,
 	.error = gemini_error,
 	.json = gemini_batch_json,
 	.status = gemini_state,

@@ -1,9 +1,9 @@
-/* What lib/serve_batch*.c share: a job, its files and its clock (for those files only). */
+/* What lib/serve_batch*.c share: the job store, its clock and files, and the table each vendor's batch API fills. */
 #ifndef WR_SERVE_BATCH_INT_H
 #define WR_SERVE_BATCH_INT_H
 
-#include <stddef.h>
 #include <pthread.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "common.h"
@@ -84,7 +84,7 @@ struct wr_batch_call {
 	const struct wr_serve_dialect *d;
 	const struct wr_bat_api *api;
 	enum vendor v;
-	int op;                      /* OP_UNKNOWN, OP_BAD, or one of the vendor's own from OP_VENDOR */
+	int op;                      /* one of the shared ops, or one of the vendor's own from OP_VENDOR */
 	const char *allow;           /* for OP_BAD: the methods the URL takes */
 	char id[128];                /* the object named in the path (Gemini's create: the model) */
 	struct wr_buf body;
@@ -102,13 +102,15 @@ struct wr_batch_call {
 	int write_failed;
 };
 
-enum { OP_UNKNOWN, OP_BAD, OP_VENDOR };
+enum { OP_UNKNOWN, OP_BAD, OP_CREATE, OP_LIST, OP_GET, OP_CANCEL, OP_VENDOR };
 
 /* One vendor's batch API: the steps in which the four differ. */
 struct wr_bat_api {
 	/* Set b->op, b->allow and b->id from path (get, post, del: the method). */
 	void (*route)(struct wr_batch_call *b, int get, int post, int del, const char *path);
-	/* Answer one of the vendor's own ops. */
+	/* Answer a create, a list, and one of the vendor's own ops (NULL: it has none). */
+	void (*create)(struct wr_batch_call *b, struct wr_batch_answer *a);
+	void (*list)(struct wr_batch_call *b, const struct wr_serve_req *q, struct wr_batch_answer *a);
 	void (*finish)(struct wr_batch_call *b, const struct wr_serve_req *q, struct wr_batch_answer *a);
 	/* An error body in the vendor's shape (code may be NULL). */
 	void (*error)(struct wr_buf *out, unsigned status, const char *type, const char *code,
@@ -134,8 +136,7 @@ struct wr_bat_api {
 extern const struct wr_bat_api wr_bat_openai, wr_bat_anthropic, wr_bat_gemini, wr_bat_mistral;
 extern const struct wr_bat_api *const wr_bat_apis[V_N];
 
-/* The state that serve_batch.c owns; wr_bat_lock guards the rest. */
-extern const struct wr_serve_conf *wr_bat_conf;
+/* The store that serve_batch.c owns; wr_bat_lock guards it. */
 extern unsigned wr_bat_port;
 extern pthread_mutex_t wr_bat_lock;
 extern struct file **wr_bat_files;
@@ -146,7 +147,6 @@ extern unsigned long wr_bat_seq;
 /* The clock: where j is now, and whether that is an end. */
 void wr_bat_state_now(const struct job *j, struct state *s);
 int wr_bat_ended(const struct state *s);
-uint64_t wr_bat_mono_ms(void);
 /* A time at ms after j's creation (NEVER: null), in seconds or as Anthropic's RFC 3339. */
 void wr_bat_add_time(struct wr_buf *b, const struct job *j, uint64_t at);
 void wr_bat_add_rfc3339(struct wr_buf *b, double t);
@@ -164,8 +164,6 @@ void wr_bat_error(struct wr_batch_answer *a, const struct wr_batch_call *b, unsi
     __attribute__((format(printf, 6, 7)));
 void wr_bat_derror(struct wr_batch_answer *a, const struct wr_batch_call *b, enum wr_serve_err e,
     const char *message);
-/* The 404 of an ID that is no batch of b's vendor. */
-void wr_bat_no_batch(struct wr_batch_answer *a, const struct wr_batch_call *b, const char *id);
 /* After a create-429 answer: Retry-After and the fault. */
 void wr_bat_retry_later(struct wr_batch_answer *a);
 /* Mark a with j's fault, if any. */
@@ -184,6 +182,9 @@ char *wr_bat_json_object(const struct wr_json *j, int t);
 long wr_bat_num_arg(const struct wr_serve_req *q, const char *name, long def, long min, long max);
 /* Split "/PREFIX/ID/SUB" (prefix: its length): copies ID (maybe empty), points *sub at SUB or ""; -1 when it is no such path. */
 int wr_bat_split(const char *path, size_t prefix, char *id, size_t size, const char **sub);
+/* Route PREFIX, PREFIX/ID and PREFIX/ID/cancel to create or list, get and cancel; SUB, or NULL when path is not of that shape. */
+const char *wr_bat_route_jobs(struct wr_batch_call *b, int get, int post, const char *path,
+    size_t prefix);
 /* A new file for b's upload; its descriptor, or -1. */
 int wr_bat_open_upload(struct wr_batch_call *b);
 
@@ -192,19 +193,18 @@ struct file *wr_bat_find_file(const char *id);
 struct file *wr_bat_new_file(const char *id, const char *filename, const char *purpose);
 struct file *wr_bat_job_file(struct job *j, const char *id, const char *filename, const char *purpose);
 char *wr_bat_map_file(const char *path, size_t *len);
-/* Is f in the Files API's list? Put a job's output file on disk; 0, or -1. */
+/* Is f in the Files API's list? Put a job's output file on disk; 0, or -1 with a warning. */
 int wr_bat_listed(const struct file *f);
 int wr_bat_make_ready(struct file *f);
-/* Append the content of path; 0, or -1 with a warning. */
-int wr_bat_add_file_text(struct wr_buf *b, const char *path);
 /* Name j's output files if it has ended. */
 void wr_bat_name_outputs(struct job *j, const struct state *s);
 
-/* Jobs: start a job of v (whose lines may be in already), find one, add a line, free one. */
+/* Jobs: start a job of v (whose lines may be in already), add a line, free one. */
 void wr_bat_start_job(struct job *j, enum vendor v, enum wr_batch_fault fault);
-struct job *wr_bat_find_job(const char *id, enum vendor v);
 void wr_bat_add_line(struct job *j, size_t *cap, const struct line *l);
 void wr_bat_free_job(struct job *j);
+/* Take the lock and find the batch b names; NULL, unlocked and answered 404, when there is none. */
+struct job *wr_bat_lock_job(struct wr_batch_call *b, struct wr_batch_answer *a);
 /* The fault of the next create call; under the lock. */
 enum wr_batch_fault wr_bat_next_fault(void);
 /* Add j, just made under the lock, and answer it as json writes it. */

@@ -9,8 +9,6 @@
 #include "common.h"
 #include "json.h"
 
-enum { OP_CREATE = OP_VENDOR, OP_LIST, OP_GET, OP_CANCEL };
-
 /* Mistral's BatchJobStatus; an expired job is one that exceeded its timeout_hours. */
 static const char *
 mistral_status(const struct state *s)
@@ -215,42 +213,14 @@ do_list(struct wr_batch_call *b, const struct wr_serve_req *q, struct wr_batch_a
 static void
 mistral_route(struct wr_batch_call *b, int get, int post, int del, const char *path)
 {
-	const char *sub;
-
 	(void)del;
-	if (wr_bat_split(path, 14, b->id, sizeof b->id, &sub))
-		return;
-	if (!b->id[0]) {
-		b->allow = "GET, HEAD, POST";
-		b->op = post ? OP_CREATE : get ? OP_LIST : OP_BAD;
-	} else if (!*sub) {
-		b->allow = "GET, HEAD";
-		b->op = get ? OP_GET : OP_BAD;
-	} else if (strcmp(sub, "cancel") == 0) {
-		b->allow = "POST";
-		b->op = post ? OP_CANCEL : OP_BAD;
-	}
-}
-
-static void
-mistral_finish(struct wr_batch_call *b, const struct wr_serve_req *q, struct wr_batch_answer *a)
-{
-	switch (b->op) {
-	case OP_CREATE:
-		do_create(b, a);
-		break;
-	case OP_LIST:
-		do_list(b, q, a);
-		break;
-	default:
-		wr_bat_get(b, a, b->op == OP_CANCEL);
-		break;
-	}
+	wr_bat_route_jobs(b, get, post, path, 14);
 }
 
 const struct wr_bat_api wr_bat_mistral = {
 	.route = mistral_route,
-	.finish = mistral_finish,
+	.create = do_create,
+	.list = do_list,
 	.error = mistral_error,
 	.json = mistral_batch_json,
 	.status = mistral_status,

@@ -13,10 +13,7 @@
 #include "common.h"
 #include "json.h"
 
-enum {
-	OP_UPLOAD = OP_VENDOR, OP_FILES, OP_FILE, OP_FILE_DELETE, OP_CONTENT,
-	OP_CREATE, OP_LIST, OP_GET, OP_CANCEL
-};
+enum { OP_UPLOAD = OP_VENDOR, OP_FILES, OP_FILE, OP_FILE_DELETE, OP_CONTENT };
 
 static const char *const status_names[] = {
 	"validating", "failed", "in_progress", "finalizing", "completed", "expired",
@@ -484,23 +481,14 @@ openai_route(struct wr_batch_call *b, int get, int post, int del, const char *pa
 		}
 		return;
 	}
-	if (wr_bat_split(path, 11, b->id, sizeof b->id, &sub))
-		return;
-	if (!b->id[0]) {
-		b->allow = "GET, HEAD, POST";
-		b->op = post ? OP_CREATE : get ? OP_LIST : OP_BAD;
-	} else if (!*sub) {
-		b->allow = "GET, HEAD";
-		b->op = get ? OP_GET : OP_BAD;
-	} else if (strcmp(sub, "cancel") == 0) {
-		b->allow = "POST";
-		b->op = post ? OP_CANCEL : OP_BAD;
-	}
+	wr_bat_route_jobs(b, get, post, path, 11);
 }
 
+/* The Files API. */
 static void
 openai_finish(struct wr_batch_call *b, const struct wr_serve_req *q, struct wr_batch_answer *a)
 {
+	(void)q;
 	switch (b->op) {
 	case OP_UPLOAD:
 		do_upload(b, a);
@@ -517,20 +505,13 @@ openai_finish(struct wr_batch_call *b, const struct wr_serve_req *q, struct wr_b
 		do_file(b, a, b->op == OP_FILE_DELETE, b->op == OP_CONTENT);
 		pthread_mutex_unlock(&wr_bat_lock);
 		break;
-	case OP_CREATE:
-		do_create(b, a);
-		break;
-	case OP_LIST:
-		wr_bat_list(b, q, a);
-		break;
-	default:
-		wr_bat_get(b, a, b->op == OP_CANCEL);
-		break;
 	}
 }
 
 const struct wr_bat_api wr_bat_openai = {
 	.route = openai_route,
+	.create = do_create,
+	.list = wr_bat_list,
 	.finish = openai_finish,
 	.error = openai_error,
 	.json = openai_batch_json,
