@@ -620,6 +620,18 @@ wr_bat_add_line(struct job *j, size_t *cap, const struct line *l)
 }
 
 void
+wr_bat_check_lines(struct job *j, const struct wr_serve_dialect *d, const char *path)
+{
+	const struct line *l;
+	size_t i;
+
+	for (i = 0; i < j->n; i++) {
+		l = &j->lines[i];
+		j->lines[i].bad = !wr_bat_line_ok(d, path, j->map + l->body_off, l->body_len);
+	}
+}
+
+void
 wr_bat_free_job(struct job *j)
 {
 	if (j->map)

@@ -178,9 +178,7 @@ do_create(struct wr_batch_call *b, struct wr_batch_answer *a)
 	j->map = map;
 	j->maplen = maplen;
 	map = NULL;
-	for (n = 0; n < j->n; n++)
-		j->lines[n].bad = !wr_bat_line_ok(&wr_serve_anthropic, "", j->map + j->lines[n].body_off,
-		    j->lines[n].body_len);
+	wr_bat_check_lines(j, &wr_serve_anthropic, "");
 	wr_bat_created(a, j, anthropic_batch_json);
 	j = NULL;
 	pthread_mutex_unlock(&wr_bat_lock);

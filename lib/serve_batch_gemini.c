@@ -243,9 +243,7 @@ do_create(struct wr_batch_call *b, struct wr_batch_answer *a)
 	j->display = display;
 	map = display = NULL;
 	wr_buf_printf(&path, "/v1beta/models/%s:generateContent", j->model);
-	for (n = 0; n < j->n; n++)
-		j->lines[n].bad = !wr_bat_line_ok(&wr_serve_gemini, path.s, j->map + j->lines[n].body_off,
-		    j->lines[n].body_len);
+	wr_bat_check_lines(j, &wr_serve_gemini, path.s);
 	if (fault == WR_BF_INVALID)
 		j->errors = wr_strdup("{\"code\":3,\"message\":\"The batch is invalid (wr-serve "
 		    "--batch-fault invalid).\"}");

@@ -203,6 +203,8 @@ void wr_bat_name_outputs(struct job *j, const struct state *s);
 void wr_bat_start_job(struct job *j, enum vendor v, enum wr_batch_fault fault);
 void wr_bat_add_line(struct job *j, size_t *cap, const struct line *l);
 void wr_bat_free_job(struct job *j);
+/* Mark the lines of j's create body that d's model cannot answer (path as wr_bat_line_ok's). */
+void wr_bat_check_lines(struct job *j, const struct wr_serve_dialect *d, const char *path);
 /* Take the lock and find the batch b names; NULL, unlocked and answered 404, when there is none. */
 struct job *wr_bat_lock_job(struct wr_batch_call *b, struct wr_batch_answer *a);
 /* The fault of the next create call; under the lock. */
