@@ -206,6 +206,18 @@ done:
 	return ret;
 }
 
+/* Write the rest of line_buf to fd if ok, and close fd; 0, or -1. */
+static int
+end_file(int fd, const char *path, int ok)
+{
+	int ret = ok && spill(fd, &line_buf, path) == 0 ? 0 : -1;
+
+	if (close(fd) && ret == 0)
+		ret = -1;
+	wr_buf_reset(&line_buf);
+	return ret;
+}
+
 int
 wr_bat_write_results(const struct wr_serve_conf *conf, struct job *j, const struct state *s)
 {
@@ -213,7 +225,7 @@ wr_bat_write_results(const struct wr_serve_conf *conf, struct job *j, const stru
 	const char *why;
 	char id[17];
 	unsigned status;
-	int fd, ret = -1;
+	int fd;
 	size_t i;
 
 	if ((fd = wr_bat_create_temp(f->path)) < 0)
@@ -243,16 +255,9 @@ wr_bat_write_results(const struct wr_serve_conf *conf, struct job *j, const stru
 			    "{\"type\":\"canceled\"}}\n");
 		}
 		if (line_buf.len > (1u << 20) && spill(fd, &line_buf, f->path))
-			goto done;
+			break;
 	}
-	if (spill(fd, &line_buf, f->path))
-		goto done;
-	ret = 0;
-done:
-	if (close(fd) && ret == 0)
-		ret = -1;
-	wr_buf_reset(&line_buf);
-	return ret;
+	return end_file(fd, f->path, i == j->n);
 }
 
 /*
@@ -270,7 +275,7 @@ wr_bat_write_inlined(const struct wr_serve_conf *conf, struct job *j, const stru
 	const char *why;
 	char id[17];
 	unsigned status;
-	int fd, ret = -1;
+	int fd;
 	size_t i;
 
 	if ((fd = wr_bat_create_temp(f->path)) < 0)
@@ -299,17 +304,10 @@ wr_bat_write_inlined(const struct wr_serve_conf *conf, struct job *j, const stru
 			    j->map + l->id_off);
 		wr_buf_addc(&line_buf, '}');
 		if (line_buf.len > (1u << 20) && spill(fd, &line_buf, f->path))
-			goto done;
+			break;
 	}
-	if (spill(fd, &line_buf, f->path))
-		goto done;
-	ret = 0;
-done:
-	if (close(fd) && ret == 0)
-		ret = -1;
 	wr_buf_free(&path);
-	wr_buf_reset(&line_buf);
-	return ret;
+	return end_file(fd, f->path, i == s->done);
 }
 
 void
