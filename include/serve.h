@@ -59,6 +59,7 @@ struct wr_chat {
 	size_t *lens, n, cap;
 	long max_tokens;         /* max_tokens or max_completion_tokens; 0 when none */
 	size_t prompt_bytes;     /* bytes of system and user content */
+	struct wr_buf scratch;   /* wr_chat_count's */
 };
 
 void wr_chat_init(struct wr_chat *c);
@@ -74,6 +75,14 @@ int wr_chat_begin(struct wr_chat *c, const char *body, size_t len, const char **
  * null appends nothing. -1 when t is none of these.
  */
 int wr_chat_content(const struct wr_json *j, int t, struct wr_buf *out);
+/* Add the bytes of the content at token t (as wr_chat_content reads it) to c->prompt_bytes; -1 when it is none. */
+int wr_chat_count(struct wr_chat *c, const struct wr_json *j, int t);
+/*
+ * The text to rate is the content at token t, the last user message's
+ * (read into c->user and split into entries); -1 with *why = no_user when
+ * there is none (t < 0).
+ */
+int wr_chat_user(struct wr_chat *c, const struct wr_json *j, int t, const char *no_user, const char **why);
 /* c->model from token t (absent or null: "wr-serve"); -1 with *why if not a string. */
 int wr_chat_model(struct wr_chat *c, int t, const char **why);
 /* c->max_tokens from token t (absent or null: 0); -1 with *why unless a positive integer. */

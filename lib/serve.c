@@ -90,9 +90,32 @@ wr_chat_free(struct wr_chat *c)
 	wr_json_free(&c->json);
 	wr_buf_free(&c->user);
 	wr_buf_free(&c->model);
+	wr_buf_free(&c->scratch);
 	free(c->entries);
 	free(c->lens);
 	memset(c, 0, sizeof *c);
+}
+
+int
+wr_chat_count(struct wr_chat *c, const struct wr_json *j, int t)
+{
+	wr_buf_reset(&c->scratch);
+	if (wr_chat_content(j, t, &c->scratch))
+		return -1;
+	c->prompt_bytes += c->scratch.len;
+	return 0;
+}
+
+int
+wr_chat_user(struct wr_chat *c, const struct wr_json *j, int t, const char *no_user, const char **why)
+{
+	if (t < 0) {
+		*why = no_user;
+		return -1;
+	}
+	wr_chat_content(j, t, &c->user);
+	wr_chat_split(c);
+	return 0;
 }
 
 static int

@@ -50,7 +50,6 @@ parse(struct wr_chat *c, const struct wr_serve_req *q, const char *body, size_t 
     const char **why)
 {
 	struct wr_json *j = &c->json;
-	struct wr_buf scratch = {0};
 	int msgs, m, k, role, user = -1, t;
 
 	(void)q;
@@ -71,44 +70,31 @@ parse(struct wr_chat *c, const struct wr_serve_req *q, const char *body, size_t 
 	if (wr_chat_max_tokens(c, t, "max_tokens", why))
 		return -1;
 	t = wr_json_get(j, 0, "system");
-	if (t >= 0 && wr_chat_content(j, t, &scratch)) {
-		wr_buf_free(&scratch);
+	if (t >= 0 && wr_chat_count(c, j, t)) {
 		*why = "system: Input should be a valid string or a list of text blocks";
 		return -1;
 	}
-	c->prompt_bytes += scratch.len;
 	msgs = wr_json_get(j, 0, "messages");
 	if (msgs < 0 || j->tok[msgs].type != JSMN_ARRAY) {
-		wr_buf_free(&scratch);
 		*why = "messages: Field required";
 		return -1;
 	}
 	for (k = 0; (m = wr_json_index(j, msgs, k)) >= 0; k++) {
 		role = wr_json_get(j, m, "role");
 		if (role < 0 || !(wr_json_streq(j, role, "user") || wr_json_streq(j, role, "assistant"))) {
-			wr_buf_free(&scratch);
 			*why = "messages: each message needs a role of \"user\" or \"assistant\"";
 			return -1;
 		}
 		if (!wr_json_streq(j, role, "user"))
 			continue;
 		user = m;
-		wr_buf_reset(&scratch);
-		if (wr_chat_content(j, wr_json_get(j, m, "content"), &scratch)) {
-			wr_buf_free(&scratch);
+		if (wr_chat_count(c, j, wr_json_get(j, m, "content"))) {
 			*why = "messages: content must be a string or a list of content blocks";
 			return -1;
 		}
-		c->prompt_bytes += scratch.len;
 	}
-	wr_buf_free(&scratch);
-	if (user < 0) {
-		*why = "messages: at least one user message is required";
-		return -1;
-	}
-	wr_chat_content(j, wr_json_get(j, user, "content"), &c->user);
-	wr_chat_split(c);
-	return 0;
+	return wr_chat_user(c, j, user < 0 ? -1 : wr_json_get(j, user, "content"),
+	    "messages: at least one user message is required", why);
 }
 
 /*

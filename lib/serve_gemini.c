@@ -70,7 +70,6 @@ parse(struct wr_chat *c, const struct wr_serve_req *q, const char *body, size_t 
     const char **why)
 {
 	struct wr_json *j = &c->json;
-	struct wr_buf scratch = {0};
 	const char *model;
 	size_t n;
 	int contents, m, k, role, user = -1, t, gc;
@@ -91,17 +90,13 @@ parse(struct wr_chat *c, const struct wr_serve_req *q, const char *body, size_t 
 	}
 	t = get2(j, 0, "systemInstruction", "system_instruction");
 	if (t >= 0 && !wr_json_isnull(j, t)) {
-		if (j->tok[t].type != JSMN_OBJECT ||
-		    wr_chat_content(j, wr_json_get(j, t, "parts"), &scratch)) {
-			wr_buf_free(&scratch);
+		if (j->tok[t].type != JSMN_OBJECT || wr_chat_count(c, j, wr_json_get(j, t, "parts"))) {
 			*why = "Invalid value at 'system_instruction': expected a Content with parts.";
 			return -1;
 		}
-		c->prompt_bytes += scratch.len;
 	}
 	contents = wr_json_get(j, 0, "contents");
 	if (contents < 0 || j->tok[contents].type != JSMN_ARRAY) {
-		wr_buf_free(&scratch);
 		*why = "* GenerateContentRequest.contents: contents is not specified";
 		return -1;
 	}
@@ -110,28 +105,17 @@ parse(struct wr_chat *c, const struct wr_serve_req *q, const char *body, size_t 
 		if (role >= 0 && !wr_json_isnull(j, role) && !wr_json_streq(j, role, "user")) {
 			if (wr_json_streq(j, role, "model"))
 				continue;
-			wr_buf_free(&scratch);
 			*why = "Please use a valid role: user, model.";
 			return -1;
 		}
 		user = m;
-		wr_buf_reset(&scratch);
-		if (j->tok[m].type != JSMN_OBJECT ||
-		    wr_chat_content(j, wr_json_get(j, m, "parts"), &scratch)) {
-			wr_buf_free(&scratch);
+		if (j->tok[m].type != JSMN_OBJECT || wr_chat_count(c, j, wr_json_get(j, m, "parts"))) {
 			*why = "Invalid value at 'contents': expected a Content with parts.";
 			return -1;
 		}
-		c->prompt_bytes += scratch.len;
 	}
-	wr_buf_free(&scratch);
-	if (user < 0) {
-		*why = "* GenerateContentRequest.contents: contents is not specified";
-		return -1;
-	}
-	wr_chat_content(j, wr_json_get(j, user, "parts"), &c->user);
-	wr_chat_split(c);
-	return 0;
+	return wr_chat_user(c, j, user < 0 ? -1 : wr_json_get(j, user, "parts"),
+	    "* GenerateContentRequest.contents: contents is not specified", why);
 }
 
 static void

@@ -11,7 +11,6 @@ int
 wr_chat_parse(struct wr_chat *c, const char *body, size_t len, const char **why)
 {
 	struct wr_json *j = &c->json;
-	struct wr_buf scratch = {0};
 	int msgs, m, k, role, user = -1, t;
 
 	if (wr_chat_begin(c, body, len, why) ||
@@ -33,25 +32,14 @@ wr_chat_parse(struct wr_chat *c, const char *body, size_t len, const char **why)
 			continue;
 		if (wr_json_streq(j, role, "user"))
 			user = m;
-		if (wr_json_streq(j, role, "user") || wr_json_streq(j, role, "system") ||
-		    wr_json_streq(j, role, "developer")) {
-			wr_buf_reset(&scratch);
-			if (wr_chat_content(j, wr_json_get(j, m, "content"), &scratch)) {
-				wr_buf_free(&scratch);
-				*why = "message content must be a string or an array of text parts.";
-				return -1;
-			}
-			c->prompt_bytes += scratch.len;
+		if ((wr_json_streq(j, role, "user") || wr_json_streq(j, role, "system") ||
+		    wr_json_streq(j, role, "developer")) && wr_chat_count(c, j, wr_json_get(j, m, "content"))) {
+			*why = "message content must be a string or an array of text parts.";
+			return -1;
 		}
 	}
-	wr_buf_free(&scratch);
-	if (user < 0) {
-		*why = "messages must include a user message.";
-		return -1;
-	}
-	wr_chat_content(j, wr_json_get(j, user, "content"), &c->user);
-	wr_chat_split(c);
-	return 0;
+	return wr_chat_user(c, j, user < 0 ? -1 : wr_json_get(j, user, "content"),
+	    "messages must include a user message.", why);
 }
 
 /* Does c ask for a JSON answer (response_format json_schema or json_object)? */
