@@ -46,6 +46,13 @@ int wr_json_skip(const struct wr_json *j, int i);
 int wr_json_get(const struct wr_json *j, int obj, const char *key);
 /* Follow a path of keys: wr_json_path(j, 0, "response", "body", NULL). */
 int wr_json_path(const struct wr_json *j, int obj, ...);
+/*
+ * Walking an array in order, a step at a time (wr_json_index walks from the
+ * start each time): its first element, or -1; the element after element i,
+ * or -1 after the last.
+ */
+int wr_json_first(const struct wr_json *j, int arr);
+int wr_json_next(const struct wr_json *j, int arr, int i);
 /* Token i of array arr (0-based), or -1. */
 int wr_json_index(const struct wr_json *j, int arr, int k);
 /* 1 when token i is the string s (compared raw; s must need no escaping). */

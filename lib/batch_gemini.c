@@ -171,12 +171,17 @@ gemini_fetch(struct wr_call *c, const char *where, int (*sink)(void *arg, const 
 	int list, k, i, r = -1;
 
 	wr_json_init(&j);
-	if (wr_batch_get(c, "/%s", where, &j) == 0) {
+	/*
+	 * The poll that saw the batch end is the last call, and its answer
+	 * carries the responses: read them there rather than download them again.
+	 */
+	if ((c->status == 200 && wr_batch_answer(c, &j) == 0 &&
+	    wr_json_streq(&j, wr_json_get(&j, 0, "name"), where)) || wr_batch_get(c, "/%s", where, &j) == 0) {
 		list = wr_json_path(&j, 0, "response", "inlinedResponses", "inlinedResponses", NULL);
 		if (list < 0)
 			list = wr_json_path(&j, batch_of(&j, 0), "output", "inlinedResponses", "inlinedResponses", NULL);
 		sink(arg, NULL, 0);
-		for (k = 0; (i = wr_json_index(&j, list, k)) >= 0; k++) {
+		for (k = 0, i = wr_json_first(&j, list); i >= 0; k++, i = wr_json_next(&j, list, i)) {
 			wr_buf_reset(&line);
 			wr_buf_printf(&line, "{\"index\":%d,\"item\":", k);
 			s = wr_json_text(&j, i, &n);

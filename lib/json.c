@@ -278,6 +278,19 @@ wr_json_index(const struct wr_json *j, int arr, int k)
 }
 
 int
+wr_json_first(const struct wr_json *j, int arr)
+{
+	return wr_json_index(j, arr, 0);
+}
+
+int
+wr_json_next(const struct wr_json *j, int arr, int i)
+{
+	i = wr_json_skip(j, i);
+	return i < j->n && j->tok[i].parent == arr ? i : -1;
+}
+
+int
 wr_json_streq(const struct wr_json *j, int i, const char *s)
 {
 	size_t n = strlen(s);

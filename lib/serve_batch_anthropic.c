@@ -121,7 +121,7 @@ do_create(struct wr_batch_call *b, struct wr_batch_answer *a)
 		goto done;
 	}
 	j = wr_calloc(1, sizeof *j);
-	for (k = 0; (r = wr_json_index(&js, reqs, k)) >= 0; k++) {
+	for (k = 0, r = wr_json_first(&js, reqs); r >= 0; k++, r = wr_json_next(&js, reqs, r)) {
 		id = wr_json_get(&js, r, "custom_id");
 		params = wr_json_get(&js, r, "params");
 		if (id < 0 || js.tok[id].type != JSMN_STRING) {

@@ -208,7 +208,7 @@ do_create(struct wr_batch_call *b, struct wr_batch_answer *a)
 		goto done;
 	}
 	j = wr_calloc(1, sizeof *j);
-	for (k = 0; (r = wr_json_index(&js, reqs, k)) >= 0; k++) {
+	for (k = 0, r = wr_json_first(&js, reqs); r >= 0; k++, r = wr_json_next(&js, reqs, r)) {
 		req = wr_json_get(&js, r, "request");
 		meta = wr_json_get(&js, r, "metadata");
 		key = meta >= 0 ? wr_json_get(&js, meta, "key") : -1;

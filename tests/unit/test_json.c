@@ -142,6 +142,14 @@ test_lookup(void)
 	i = wr_json_get(&j, 0, "list");
 	CHECK(wr_json_streq(&j, wr_json_index(&j, i, 2), "r"), "list[2] after a nested array");
 	CHECK(wr_json_index(&j, i, 3) == -1, "list[3] absent");
+	{
+		/* A step at a time: the same elements as by index, then -1 (the "n" after the list is not one). */
+		int e = wr_json_first(&j, i), k = 0;
+		for (; e >= 0; e = wr_json_next(&j, i, e), k++)
+			CHECK(e == wr_json_index(&j, i, k), "list element %d in order", k);
+		CHECK(k == 3, "three elements walked, %d", k);
+		CHECK(wr_json_first(&j, wr_json_get(&j, 0, "n")) == -1, "no first element of a number");
+	}
 	CHECK(wr_json_num(&j, wr_json_get(&j, 0, "n"), &d) == 0 && d == 4.5, "n");
 	CHECK(wr_json_isnull(&j, wr_json_get(&j, 0, "z")), "z null");
 	CHECK(wr_json_get(&j, 0, "y") == -1, "nested key not found at top");
