@@ -122,17 +122,18 @@ wr_jobs_open(struct wr_jobs *s, const char *dir, int create)
 	s->log_fd = -1;
 	s->dir = wr_strdup(dir);
 	wr_map_init(&s->known);
-	if (mkdir(dir, 0777) != 0 && errno != EEXIST)
+	if (create && mkdir(dir, 0777) != 0 && errno != EEXIST)
 		wr_die("%s:", dir);
 	wr_buf_printf(&path, "%s/log", dir);
 	if ((s->log_fd = open(path.s, O_RDWR | O_APPEND | O_CLOEXEC | (create ? O_CREAT : 0), 0666)) < 0) {
-		if (!create && errno == ENOENT) {
+		if (!create && (errno == ENOENT || errno == ENOTDIR)) {
 			wr_buf_free(&path);
 			return;
 		}
 		wr_die("%s:", path.s);
 	}
-	if (flock(s->log_fd, LOCK_EX | LOCK_NB) != 0)
+	/* --plan (create 0) only reads: a run at work on the set is no reason to stop. */
+	if (create && flock(s->log_fd, LOCK_EX | LOCK_NB) != 0)
 		wr_die("%s: another wr-submit is working on this set of jobs", dir);
 	wr_json_init(&js);
 	wr_reader_fd(&rd, s->log_fd, path.s, 1u << 20);

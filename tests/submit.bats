@@ -314,6 +314,11 @@ killed_at() {
 		est. cost: \$0.0012 at batch prices (half of --price)
 		window: 24 h; results often come much sooner
 	EOF
+	# With -o it reads what is done there, and makes nothing.
+	run wr-submit --plan -o "$T/p.jsonl" -u http://127.0.0.1:9/v1 "$R"
+	assert_success
+	assert_line 'already done in '"$T"'/p.jsonl: 0'
+	[ ! -e "$T/p.jsonl" ] && [ ! -e "$T/p.jsonl.jobs" ]
 }
 
 @test "usage: jobs need a record, one URL, and a known API" {
