@@ -2,7 +2,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
-#include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdint.h>
@@ -97,8 +96,8 @@ static struct wr_ledger ledger;
 static int replace;
 
 static char **in_names;
-static int *in_fds, n_in, cur_in, reader_open, input_done, input_error, want_input;
-static struct wr_reader reader;
+static int *in_fds, n_in;
+static struct wr_inputs inputs;   /* the request lines, read in turn */
 
 static int out_fd = STDOUT_FILENO;
 static const char *out_name = "stdout";
@@ -307,57 +306,16 @@ write_result(struct req *r, long status, const char *body, size_t blen, int body
 static int
 next_line(char **s, size_t *len)
 {
-	struct pollfd p;
+	int r = wr_inputs_next(&inputs, s, len), e;
 
-	for (;;) {
-		if (input_done)
-			return -1;
-		if (!reader_open) {
-			if (cur_in == n_in) {
-				input_done = 1;
-				return -1;
-			}
-			wr_reader_fd(&reader, in_fds[cur_in], in_names[cur_in], LINE_MAX_BYTES);
-			reader.owned = in_fds[cur_in] != STDIN_FILENO;
-			reader_open = 1;
-		}
-		if (!wr_reader_ready(&reader)) {
-			/* Never block on a slow producer while answers wait to be read. */
-			p.fd = reader.fd;
-			p.events = POLLIN;
-			p.revents = 0;
-			if (poll(&p, 1, 0) <= 0) {
-				want_input = 1;
-				return 0;
-			}
-			if (wr_reader_fill(&reader) < 0)
-				goto error;
-			continue;
-		}
-		switch (wr_reader_next(&reader, s, len)) {
-		case WR_LINE_OK:
-			*len = wr_chomp_cr(*s, *len);
-			return 1;
-		case WR_LINE_LONG:
-			*s = NULL;
-			*len = 0;
-			return 1;
-		case WR_LINE_EOF:
-			wr_reader_close(&reader);
-			reader_open = 0;
-			cur_in++;
-			continue;
-		case WR_LINE_ERR:
-			goto error;
-		}
+	if (r < 0 && inputs.error && inputs.open) {
+		e = errno;
+		clear_progress();
+		errno = e;
+		wr_warn("%s: read error:", inputs.r.name);
+		wr_inputs_close(&inputs);
 	}
-error:
-	clear_progress();
-	wr_warn("%s: read error:", reader.name);
-	wr_reader_close(&reader);
-	reader_open = 0;
-	input_done = input_error = 1;
-	return -1;
+	return r;
 }
 
 /* A body field the dialect cannot carry: said once per run. */
@@ -403,7 +361,7 @@ fill_slots(double now)
 	int k, got;
 	struct req *r;
 
-	want_input = 0;
+	inputs.want = 0;
 	if (budget_out)
 		return;
 	for (k = 0; k < LINES_PER_TURN && n_free > 0 && stopping == GOING; k++) {
@@ -419,8 +377,8 @@ fill_slots(double now)
 		if (!s) {
 			/* Over-long: the reader skipped it whole, nothing of it is left to name. */
 			wr_request_clear(&r->rq);
-			wr_buf_adds(&r->line, reader.name);
-			wr_buf_printf(&r->line, ":%ld", reader.lineno);
+			wr_buf_adds(&r->line, inputs.r.name);
+			wr_buf_printf(&r->line, ":%ld", inputs.r.lineno);
 			why = "line longer than 16 MiB";
 			goto bad;
 		}
@@ -442,9 +400,9 @@ fill_slots(double now)
 		continue;
 bad:
 		clear_progress();
-		wr_warn_at(reader.name, reader.lineno, "%s", why);
+		wr_warn_at(inputs.r.name, inputs.r.lineno, "%s", why);
 		wr_buf_reset(&msg);
-		wr_buf_printf(&msg, "request line %ld: %s", reader.lineno, why);
+		wr_buf_printf(&msg, "request line %ld: %s", inputs.r.lineno, why);
 		write_result(r, 0, NULL, 0, 0, "invalid_request", msg.s);
 		n_failed++;
 		release(r);
@@ -717,7 +675,7 @@ run(void)
 		if (stopping == GOING)
 			fill_slots(now);
 		next = stopping == GOING ? schedule(now) : -1;
-		if (stopping != GOING || (input_done && n_free == jobs) || (budget_out && n_running == 0))
+		if (stopping != GOING || (inputs.done && n_free == jobs) || (budget_out && n_running == 0))
 			break;
 		wr_multi_timeout(&mw, wr_now());
 		if (drain() > 0)
@@ -725,7 +683,7 @@ run(void)
 		wait = prog.on ? 0.25 : 5;
 		if (next >= 0 && next < wait)
 			wait = next;
-		wr_multi_wait(&mw, wait, want_input && reader_open ? reader.fd : -1);
+		wr_multi_wait(&mw, wait, inputs.want && inputs.open ? inputs.r.fd : -1);
 	}
 }
 
@@ -777,6 +735,10 @@ open_inputs(int argc, char **argv)
 		else if ((in_fds[i] = open(argv[i], O_RDONLY | O_CLOEXEC)) < 0)
 			wr_die("%s:", argv[i]);
 	}
+	inputs.fds = in_fds;
+	inputs.names = in_names;
+	inputs.n = n_in;
+	inputs.max = LINE_MAX_BYTES;
 }
 
 static void
@@ -854,8 +816,7 @@ teardown(void)
 	free(freelist);
 	wr_queue_free(&waiting);
 	free(in_fds);
-	if (reader_open)
-		wr_reader_close(&reader);
+	wr_inputs_close(&inputs);
 	if (out_path)
 		wr_ledger_free(&ledger);
 	wr_json_free(&json);
@@ -906,7 +867,7 @@ summary(void)
 		fprintf(stderr, "; %lu already done in %s", n_skipped, out_path);
 	if (stopping != GOING && n_running + (int)waiting.n > 0)
 		fprintf(stderr, "; %d not answered", n_running + (int)waiting.n);
-	if (budget_out && (waiting.n > 0 || !input_done))
+	if (budget_out && (waiting.n > 0 || !inputs.done))
 		fprintf(stderr, "; --rpd %.0f reached, the rest not sent", rpd);
 	fprintf(stderr, "; %llu prompt", prompt_tokens);
 	if (saw_cached)
@@ -1080,8 +1041,8 @@ main(int argc, char **argv)
 	run();
 
 	summary();
-	status = n_failed || (budget_out && (waiting.n > 0 || !input_done)) ? WR_EXIT_FAIL : WR_EXIT_OK;
-	if (stopping == STOP_FATAL || input_error)
+	status = n_failed || (budget_out && (waiting.n > 0 || !inputs.done)) ? WR_EXIT_FAIL : WR_EXIT_OK;
+	if (stopping == STOP_FATAL || inputs.error)
 		status = WR_EXIT_USAGE;
 	teardown();
 	if (out_fd != STDOUT_FILENO && close(out_fd) != 0) {

@@ -87,6 +87,32 @@ size_t wr_chomp_cr(char *s, size_t len);
 enum wr_line_status wr_reader_text(struct wr_reader *r, char **s, size_t *len, long *bad);
 
 /*
+ * Several inputs read in turn without ever blocking, for an event loop
+ * (wr-query): set fds, names, n and max, then call wr_inputs_next.
+ */
+struct wr_inputs {
+	int *fds;             /* open descriptors, in order (stdin is not closed at its end) */
+	char **names;         /* for messages */
+	int n;
+	size_t max;           /* longest line */
+	/* State. */
+	int cur;              /* the input being read */
+	int open;             /* r reads fds[cur] */
+	int done;             /* every input read to its end, or a read error */
+	int error;            /* a read error on r.name (errno set): the caller says so */
+	int want;             /* nothing ready: poll r.fd for input before the next call */
+	struct wr_reader r;
+};
+/*
+ * The next line: 1 with it in s[0..len) (a trailing CR removed; s NULL for
+ * a line longer than max, skipped whole; r.name and r.lineno say where), 0
+ * when none is ready without waiting (want is set), -1 at the end of the
+ * last input or after a read error (error is set).
+ */
+int wr_inputs_next(struct wr_inputs *in, char **s, size_t *len);
+void wr_inputs_close(struct wr_inputs *in);
+
+/*
  * The lines left to read in the n_fds inputs (from where each stands, a last
  * line without a newline counted), when every one is a regular file; else -1.
  * Nothing is consumed: the count is made with pread.

@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -274,4 +275,66 @@ wr_lines_left(const int *fds, int n_fds)
 			n++;
 	}
 	return n;
+}
+
+int
+wr_inputs_next(struct wr_inputs *in, char **s, size_t *len)
+{
+	struct pollfd p;
+
+	in->want = 0;
+	for (;;) {
+		if (in->done)
+			return -1;
+		if (!in->open) {
+			if (in->cur == in->n) {
+				in->done = 1;
+				return -1;
+			}
+			wr_reader_fd(&in->r, in->fds[in->cur], in->names[in->cur], in->max);
+			in->r.owned = in->fds[in->cur] != STDIN_FILENO;
+			in->open = 1;
+		}
+		if (!wr_reader_ready(&in->r)) {
+			/* Never block on a slow producer while answers wait to be read. */
+			p.fd = in->r.fd;
+			p.events = POLLIN;
+			p.revents = 0;
+			if (poll(&p, 1, 0) <= 0) {
+				in->want = 1;
+				return 0;
+			}
+			if (wr_reader_fill(&in->r) < 0)
+				break;
+			continue;
+		}
+		switch (wr_reader_next(&in->r, s, len)) {
+		case WR_LINE_OK:
+			*len = wr_chomp_cr(*s, *len);
+			return 1;
+		case WR_LINE_LONG:
+			*s = NULL;
+			*len = 0;
+			return 1;
+		case WR_LINE_EOF:
+			wr_reader_close(&in->r);
+			in->open = 0;
+			in->cur++;
+			continue;
+		case WR_LINE_ERR:
+			break;
+		}
+		break;
+	}
+	/* A read error: the reader stays open so that the caller can name it, then closes it. */
+	in->done = in->error = 1;
+	return -1;
+}
+
+void
+wr_inputs_close(struct wr_inputs *in)
+{
+	if (in->open)
+		wr_reader_close(&in->r);
+	in->open = 0;
 }
