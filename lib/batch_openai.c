@@ -58,47 +58,54 @@ openai_create(struct wr_call *c, const char *items, const char *file, const char
 	return wr_batch_created(c, "id", id);
 }
 
+/*
+ * Page through a list of jobs, newest first, for the one marked with set
+ * in its metadata (wr_set) and not recorded yet: OpenAI pages with
+ * after=LAST_ID while has_more, Mistral with page=N while a page has jobs.
+ * A job made well before the set was prepared cannot be it: the search
+ * stops there.
+ */
 static int
-openai_find(struct wr_call *c, const char *set, long n, double since, const struct wr_map *known,
-    struct wr_buf *id)
+find_marked(struct wr_call *c, const char *list, int by_page, const char *set, double since,
+    const struct wr_map *known, struct wr_buf *id)
 {
 	struct wr_buf path = {0}, after = {0}, s = {0};
 	struct wr_json j;
 	int page, i, k, found = 0;
 	double t;
 
-	(void)n;
 	wr_json_init(&j);
 	for (page = 0; page < 50 && !found; page++) {
 		struct wr_call_req rq = {.method = "GET", .idempotent = 1};
-		int data, more, stop = 0;
+		int data, stop = 0;
 
 		wr_buf_reset(&path);
-		wr_buf_adds(&path, "/v1/batches?limit=100");
-		if (after.len)
-			wr_buf_printf(&path, "&after=%s", after.s);
+		if (by_page)
+			wr_buf_printf(&path, "%s?page=%d&page_size=100", list, page);
+		else
+			wr_buf_printf(&path, "%s?limit=100%s%s", list, after.len ? "&after=" : "", after.len ? after.s : "");
 		rq.path = path.s;
 		if (wr_call(c, &rq) == 0 || wr_batch_answer(c, &j) != 0) {
 			found = -1;
 			break;
 		}
 		data = wr_json_get(&j, 0, "data");
-		for (k = 0; (i = wr_json_index(&j, data, k)) >= 0; k++) {
+		wr_buf_reset(&after);
+		for (k = 0, i = wr_json_first(&j, data); i >= 0; k++, i = wr_json_next(&j, data, i)) {
 			if (wr_batch_str(&j, wr_json_path(&j, i, "metadata", "wr_set", NULL), &s) == 0 &&
 			    strcmp(s.s, set) == 0 && wr_batch_str(&j, wr_json_get(&j, i, "id"), id) == 0 &&
 			    !wr_map_get(known, id->s, id->len)) {
 				found = 1;
 				break;
 			}
-			/* Newest first: a batch made well before this set was prepared cannot be it. */
 			if (wr_json_num(&j, wr_json_get(&j, i, "created_at"), &t) == 0 && t < since - 600)
 				stop = 1;
 			wr_batch_str(&j, wr_json_get(&j, i, "id"), &after);
 		}
-		more = wr_json_get(&j, 0, "has_more");
-		if (found || stop || more < 0 || !wr_json_streq(&j, more, "true") || after.len == 0)
+		if (found || stop || k == 0 || after.len == 0 ||
+		    (!by_page && !wr_json_streq(&j, wr_json_get(&j, 0, "has_more"), "true")))
 			break;
-		if (wr_batch_str(&j, wr_json_get(&j, 0, "last_id"), &s) == 0 && s.len) {
+		if (!by_page && wr_batch_str(&j, wr_json_get(&j, 0, "last_id"), &s) == 0 && s.len) {
 			wr_buf_reset(&after);
 			wr_buf_add(&after, s.s, s.len);
 		}
@@ -108,6 +115,14 @@ openai_find(struct wr_call *c, const char *set, long n, double since, const stru
 	wr_buf_free(&after);
 	wr_buf_free(&s);
 	return found;
+}
+
+static int
+openai_find(struct wr_call *c, const char *set, long n, double since, const struct wr_map *known,
+    struct wr_buf *id)
+{
+	(void)n;
+	return find_marked(c, "/v1/batches", 0, set, since, known, id);
 }
 
 static int
@@ -297,43 +312,8 @@ static int
 mistral_find(struct wr_call *c, const char *set, long n, double since, const struct wr_map *known,
     struct wr_buf *id)
 {
-	struct wr_buf path = {0}, s = {0};
-	struct wr_json j;
-	int page, i, k, found = 0;
-	double t;
-
 	(void)n;
-	wr_json_init(&j);
-	for (page = 0; page < 50 && !found; page++) {
-		struct wr_call_req rq = {.method = "GET", .idempotent = 1};
-		int data, stop = 0, any = 0;
-
-		wr_buf_reset(&path);
-		wr_buf_printf(&path, "/v1/batch/jobs?page=%d&page_size=100", page);
-		rq.path = path.s;
-		if (wr_call(c, &rq) == 0 || wr_batch_answer(c, &j) != 0) {
-			found = -1;
-			break;
-		}
-		data = wr_json_get(&j, 0, "data");
-		for (k = 0; (i = wr_json_index(&j, data, k)) >= 0; k++) {
-			any = 1;
-			if (wr_batch_str(&j, wr_json_path(&j, i, "metadata", "wr_set", NULL), &s) == 0 &&
-			    strcmp(s.s, set) == 0 && wr_batch_str(&j, wr_json_get(&j, i, "id"), id) == 0 &&
-			    !wr_map_get(known, id->s, id->len)) {
-				found = 1;
-				break;
-			}
-			if (wr_json_num(&j, wr_json_get(&j, i, "created_at"), &t) == 0 && t < since - 600)
-				stop = 1;
-		}
-		if (found || stop || !any)
-			break;
-	}
-	wr_json_free(&j);
-	wr_buf_free(&path);
-	wr_buf_free(&s);
-	return found;
+	return find_marked(c, "/v1/batch/jobs", 1, set, since, known, id);
 }
 
 static int
