@@ -269,7 +269,7 @@ field() {
 # --- OpenAI job faults
 
 @test "--batch-fault invalid fails the job in validation with an error on line 1" {
-	start_serve --batch-time 1000 --batch-fault invalid
+	start_serve --batch-time 4000 --batch-fault invalid
 	job 3
 	run get "$BID"
 	assert_equal "$(field "$output" .status)" '"validating"'
