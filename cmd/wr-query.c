@@ -71,7 +71,7 @@ static int jobs = 16, retries = 5, quiet, verbose;
 static double timeout_s = 600, connect_timeout_s = 30, backoff_base = 0.5, rate_wait = 3600;
 static long long max_response = 64LL << 20;
 static double rpm, tpm, rpd, latency_est = 3;
-static const char *cacert, *out_path;
+static const char *out_path;
 static struct wr_price price;
 static int have_price, plan;
 
@@ -762,7 +762,7 @@ setup(void)
 
 	conf.timeout_ms = (long)(timeout_s * 1000);
 	conf.connect_timeout_ms = (long)(connect_timeout_s * 1000);
-	conf.cacert = cacert;
+	conf.cacert = cl.cacert;
 	conf.headers = cl.headers;
 	conf.body_cb = on_body;
 	conf.header_cb = on_header;
@@ -897,18 +897,15 @@ positive(const char *s, const char *opt)
 static int
 options(int argc, char **argv)
 {
-	enum { O_KEYFILE = 256, O_API, O_BACKOFF, O_CACERT, O_CONNTO, O_KEYHDR, O_LATENCY, O_MAXRESP, O_PLAN,
-		O_PRICE, O_RATE_WAIT, O_REPLACE, O_RETRIES, O_RPD, O_RPM, O_TIMEOUT, O_TPM, O_VERSION };
+	enum { O_API = WR_CLIENT_OPT_END, O_BACKOFF, O_CONNTO, O_LATENCY, O_MAXRESP, O_PLAN, O_PRICE,
+		O_RATE_WAIT, O_REPLACE, O_RETRIES, O_RPD, O_RPM, O_TIMEOUT, O_TPM, O_VERSION };
 	static const struct option longopts[] = {
+		WR_CLIENT_LONGOPTS,
 		{"api", required_argument, NULL, O_API},
-		{"api-key-file", required_argument, NULL, O_KEYFILE},
 		{"backoff", required_argument, NULL, O_BACKOFF},
-		{"cacert", required_argument, NULL, O_CACERT},
 		{"connect-timeout", required_argument, NULL, O_CONNTO},
-		{"header", required_argument, NULL, 'H'},
 		{"help", no_argument, NULL, 'h'},
 		{"jobs", required_argument, NULL, 'j'},
-		{"key-header", required_argument, NULL, O_KEYHDR},
 		{"latency-estimate", required_argument, NULL, O_LATENCY},
 		{"max-response", required_argument, NULL, O_MAXRESP},
 		{"output", required_argument, NULL, 'o'},
@@ -922,7 +919,6 @@ options(int argc, char **argv)
 		{"rpm", required_argument, NULL, O_RPM},
 		{"timeout", required_argument, NULL, O_TIMEOUT},
 		{"tpm", required_argument, NULL, O_TPM},
-		{"url", required_argument, NULL, 'u'},
 		{"verbose", no_argument, NULL, 'v'},
 		{"version", no_argument, NULL, O_VERSION},
 		{NULL, 0, NULL, 0},
@@ -936,9 +932,6 @@ options(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 	while ((c = getopt_long(argc, argv, "H:hj:o:qu:v", longopts, NULL)) != -1) {
 		switch (c) {
-		case 'H':
-			wr_client_header(&cl, optarg);
-			break;
 		case 'h':
 			usage(stdout, WR_EXIT_OK);
 		case 'j':
@@ -950,9 +943,6 @@ options(int argc, char **argv)
 		case 'q':
 			quiet = 1;
 			break;
-		case 'u':
-			wr_client_url(&cl, optarg);
-			break;
 		case 'v':
 			verbose = 1;
 			break;
@@ -960,20 +950,11 @@ options(int argc, char **argv)
 			if (!(cl.api = wr_dialect_find(optarg)))
 				wr_die("--api %s: expected openai, anthropic or gemini", optarg);
 			break;
-		case O_KEYFILE:
-			cl.key_file = optarg;
-			break;
 		case O_BACKOFF:
 			backoff_base = wr_strtod_in(optarg, "--backoff", 0, BACKOFF_CAP);
 			break;
-		case O_CACERT:
-			cacert = optarg;
-			break;
 		case O_CONNTO:
 			connect_timeout_s = positive(optarg, "--connect-timeout");
-			break;
-		case O_KEYHDR:
-			wr_client_key_header(&cl, optarg);
 			break;
 		case O_LATENCY:
 			latency_est = positive(optarg, "--latency-estimate");
@@ -1012,7 +993,8 @@ options(int argc, char **argv)
 		case O_VERSION:
 			wr_print_version();
 		default:
-			usage(stderr, WR_EXIT_USAGE);
+			if (!wr_client_option(&cl, c, optarg))
+				usage(stderr, WR_EXIT_USAGE);
 		}
 	}
 	return optind;
@@ -1029,8 +1011,6 @@ main(int argc, char **argv)
 	wr_client_choose(&cl);
 	api = cl.api;
 	add_servers();
-	if (cacert && access(cacert, R_OK) != 0)
-		wr_die("%s:", cacert);
 
 	open_inputs(argc, argv);
 	if (plan)

@@ -34,7 +34,7 @@ static struct wr_call call;
 static struct wr_jobs jobs;
 static struct wr_ledger ledger;
 static struct wr_fill fill;
-static const char *out_path, *state_dir, *cacert, *shown_url;
+static const char *out_path, *state_dir, *shown_url;
 static int quiet, no_wait, plan, cancel, replace, retries = 2;
 static long max_requests;
 static long long max_bytes;
@@ -406,16 +406,13 @@ summary(void)
 int
 main(int argc, char **argv)
 {
-	enum { O_KEYFILE = 256, O_API, O_CACERT, O_CANCEL, O_KEYHDR, O_MAXBYTES, O_MAXREQ, O_NOWAIT, O_PLAN,
-		O_POLL, O_PRICE, O_RATE_WAIT, O_REPLACE, O_RETRIES, O_STATE, O_TIMEOUT, O_VERSION };
+	enum { O_API = WR_CLIENT_OPT_END, O_CANCEL, O_MAXBYTES, O_MAXREQ, O_NOWAIT, O_PLAN, O_POLL, O_PRICE,
+		O_RATE_WAIT, O_REPLACE, O_RETRIES, O_STATE, O_TIMEOUT, O_VERSION };
 	static const struct option longopts[] = {
+		WR_CLIENT_LONGOPTS,
 		{"api", required_argument, NULL, O_API},
-		{"api-key-file", required_argument, NULL, O_KEYFILE},
-		{"cacert", required_argument, NULL, O_CACERT},
 		{"cancel", no_argument, NULL, O_CANCEL},
-		{"header", required_argument, NULL, 'H'},
 		{"help", no_argument, NULL, 'h'},
-		{"key-header", required_argument, NULL, O_KEYHDR},
 		{"max-bytes", required_argument, NULL, O_MAXBYTES},
 		{"max-requests", required_argument, NULL, O_MAXREQ},
 		{"no-wait", no_argument, NULL, O_NOWAIT},
@@ -429,7 +426,6 @@ main(int argc, char **argv)
 		{"retries", required_argument, NULL, O_RETRIES},
 		{"state", required_argument, NULL, O_STATE},
 		{"timeout", required_argument, NULL, O_TIMEOUT},
-		{"url", required_argument, NULL, 'u'},
 		{"version", no_argument, NULL, O_VERSION},
 		{NULL, 0, NULL, 0},
 	};
@@ -442,9 +438,6 @@ main(int argc, char **argv)
 	wr_key_argv(argc, argv, longopts, keyfile_opts, "set $OPENAI_API_KEY or use --api-key-file FILE");
 	while ((c = getopt_long(argc, argv, "H:ho:qu:", longopts, NULL)) != -1) {
 		switch (c) {
-		case 'H':
-			wr_client_header(&cl, optarg);
-			break;
 		case 'h':
 			usage(stdout, WR_EXIT_OK);
 		case 'o':
@@ -463,17 +456,8 @@ main(int argc, char **argv)
 				wr_die("--api %s: expected openai, anthropic, gemini or mistral", optarg);
 			cl.api = bapi->dialect;
 			break;
-		case O_KEYFILE:
-			cl.key_file = optarg;
-			break;
-		case O_CACERT:
-			cacert = optarg;
-			break;
 		case O_CANCEL:
 			cancel = 1;
-			break;
-		case O_KEYHDR:
-			wr_client_key_header(&cl, optarg);
 			break;
 		case O_MAXBYTES:
 			max_bytes = wr_strtonum(optarg, 1024, 1LL << 40, "--max-bytes");
@@ -514,7 +498,8 @@ main(int argc, char **argv)
 		case O_VERSION:
 			wr_print_version();
 		default:
-			usage(stderr, WR_EXIT_USAGE);
+			if (!wr_client_option(&cl, c, optarg))
+				usage(stderr, WR_EXIT_USAGE);
 		}
 	}
 	argc -= optind;
@@ -541,8 +526,6 @@ main(int argc, char **argv)
 	fill.max_requests = max_requests;
 	fill.max_bytes = max_bytes;
 	wr_map_init(&held);
-	if (cacert && access(cacert, R_OK) != 0)
-		wr_die("%s:", cacert);
 	if (!out_path && !state_dir && !plan)
 		wr_die("batch jobs outlive this process: give -o FILE (they are recorded in FILE.jobs/) "
 		    "or --state DIR");
@@ -584,7 +567,7 @@ main(int argc, char **argv)
 		wr_die("libcurl: cannot initialise");
 	wr_client_headers(&cl, 0);
 	call.cl = &cl;
-	call.cacert = cacert;
+	call.cacert = cl.cacert;
 	call.timeout_ms = (long)(timeout_s * 1000);
 	call.connect_timeout_ms = 30000;
 	call.retries = retries;

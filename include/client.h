@@ -3,6 +3,7 @@
 #define WR_CLIENT_H
 
 #include <curl/curl.h>
+#include <getopt.h>
 
 #include "dialect.h"
 
@@ -15,7 +16,24 @@ struct wr_client {
 	const char *key_file;          /* --api-key-file */
 	const char *key_header;        /* --key-header */
 	const char *key_env;           /* the variable the key comes from */
+	const char *cacert;            /* --cacert */
 };
+
+/*
+ * The options of every program that calls a provider, for its getopt_long
+ * table (with "H:u:" in its short options): -H, -u, --api-key-file,
+ * --cacert and --key-header. The program's own long options take codes
+ * from WR_CLIENT_OPT_END on.
+ */
+enum { WR_CLIENT_OPT_KEYFILE = 256, WR_CLIENT_OPT_CACERT, WR_CLIENT_OPT_KEYHDR, WR_CLIENT_OPT_END };
+#define WR_CLIENT_LONGOPTS \
+	{"api-key-file", required_argument, NULL, WR_CLIENT_OPT_KEYFILE}, \
+	{"cacert", required_argument, NULL, WR_CLIENT_OPT_CACERT}, \
+	{"header", required_argument, NULL, 'H'}, \
+	{"key-header", required_argument, NULL, WR_CLIENT_OPT_KEYHDR}, \
+	{"url", required_argument, NULL, 'u'}
+/* Take option opt of WR_CLIENT_LONGOPTS with its argument: 1, or 0 when opt is none of them. */
+int wr_client_option(struct wr_client *c, int opt, const char *arg);
 
 /* -H HEADER: exits 2, naming the header by its first word only, when it is no 'Name: value'. */
 void wr_client_header(struct wr_client *c, const char *h);
@@ -33,7 +51,8 @@ int wr_client_has_header(const struct wr_client *c, const char *name);
  * ($OPENAI_BASE_URL for openai) when -u was not given, and choose the
  * variable the key comes from: the one of the vendor whose hosts -u names
  * (a key of one vendor never goes to another vendor's host), else the
- * dialect's own. Exits 2 on any conflict.
+ * dialect's own. Exits 2 on any conflict, or when --cacert names no
+ * readable file.
  */
 void wr_client_choose(struct wr_client *c);
 /*

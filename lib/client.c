@@ -1,6 +1,7 @@
 /* The provider a client talks to: URLs, dialect, key and headers (wr-query and wr-submit). */
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <strings.h>
 
 #include "client.h"
@@ -48,6 +49,31 @@ wr_client_key_header(struct wr_client *c, const char *name)
 	if (why)
 		wr_die("--key-header %s: %s", name, why);
 	c->key_header = name;
+}
+
+int
+wr_client_option(struct wr_client *c, int opt, const char *arg)
+{
+	switch (opt) {
+	case 'H':
+		wr_client_header(c, arg);
+		break;
+	case 'u':
+		wr_client_url(c, arg);
+		break;
+	case WR_CLIENT_OPT_KEYFILE:
+		c->key_file = arg;
+		break;
+	case WR_CLIENT_OPT_CACERT:
+		c->cacert = arg;
+		break;
+	case WR_CLIENT_OPT_KEYHDR:
+		wr_client_key_header(c, arg);
+		break;
+	default:
+		return 0;
+	}
+	return 1;
 }
 
 int
@@ -132,6 +158,8 @@ wr_client_choose(struct wr_client *c)
 			c->key_env = vendors[k].env;
 	wr_buf_free(&s1);
 	wr_buf_free(&s2);
+	if (c->cacert && access(c->cacert, R_OK) != 0)
+		wr_die("%s:", c->cacert);
 }
 
 void

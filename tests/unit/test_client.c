@@ -109,6 +109,27 @@ main(void)
 		CHECK(strcmp(h.s, "Expect:\n") == 0, "without a key, only Expect:\n%s", h.s);
 		wr_client_free(&c);
 	}
+	/* The shared options through getopt_long: each lands in the client, others are left to the program. */
+	{
+		static const struct option longopts[] = {WR_CLIENT_LONGOPTS, {"jobs", required_argument, NULL, 'j'},
+			{NULL, 0, NULL, 0}};
+		char *argv[] = {"prog", "-u", "http://127.0.0.1:9/v1", "--api-key-file=k", "--cacert", "ca.pem",
+			"-H", "X-A: 1", "--key-header", "api-key", "--jobs", "3", NULL};
+		struct wr_client c = {0};
+		int o, other = 0;
+
+		optind = 1;
+		while ((o = getopt_long(12, argv, "H:j:u:", longopts, NULL)) != -1)
+			if (!wr_client_option(&c, o, optarg))
+				other = o;
+		CHECK(other == 'j', "only -j is left to the program (%d)", other);
+		CHECK(c.n_urls == 1 && strcmp(c.urls[0], "http://127.0.0.1:9/v1") == 0, "-u");
+		CHECK(c.key_file && strcmp(c.key_file, "k") == 0, "--api-key-file");
+		CHECK(c.cacert && strcmp(c.cacert, "ca.pem") == 0, "--cacert");
+		CHECK(c.key_header && strcmp(c.key_header, "api-key") == 0, "--key-header");
+		CHECK(wr_client_has_header(&c, "X-A"), "-H");
+		wr_client_free(&c);
+	}
 	wr_buf_free(&h);
 	return unit_done();
 }
