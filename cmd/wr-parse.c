@@ -411,7 +411,6 @@ main(int argc, char **argv)
 		{"version", no_argument, NULL, 'V'},
 		{NULL, 0, NULL, 0},
 	};
-	char *stdin_only[] = {"-"};
 	const char *missing_path = NULL, *refused_path = NULL;
 	/* -b and -r files are read once every option is known, in the order given. */
 	const char **reqfiles = wr_malloc((size_t)argc * sizeof *reqfiles);
@@ -462,20 +461,8 @@ main(int argc, char **argv)
 	njobs = 2 * (unsigned long)nthreads + 1;
 	files = argv + optind;
 	nfiles = argc - optind;
-	if (nfiles == 0) {
-		files = stdin_only;
-		nfiles = 1;
-	}
-	/*
-	 * Every input is opened before anything is written, and read from that
-	 * descriptor: opening twice would hang on a FIFO, or read it empty.
-	 */
-	fds = wr_malloc((size_t)nfiles * sizeof *fds);
-	for (i = 0; i < nfiles; i++)
-		if (strcmp(files[i], "-") == 0)
-			fds[i] = STDIN_FILENO;
-		else if ((fds[i] = open(files[i], O_RDONLY | O_CLOEXEC)) < 0)
-			wr_die("%s:", files[i]);
+	/* Each input is read from the descriptor opened here: opening twice would hang on a FIFO. */
+	fds = wr_inputs_open(&nfiles, &files);
 	wr_tally_init(&tally, files);
 	for (i = 0; i < nreq; i++)
 		if (reqkind[i] == 'b')

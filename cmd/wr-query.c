@@ -1,6 +1,5 @@
 /* wr-query: request lines in, one result line per request out, over one libcurl multi loop. */
 #include <errno.h>
-#include <fcntl.h>
 #include <getopt.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -718,23 +717,10 @@ open_output(void)
 static void
 open_inputs(int argc, char **argv)
 {
-	static char *dash[] = {"-"};
-	int i;
-
-	if (argc == 0) {
-		argc = 1;
-		argv = dash;
-	}
+	/* Every file first, so that a bad name stops the run before any request is sent. */
+	in_fds = wr_inputs_open(&argc, &argv);
 	in_names = argv;
 	n_in = argc;
-	in_fds = wr_malloc((size_t)argc * sizeof *in_fds);
-	/* Open every file first, so that a bad name stops the run before any request is sent. */
-	for (i = 0; i < argc; i++) {
-		if (strcmp(argv[i], "-") == 0)
-			in_fds[i] = STDIN_FILENO;
-		else if ((in_fds[i] = open(argv[i], O_RDONLY | O_CLOEXEC)) < 0)
-			wr_die("%s:", argv[i]);
-	}
 	inputs.fds = in_fds;
 	inputs.names = in_names;
 	inputs.n = n_in;

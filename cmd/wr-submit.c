@@ -1,6 +1,5 @@
 /* wr-submit: request lines in, one result line per request out, through the providers' batch APIs. */
 #include <errno.h>
-#include <fcntl.h>
 #include <getopt.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -430,9 +429,8 @@ main(int argc, char **argv)
 		{NULL, 0, NULL, 0},
 	};
 	static const char *const keyfile_opts[] = {"api-key-file", NULL};
-	static char *dash[] = {"-"};
 	struct wr_buf dir = {0}, shown_buf = {0};
-	int c, i, *fds, running, status;
+	int c, *fds, running, status;
 
 	wr_setprog(argv[0]);
 	wr_key_argv(argc, argv, longopts, keyfile_opts, "set $OPENAI_API_KEY or use --api-key-file FILE");
@@ -529,16 +527,7 @@ main(int argc, char **argv)
 	if (!out_path && !state_dir && !plan)
 		wr_die("batch jobs outlive this process: give -o FILE (they are recorded in FILE.jobs/) "
 		    "or --state DIR");
-	if (argc == 0) {
-		argc = 1;
-		argv = dash;
-	}
-	fds = wr_malloc((size_t)argc * sizeof *fds);
-	for (i = 0; i < argc; i++)
-		if (strcmp(argv[i], "-") == 0)
-			fds[i] = STDIN_FILENO;
-		else if ((fds[i] = open(argv[i], O_RDONLY | O_CLOEXEC)) < 0)
-			wr_die("%s:", argv[i]);
+	fds = wr_inputs_open(&argc, &argv);
 	if (!state_dir) {
 		wr_buf_printf(&dir, "%s.jobs", out_path ? out_path : "");
 		state_dir = dir.s;

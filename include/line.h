@@ -38,6 +38,12 @@ struct wr_reader {
  */
 void wr_input_open(const char *path);
 /*
+ * The descriptors of a stage's operands, all opened now, in order, before
+ * any output (wr(7), "Input and output"); "-" is stdin, and no operand at
+ * all makes *argv the one name "-". Exits 2 naming an unreadable file.
+ */
+int *wr_inputs_open(int *argc, char ***argv);
+/*
  * Open path ("-" or NULL is stdin) with a line limit, or take the input
  * wr_input_open opened for it; exits 2 if unreadable.
  */

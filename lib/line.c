@@ -47,6 +47,25 @@ wr_input_open(const char *path)
 	ahead[nahead++].fd = fd;
 }
 
+int *
+wr_inputs_open(int *argc, char ***argv)
+{
+	static char *dash[] = {"-"};
+	int i, *fds;
+
+	if (*argc == 0) {
+		*argc = 1;
+		*argv = dash;
+	}
+	fds = wr_malloc((size_t)*argc * sizeof *fds);
+	for (i = 0; i < *argc; i++)
+		if (strcmp((*argv)[i], "-") == 0)
+			fds[i] = STDIN_FILENO;
+		else if ((fds[i] = open((*argv)[i], O_RDONLY | O_CLOEXEC)) < 0)
+			wr_die("%s:", (*argv)[i]);
+	return fds;
+}
+
 /* The descriptor wr_input_open opened for path, or -1. */
 static int
 take_ahead(const char *path)

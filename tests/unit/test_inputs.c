@@ -1,4 +1,4 @@
-/* Several inputs read in turn without blocking: a file, then a pipe that is slow to come, then the end. */
+/* Inputs: the operands opened first, then read in turn without blocking (a file, a pipe slow to come, the end). */
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -43,6 +43,22 @@ main(void)
 	CHECK(wr_inputs_next(&in, &s, &len) == -1 && in.done && !in.error, "the end of the last input");
 	CHECK(wr_inputs_next(&in, &s, &len) == -1, "and it stays the end");
 	wr_inputs_close(&in);
+
+	/* Opening the operands: none is stdin, "-" is stdin, a file is opened now, in order. */
+	{
+		char *none[] = {NULL}, *two[] = {"-", path}, **av = none;
+		int ac = 0, *got = wr_inputs_open(&ac, &av);
+
+		CHECK(ac == 1 && strcmp(av[0], "-") == 0 && got[0] == STDIN_FILENO, "no operand: stdin, named -");
+		free(got);
+		ac = 2;
+		av = two;
+		got = wr_inputs_open(&ac, &av);
+		CHECK(ac == 2 && got[0] == STDIN_FILENO && got[1] > 2 && read(got[1], s = (char[4]){0}, 3) == 3 &&
+		    memcmp(s, "one", 3) == 0, "- and a file, the file open at its start");
+		close(got[1]);
+		free(got);
+	}
 	unlink(path);
 	return unit_done();
 }
