@@ -173,12 +173,11 @@ report_input(size_t i)
 	}
 }
 
-static void
-report_pair(size_t i, size_t j, double *x, double *y)
+/* The entries a and b share (both sorted by key): their scores into x and y, in order; how many. */
+static size_t
+join(const struct input *a, const struct input *b, double *x, double *y)
 {
-	const struct input *a = &inputs[i], *b = &inputs[j];
-	size_t p = 0, q = 0, n = 0, same = 0;
-	double mad = 0, spa = a->hi - a->lo, spb = b->hi - b->lo;
+	size_t p = 0, q = 0, n = 0;
 	int c;
 
 	while (p < a->n && q < b->n) {
@@ -192,6 +191,16 @@ report_pair(size_t i, size_t j, double *x, double *y)
 			y[n++] = b->v[q++];
 		}
 	}
+	return n;
+}
+
+static void
+report_pair(size_t i, size_t j, double *x, double *y)
+{
+	const struct input *a = &inputs[i], *b = &inputs[j];
+	size_t p, n = join(a, b, x, y), same = 0;
+	double mad = 0, spa = a->hi - a->lo, spb = b->hi - b->lo;
+
 	printf("\npair %zu %zu: %zu shared entries\n", i + 1, j + 1, n);
 	for (p = 0; p < n; p++) {
 		double mapped = a->lo + (y[p] - b->lo) * spa / spb;
@@ -354,20 +363,8 @@ write_calibrated(size_t *shared)
 	struct wr_qmap q;
 	double *x = wr_malloc((a->n ? a->n : 1) * sizeof *x);
 	double *y = wr_malloc((a->n ? a->n : 1) * sizeof *y);
-	size_t p = 0, r = 0, n = 0, i;
-	int c;
+	size_t n = join(a, b, x, y), i;
 
-	while (p < a->n && r < b->n) {
-		c = keycmp(a->key[p], a->klen[p], b->key[r], b->klen[r]);
-		if (c < 0)
-			p++;
-		else if (c > 0)
-			r++;
-		else {
-			x[n] = a->v[p++];
-			y[n++] = b->v[r++];
-		}
-	}
 	*shared = n;
 	if (n == 0)
 		wr_die("%s and %s share no entries: nothing to calibrate on", a->path, b->path);
