@@ -16,14 +16,6 @@ openai_request(const struct wr_json *j, int body, size_t nentries, struct wr_buf
 	return 0;
 }
 
-static double
-num_or(const struct wr_json *j, int i, double dflt)
-{
-	double v;
-
-	return wr_json_num(j, i, &v) == 0 ? v : dflt;
-}
-
 static void
 openai_read(const struct wr_json *j, int body, struct wr_reading *r)
 {
@@ -37,9 +29,9 @@ openai_read(const struct wr_json *j, int body, struct wr_reading *r)
 	if (r->model >= 0 && j->tok[r->model].type != JSMN_STRING)
 		r->model = -1;
 	usage = wr_json_get(j, body, "usage");
-	r->prompt_tokens = num_or(j, wr_json_get(j, usage, "prompt_tokens"), -1);
-	r->completion_tokens = num_or(j, wr_json_get(j, usage, "completion_tokens"), -1);
-	r->cached_tokens = num_or(j, wr_json_path(j, usage, "prompt_tokens_details", "cached_tokens", NULL), -1);
+	r->prompt_tokens = wr_dialect_num_or(j, wr_json_get(j, usage, "prompt_tokens"), -1);
+	r->completion_tokens = wr_dialect_num_or(j, wr_json_get(j, usage, "completion_tokens"), -1);
+	r->cached_tokens = wr_dialect_num_or(j, wr_json_path(j, usage, "prompt_tokens_details", "cached_tokens", NULL), -1);
 
 	choices = wr_json_get(j, body, "choices");
 	if ((c = wr_json_index(j, choices, 0)) < 0) {
