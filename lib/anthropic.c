@@ -17,7 +17,7 @@ anthropic_request(const struct wr_json *j, int body, size_t nentries, struct wr_
 {
 	static const struct wr_dialect_msgfmt fmt = {"user", "assistant", "content", "{\"type\":\"text\",\"text\":", 1};
 	struct wr_buf seen = {0}, sys = {0}, msgs = {0}, name = {0};
-	int f[F_N], i, nmsg, rc = -1;
+	int f[F_N], i, rc = -1;
 	double v;
 
 	/* One choice, no streaming and no logprobs are what the Messages API does anyway. */
@@ -29,15 +29,8 @@ anthropic_request(const struct wr_json *j, int body, size_t nentries, struct wr_
 		*why = "no model";
 		goto done;
 	}
-	nmsg = wr_dialect_messages(j, f[F_MESSAGES], &fmt, &sys, &msgs, &seen, warn, arg);
-	if (nmsg < 0) {
-		*why = f[F_MESSAGES] < 0 ? "no messages" : "messages is not an array of valid messages";
+	if (wr_dialect_messages(j, f[F_MESSAGES], &fmt, &sys, &msgs, &seen, warn, arg, why) < 0)
 		goto done;
-	}
-	if (nmsg == 0) {
-		*why = "no user or assistant messages";
-		goto done;
-	}
 
 	wr_buf_adds(path, "/messages");
 	wr_buf_adds(out, "{\"model\":");
@@ -64,18 +57,7 @@ anthropic_request(const struct wr_json *j, int body, size_t nentries, struct wr_
 	wr_buf_adds(out, ",\"messages\":[");
 	wr_buf_add(out, msgs.s, msgs.len);
 	wr_buf_addc(out, ']');
-	if (f[F_STOP] >= 0) {
-		if (j->tok[f[F_STOP]].type == JSMN_STRING) {
-			wr_buf_adds(out, ",\"stop_sequences\":[");
-			wr_dialect_add_text(out, j, f[F_STOP]);
-			wr_buf_addc(out, ']');
-		} else if (j->tok[f[F_STOP]].type == JSMN_ARRAY) {
-			wr_buf_adds(out, ",\"stop_sequences\":");
-			wr_dialect_add_text(out, j, f[F_STOP]);
-		} else {
-			wr_dialect_warn_once(&seen, "stop", warn, arg);
-		}
-	}
+	wr_dialect_stop(out, 1, "stop_sequences", j, f[F_STOP], &seen, warn, arg);
 	if (f[F_TEMP] >= 0) {
 		if (wr_json_num(j, f[F_TEMP], &v) < 0) {
 			wr_dialect_warn_once(&seen, "temperature", warn, arg);
@@ -127,9 +109,7 @@ anthropic_read(const struct wr_json *j, int body, struct wr_reading *r)
 	memset(r, 0, sizeof *r);
 	r->kind = WR_READ_NONE;
 	r->content = -1;
-	r->model = wr_json_get(j, body, "model");
-	if (r->model >= 0 && j->tok[r->model].type != JSMN_STRING)
-		r->model = -1;
+	r->model = wr_dialect_string(j, wr_json_get(j, body, "model"));
 	usage = wr_json_get(j, body, "usage");
 	in = wr_dialect_num_or(j, wr_json_get(j, usage, "input_tokens"), -1);
 	cw = wr_dialect_num_or(j, wr_json_get(j, usage, "cache_creation_input_tokens"), -1);
@@ -172,8 +152,7 @@ anthropic_error(const struct wr_json *j, int root, long status, struct wr_buf *m
 	int e = wr_json_get(j, root, "error"), m, t;
 	size_t i;
 
-	m = wr_json_get(j, e, "message");
-	if (m >= 0 && j->tok[m].type == JSMN_STRING)
+	if ((m = wr_dialect_string(j, wr_json_get(j, e, "message"))) >= 0)
 		wr_json_str(j, m, msg);
 	/* 529 is Anthropic's "overloaded", whatever (or whether) the body says. */
 	if (status == 529)

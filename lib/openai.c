@@ -22,12 +22,9 @@ openai_read(const struct wr_json *j, int body, struct wr_reading *r)
 	int choices, c, msg, content, refusal, fin, usage;
 
 	memset(r, 0, sizeof *r);
-	r->content = r->model = -1;
-	r->prompt_tokens = r->completion_tokens = r->cached_tokens = -1;
 	r->kind = WR_READ_NONE;
-	r->model = wr_json_get(j, body, "model");
-	if (r->model >= 0 && j->tok[r->model].type != JSMN_STRING)
-		r->model = -1;
+	r->content = -1;
+	r->model = wr_dialect_string(j, wr_json_get(j, body, "model"));
 	usage = wr_json_get(j, body, "usage");
 	r->prompt_tokens = wr_dialect_num_or(j, wr_json_get(j, usage, "prompt_tokens"), -1);
 	r->completion_tokens = wr_dialect_num_or(j, wr_json_get(j, usage, "completion_tokens"), -1);
@@ -74,8 +71,7 @@ openai_error(const struct wr_json *j, int root, long status, struct wr_buf *msg)
 		wr_json_str(j, e, msg);
 		return WR_ERR_DEFAULT;
 	}
-	m = wr_json_get(j, e, "message");
-	if (m >= 0 && j->tok[m].type == JSMN_STRING)
+	if ((m = wr_dialect_string(j, wr_json_get(j, e, "message"))) >= 0)
 		wr_json_str(j, m, msg);
 	code = wr_json_get(j, e, "code");
 	/* A 429 for a used-up quota does not pass with waiting; neither does a bad key. */

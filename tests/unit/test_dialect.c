@@ -119,6 +119,19 @@ static const struct {
 	{"gemini", "{'model':'g','messages':[{'role':'user','content':'u'}],'max_completion_tokens':33,'stop':['a','b']}", 0,
 	 "/models/g:generateContent", "{'contents':[{'role':'user','parts':[{'text':'u'}]}],'generationConfig':{'maxOutputTokens':33,"
 	 "'stopSequences':['a','b']}}", "", NULL},
+	/* stop first in generationConfig: no comma before it; a stop of another type is dropped. */
+	{"gemini", "{'model':'g','messages':[{'role':'user','content':'u'}],'stop':'X'}", 0,
+	 "/models/g:generateContent", "{'contents':[{'role':'user','parts':[{'text':'u'}]}],'generationConfig':{"
+	 "'stopSequences':['X']}}", "", NULL},
+	{"gemini", "{'model':'g','messages':[{'role':'user','content':'u'}],'stop':{},'seed':3}", 0,
+	 "/models/g:generateContent", "{'contents':[{'role':'user','parts':[{'text':'u'}]}],'generationConfig':{"
+	 "'seed':3}}", "stop", NULL},
+	{"anthropic", "{'model':'m','messages':[{'role':'user','content':'u'}],'stop':true}", 0,
+	 "/messages", "{'model':'m','max_tokens':64,'messages':[{'role':'user','content':'u'}]}", "stop", NULL},
+	{"gemini", "{'model':'g'}", 0, NULL, NULL, "", "no messages"},
+	{"gemini", "{'model':'g','messages':'hi'}", 0, NULL, NULL, "", "messages is not an array of valid messages"},
+	{"gemini", "{'model':'g','messages':[{'role':'user','content':'bad \\ud800'}]}", 0, NULL, NULL, "",
+	 "messages is not an array of valid messages"},
 	{"gemini", "{'model':'g','messages':[{'role':'user','content':'u'}],'logprobs':true,'top_logprobs':5}", 0,
 	 "/models/g:generateContent", "{'contents':[{'role':'user','parts':[{'text':'u'}]}],'generationConfig':{'responseLogprobs':true,"
 	 "'logprobs':5}}", "", NULL},
@@ -577,6 +590,32 @@ test_urls(void)
 	CHECK(wr_dialect_find("google") == NULL && wr_dialect_find("") == NULL, "find unknown");
 }
 
+/* wr_dialect_string: a string token as it is, anything else -1. */
+static void
+test_string(void)
+{
+	static const struct { const char *body, *key; int string; } v[] = {
+		{"{'m':'x'}", "m", 1}, {"{'m':''}", "m", 1}, {"{'m':7}", "m", 0}, {"{'m':null}", "m", 0},
+		{"{'m':['x']}", "m", 0}, {"{'m':'x'}", "n", 0},
+	};
+	struct wr_json j;
+	size_t i;
+
+	wr_json_init(&j);
+	for (i = 0; i < sizeof v / sizeof *v; i++) {
+		char *body = q(v[i].body);
+		const char *perr;
+		int t;
+
+		CHECK(wr_json_parse(&j, body, strlen(body), &perr) == 0, "string %zu parses", i);
+		t = wr_json_get(&j, 0, v[i].key);
+		CHECK(wr_dialect_string(&j, t) == (v[i].string ? t : -1), "string %zu: %d", i, wr_dialect_string(&j, t));
+		free(body);
+	}
+	CHECK(wr_dialect_string(&j, -1) == -1 && wr_dialect_string(&j, j.n) == -1, "string out of range");
+	wr_json_free(&j);
+}
+
 static void
 test_tables(void)
 {
@@ -695,6 +734,7 @@ main(void)
 	test_times();
 	test_urls();
 	test_tables();
+	test_string();
 	test_shape();
 	test_odd();
 	return unit_done();
