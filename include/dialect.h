@@ -139,6 +139,20 @@ int wr_dialect_rfc3339(const char *s, size_t n, double *out);
 int wr_dialect_count(const char *s, size_t n, double *out);
 /* Seconds from now until the RFC 3339 time s, 0 when it is past; 0 or -1. */
 int wr_dialect_reset_at(const char *s, size_t n, time_t now, double *out);
+/* How a rate-limit header's value reads (struct wr_dialect_limit.how). */
+enum { WR_LIMIT_COUNT, WR_LIMIT_DURATION, WR_LIMIT_RESET_AT };
+/* One rate-limit header a dialect reads: its name and the wr_limits field (offsetof) it sets. */
+struct wr_dialect_limit {
+	const char *name;
+	size_t off;
+	int how;   /* WR_LIMIT_COUNT, WR_LIMIT_DURATION (wr_dialect_duration), WR_LIMIT_RESET_AT (an RFC 3339 time) */
+};
+/*
+ * Of the n headers of h, the one named name[0..nlen) (ASCII case ignored)
+ * sets its field of *l from val, if val reads; any other name sets nothing.
+ */
+void wr_dialect_limit(struct wr_limits *l, const struct wr_dialect_limit *h, size_t n, const char *name, size_t nlen,
+    const char *val, size_t vlen, time_t now);
 /*
  * Append the decoded text of an OpenAI message's content (a string, or an
  * array of parts whose "text" parts are concatenated) to out. Non-text parts

@@ -167,36 +167,25 @@ anthropic_error(const struct wr_json *j, int root, long status, struct wr_buf *m
 static void
 anthropic_header(struct wr_limits *l, const char *name, size_t nlen, const char *val, size_t vlen, time_t now)
 {
-	static const struct { const char *name; size_t off; int reset; } h[] = {
-		{"requests-limit", offsetof(struct wr_limits, limit_requests), 0},
-		{"requests-remaining", offsetof(struct wr_limits, remaining_requests), 0},
-		{"requests-reset", offsetof(struct wr_limits, reset_requests), 1},
-		{"tokens-limit", offsetof(struct wr_limits, limit_tokens), 0},
-		{"tokens-remaining", offsetof(struct wr_limits, remaining_tokens), 0},
-		{"tokens-reset", offsetof(struct wr_limits, reset_tokens), 1},
-		{"input-tokens-limit", offsetof(struct wr_limits, limit_input_tokens), 0},
-		{"input-tokens-remaining", offsetof(struct wr_limits, remaining_input_tokens), 0},
-		{"input-tokens-reset", offsetof(struct wr_limits, reset_input_tokens), 1},
-		{"output-tokens-limit", offsetof(struct wr_limits, limit_output_tokens), 0},
-		{"output-tokens-remaining", offsetof(struct wr_limits, remaining_output_tokens), 0},
-		{"output-tokens-reset", offsetof(struct wr_limits, reset_output_tokens), 1},
+	static const struct wr_dialect_limit h[] = {
+		{"requests-limit", offsetof(struct wr_limits, limit_requests), WR_LIMIT_COUNT},
+		{"requests-remaining", offsetof(struct wr_limits, remaining_requests), WR_LIMIT_COUNT},
+		{"requests-reset", offsetof(struct wr_limits, reset_requests), WR_LIMIT_RESET_AT},
+		{"tokens-limit", offsetof(struct wr_limits, limit_tokens), WR_LIMIT_COUNT},
+		{"tokens-remaining", offsetof(struct wr_limits, remaining_tokens), WR_LIMIT_COUNT},
+		{"tokens-reset", offsetof(struct wr_limits, reset_tokens), WR_LIMIT_RESET_AT},
+		{"input-tokens-limit", offsetof(struct wr_limits, limit_input_tokens), WR_LIMIT_COUNT},
+		{"input-tokens-remaining", offsetof(struct wr_limits, remaining_input_tokens), WR_LIMIT_COUNT},
+		{"input-tokens-reset", offsetof(struct wr_limits, reset_input_tokens), WR_LIMIT_RESET_AT},
+		{"output-tokens-limit", offsetof(struct wr_limits, limit_output_tokens), WR_LIMIT_COUNT},
+		{"output-tokens-remaining", offsetof(struct wr_limits, remaining_output_tokens), WR_LIMIT_COUNT},
+		{"output-tokens-reset", offsetof(struct wr_limits, reset_output_tokens), WR_LIMIT_RESET_AT},
 	};
 	static const char prefix[] = "anthropic-ratelimit-";
 	const size_t pl = sizeof prefix - 1;
-	size_t i;
-	double v;
-	int r;
 
-	if (nlen <= pl || !wr_dialect_name_is(name, pl, prefix))
-		return;
-	for (i = 0; i < sizeof h / sizeof *h; i++) {
-		if (!wr_dialect_name_is(name + pl, nlen - pl, h[i].name))
-			continue;
-		r = h[i].reset ? wr_dialect_reset_at(val, vlen, now, &v) : wr_dialect_count(val, vlen, &v);
-		if (r == 0)
-			*(double *)((char *)l + h[i].off) = v;
-		return;
-	}
+	if (nlen > pl && wr_dialect_name_is(name, pl, prefix))
+		wr_dialect_limit(l, h, sizeof h / sizeof *h, name + pl, nlen - pl, val, vlen, now);
 }
 
 static const char *const anthropic_headers[] = {"anthropic-version: 2023-06-01", NULL};

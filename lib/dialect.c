@@ -374,6 +374,29 @@ wr_dialect_reset_at(const char *s, size_t n, time_t now, double *out)
 	return 0;
 }
 
+void
+wr_dialect_limit(struct wr_limits *l, const struct wr_dialect_limit *h, size_t n, const char *name, size_t nlen,
+    const char *val, size_t vlen, time_t now)
+{
+	size_t i;
+	double v;
+	int r;
+
+	for (i = 0; i < n; i++) {
+		if (!wr_dialect_name_is(name, nlen, h[i].name))
+			continue;
+		if (h[i].how == WR_LIMIT_RESET_AT)
+			r = wr_dialect_reset_at(val, vlen, now, &v);
+		else if (h[i].how == WR_LIMIT_DURATION)
+			r = wr_dialect_duration(val, vlen, &v);
+		else
+			r = wr_dialect_count(val, vlen, &v);
+		if (r == 0)
+			*(double *)((char *)l + h[i].off) = v;
+		return;
+	}
+}
+
 int
 wr_dialect_content_text(const struct wr_json *j, int content, struct wr_buf *out, int *other)
 {

@@ -85,29 +85,17 @@ openai_error(const struct wr_json *j, int root, long status, struct wr_buf *msg)
 static void
 openai_header(struct wr_limits *l, const char *name, size_t nlen, const char *val, size_t vlen, time_t now)
 {
-	static const struct { const char *name; size_t off; int dur; } h[] = {
-		{"x-ratelimit-limit-requests", offsetof(struct wr_limits, limit_requests), 0},
-		{"x-ratelimit-limit-tokens", offsetof(struct wr_limits, limit_tokens), 0},
-		{"x-ratelimit-remaining-requests", offsetof(struct wr_limits, remaining_requests), 0},
-		{"x-ratelimit-remaining-tokens", offsetof(struct wr_limits, remaining_tokens), 0},
-		{"x-ratelimit-reset-requests", offsetof(struct wr_limits, reset_requests), 1},
-		{"x-ratelimit-reset-tokens", offsetof(struct wr_limits, reset_tokens), 1},
+	static const struct wr_dialect_limit h[] = {
+		{"x-ratelimit-limit-requests", offsetof(struct wr_limits, limit_requests), WR_LIMIT_COUNT},
+		{"x-ratelimit-limit-tokens", offsetof(struct wr_limits, limit_tokens), WR_LIMIT_COUNT},
+		{"x-ratelimit-remaining-requests", offsetof(struct wr_limits, remaining_requests), WR_LIMIT_COUNT},
+		{"x-ratelimit-remaining-tokens", offsetof(struct wr_limits, remaining_tokens), WR_LIMIT_COUNT},
+		{"x-ratelimit-reset-requests", offsetof(struct wr_limits, reset_requests), WR_LIMIT_DURATION},
+		{"x-ratelimit-reset-tokens", offsetof(struct wr_limits, reset_tokens), WR_LIMIT_DURATION},
 	};
-	size_t i;
-	double v;
-	int r;
 
-	(void)now;
-	if (nlen < 12 || !wr_dialect_name_is(name, 12, "x-ratelimit-"))
-		return;
-	for (i = 0; i < sizeof h / sizeof *h; i++) {
-		if (!wr_dialect_name_is(name, nlen, h[i].name))
-			continue;
-		r = h[i].dur ? wr_dialect_duration(val, vlen, &v) : wr_dialect_count(val, vlen, &v);
-		if (r == 0)
-			*(double *)((char *)l + h[i].off) = v;
-		return;
-	}
+	if (nlen >= 12 && wr_dialect_name_is(name, 12, "x-ratelimit-"))
+		wr_dialect_limit(l, h, sizeof h / sizeof *h, name, nlen, val, vlen, now);
 }
 
 static const char *const openai_headers[] = {NULL};

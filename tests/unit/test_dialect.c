@@ -485,6 +485,36 @@ test_header(void)
 	}
 }
 
+/* wr_dialect_limit on a table of its own: each way of reading, case ignored, a value that does not read. */
+static void
+test_limit(void)
+{
+	static const struct wr_dialect_limit h[] = {
+		{"n", L(limit_requests), WR_LIMIT_COUNT},
+		{"d", L(reset_requests), WR_LIMIT_DURATION},
+		{"at", L(reset_tokens), WR_LIMIT_RESET_AT},
+	};
+	static const struct { const char *name, *val; size_t field; double want; } v[] = {
+		{"n", "42", L(limit_requests), 42}, {"N", " 7\r\n", L(limit_requests), 7},
+		{"n", "1s", L(limit_requests), -1}, {"d", "1m30s", L(reset_requests), 90},
+		{"D", "250ms", L(reset_requests), 0.25}, {"d", "soon", L(reset_requests), -1},
+		{"at", "2026-01-01T00:00:10Z", L(reset_tokens), 10}, {"AT", "10", L(reset_tokens), -1},
+		{"nn", "5", L(limit_requests), -1}, {"", "5", L(limit_requests), -1},
+	};
+	struct wr_limits l;
+	size_t i, k;
+
+	for (i = 0; i < sizeof v / sizeof *v; i++) {
+		wr_limits_reset(&l);
+		wr_dialect_limit(&l, h, sizeof h / sizeof *h, v[i].name, strlen(v[i].name), v[i].val, strlen(v[i].val), NOW);
+		CHECK(fabs(*(double *)((char *)&l + v[i].field) - v[i].want) < 1e-9, "limit %zu: %s %s", i, v[i].name,
+		    v[i].val);
+		for (k = 0; k < sizeof l / sizeof(double); k++)
+			if (k * sizeof(double) != v[i].field)
+				CHECK(((double *)&l)[k] == -1, "limit %zu: field %zu set too", i, k);
+	}
+}
+
 static void
 test_header_line(void)
 {
@@ -730,6 +760,7 @@ main(void)
 	test_read();
 	test_error();
 	test_header();
+	test_limit();
 	test_header_line();
 	test_times();
 	test_urls();
