@@ -16,7 +16,7 @@ anthropic_request(const struct wr_json *j, int body, size_t nentries, struct wr_
     void (*warn)(void *arg, const char *field), void *arg, const char **why)
 {
 	static const struct wr_dialect_msgfmt fmt = {"user", "assistant", "content", "{\"type\":\"text\",\"text\":", 1};
-	struct wr_buf seen = {0}, sys = {0}, msgs = {0}, name = {0};
+	struct wr_buf seen = {0}, sys = {0}, msgs = {0};
 	int f[F_N], i, rc = -1;
 	double v;
 
@@ -96,7 +96,6 @@ done:
 	wr_buf_free(&seen);
 	wr_buf_free(&sys);
 	wr_buf_free(&msgs);
-	wr_buf_free(&name);
 	return rc;
 }
 

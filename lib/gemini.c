@@ -80,7 +80,7 @@ gemini_request(const struct wr_json *j, int body, size_t nentries, struct wr_buf
     void (*warn)(void *arg, const char *field), void *arg, const char **why)
 {
 	static const struct wr_dialect_msgfmt fmt = {"user", "model", "parts", "{\"text\":", 0};
-	struct wr_buf seen = {0}, sys = {0}, msgs = {0}, cfg = {0}, name = {0};
+	struct wr_buf seen = {0}, sys = {0}, msgs = {0}, cfg = {0};
 	int f[F_COUNT], rc = -1, lp;
 	double v;
 
@@ -165,7 +165,6 @@ done:
 	wr_buf_free(&sys);
 	wr_buf_free(&msgs);
 	wr_buf_free(&cfg);
-	wr_buf_free(&name);
 	return rc;
 }
 
