@@ -139,6 +139,20 @@ int wr_dialect_rfc3339(const char *s, size_t n, double *out);
 int wr_dialect_count(const char *s, size_t n, double *out);
 /* Seconds from now until the RFC 3339 time s, 0 when it is past; 0 or -1. */
 int wr_dialect_reset_at(const char *s, size_t n, time_t now, double *out);
+/* How a rate-limit header's value reads (struct wr_dialect_limit.how). */
+enum { WR_LIMIT_COUNT, WR_LIMIT_DURATION, WR_LIMIT_RESET_AT };
+/* One rate-limit header a dialect reads: its name and the wr_limits field (offsetof) it sets. */
+struct wr_dialect_limit {
+	const char *name;
+	size_t off;
+	int how;   /* WR_LIMIT_COUNT, WR_LIMIT_DURATION (wr_dialect_duration), WR_LIMIT_RESET_AT (an RFC 3339 time) */
+};
+/*
+ * Of the n headers of h, the one named name[0..nlen) (ASCII case ignored)
+ * sets its field of *l from val, if val reads; any other name sets nothing.
+ */
+void wr_dialect_limit(struct wr_limits *l, const struct wr_dialect_limit *h, size_t n, const char *name, size_t nlen,
+    const char *val, size_t vlen, time_t now);
 /*
  * Append the decoded text of an OpenAI message's content (a string, or an
  * array of parts whose "text" parts are concatenated) to out. Non-text parts
@@ -161,16 +175,25 @@ struct wr_dialect_msgfmt {
 	int bare_string;
 };
 /*
- * Walk an OpenAI messages array: the text of "system" and "developer"
- * messages goes to sys, joined by "\n\n"; "user" and "assistant" messages are
- * appended to out as fmt says, comma-separated. Other roles, other message
- * fields, non-text parts and messages without text are warned about once
- * and dropped. Returns the number of messages written, or -1 when messages
- * is not an array or a string does not decode.
+ * Walk an OpenAI messages array (token messages, -1 when absent): the text of
+ * "system" and "developer" messages goes to sys, joined by "\n\n"; "user"
+ * and "assistant" messages are appended to out as fmt says, comma-separated.
+ * Other roles, other message fields, non-text parts and messages without
+ * text are warned about once and dropped. Returns the number of messages
+ * written (at least one), or -1 with *why: "no messages", "messages is not
+ * an array of valid messages" (not an array, or a string does not decode),
+ * or "no user or assistant messages".
  */
 int wr_dialect_messages(const struct wr_json *j, int messages, const struct wr_dialect_msgfmt *fmt,
     struct wr_buf *sys, struct wr_buf *out, struct wr_buf *seen,
-    void (*warn)(void *arg, const char *field), void *arg);
+    void (*warn)(void *arg, const char *field), void *arg, const char **why);
+/*
+ * Append OpenAI's stop (token stop: a string or an array of strings; -1
+ * absent) to out as the array "key":[...], after a comma when comma is set.
+ * Anything else is warned about once as "stop" and dropped.
+ */
+void wr_dialect_stop(struct wr_buf *out, int comma, const char *key, const struct wr_json *j, int stop,
+    struct wr_buf *seen, void (*warn)(void *arg, const char *field), void *arg);
 /* A field a dialect drops without a word when it has this value: what its API does anyway. */
 struct wr_dialect_moot {
 	const char *name;
@@ -190,6 +213,8 @@ int wr_dialect_pick(const struct wr_json *j, int body, const char *const *fields
 const char *wr_dialect_field(struct wr_buf *b, const char *prefix, const struct wr_json *j, int i);
 /* Token i as a number, or dflt when it is none. */
 double wr_dialect_num_or(const struct wr_json *j, int i, double dflt);
+/* Token i when it is a JSON string, else -1. */
+int wr_dialect_string(const struct wr_json *j, int i);
 /* 1 when token i is a number. */
 int wr_dialect_is_num(const struct wr_json *j, int i);
 /* Append the JSON text of token i (a string with its quotes) to out. */

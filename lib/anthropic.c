@@ -16,8 +16,8 @@ anthropic_request(const struct wr_json *j, int body, size_t nentries, struct wr_
     void (*warn)(void *arg, const char *field), void *arg, const char **why)
 {
 	static const struct wr_dialect_msgfmt fmt = {"user", "assistant", "content", "{\"type\":\"text\",\"text\":", 1};
-	struct wr_buf seen = {0}, sys = {0}, msgs = {0}, name = {0};
-	int f[F_N], i, nmsg, rc = -1;
+	struct wr_buf seen = {0}, sys = {0}, msgs = {0};
+	int f[F_N], i, rc = -1;
 	double v;
 
 	/* One choice, no streaming and no logprobs are what the Messages API does anyway. */
@@ -29,15 +29,8 @@ anthropic_request(const struct wr_json *j, int body, size_t nentries, struct wr_
 		*why = "no model";
 		goto done;
 	}
-	nmsg = wr_dialect_messages(j, f[F_MESSAGES], &fmt, &sys, &msgs, &seen, warn, arg);
-	if (nmsg < 0) {
-		*why = f[F_MESSAGES] < 0 ? "no messages" : "messages is not an array of valid messages";
+	if (wr_dialect_messages(j, f[F_MESSAGES], &fmt, &sys, &msgs, &seen, warn, arg, why) < 0)
 		goto done;
-	}
-	if (nmsg == 0) {
-		*why = "no user or assistant messages";
-		goto done;
-	}
 
 	wr_buf_adds(path, "/messages");
 	wr_buf_adds(out, "{\"model\":");
@@ -64,18 +57,7 @@ anthropic_request(const struct wr_json *j, int body, size_t nentries, struct wr_
 	wr_buf_adds(out, ",\"messages\":[");
 	wr_buf_add(out, msgs.s, msgs.len);
 	wr_buf_addc(out, ']');
-	if (f[F_STOP] >= 0) {
-		if (j->tok[f[F_STOP]].type == JSMN_STRING) {
-			wr_buf_adds(out, ",\"stop_sequences\":[");
-			wr_dialect_add_text(out, j, f[F_STOP]);
-			wr_buf_addc(out, ']');
-		} else if (j->tok[f[F_STOP]].type == JSMN_ARRAY) {
-			wr_buf_adds(out, ",\"stop_sequences\":");
-			wr_dialect_add_text(out, j, f[F_STOP]);
-		} else {
-			wr_dialect_warn_once(&seen, "stop", warn, arg);
-		}
-	}
+	wr_dialect_stop(out, 1, "stop_sequences", j, f[F_STOP], &seen, warn, arg);
 	if (f[F_TEMP] >= 0) {
 		if (wr_json_num(j, f[F_TEMP], &v) < 0) {
 			wr_dialect_warn_once(&seen, "temperature", warn, arg);
@@ -114,7 +96,6 @@ done:
 	wr_buf_free(&seen);
 	wr_buf_free(&sys);
 	wr_buf_free(&msgs);
-	wr_buf_free(&name);
 	return rc;
 }
 
@@ -127,9 +108,7 @@ anthropic_read(const struct wr_json *j, int body, struct wr_reading *r)
 	memset(r, 0, sizeof *r);
 	r->kind = WR_READ_NONE;
 	r->content = -1;
-	r->model = wr_json_get(j, body, "model");
-	if (r->model >= 0 && j->tok[r->model].type != JSMN_STRING)
-		r->model = -1;
+	r->model = wr_dialect_string(j, wr_json_get(j, body, "model"));
 	usage = wr_json_get(j, body, "usage");
 	in = wr_dialect_num_or(j, wr_json_get(j, usage, "input_tokens"), -1);
 	cw = wr_dialect_num_or(j, wr_json_get(j, usage, "cache_creation_input_tokens"), -1);
@@ -172,8 +151,7 @@ anthropic_error(const struct wr_json *j, int root, long status, struct wr_buf *m
 	int e = wr_json_get(j, root, "error"), m, t;
 	size_t i;
 
-	m = wr_json_get(j, e, "message");
-	if (m >= 0 && j->tok[m].type == JSMN_STRING)
+	if ((m = wr_dialect_string(j, wr_json_get(j, e, "message"))) >= 0)
 		wr_json_str(j, m, msg);
 	/* 529 is Anthropic's "overloaded", whatever (or whether) the body says. */
 	if (status == 529)
@@ -188,36 +166,25 @@ anthropic_error(const struct wr_json *j, int root, long status, struct wr_buf *m
 static void
 anthropic_header(struct wr_limits *l, const char *name, size_t nlen, const char *val, size_t vlen, time_t now)
 {
-	static const struct { const char *name; size_t off; int reset; } h[] = {
-		{"requests-limit", offsetof(struct wr_limits, limit_requests), 0},
-		{"requests-remaining", offsetof(struct wr_limits, remaining_requests), 0},
-		{"requests-reset", offsetof(struct wr_limits, reset_requests), 1},
-		{"tokens-limit", offsetof(struct wr_limits, limit_tokens), 0},
-		{"tokens-remaining", offsetof(struct wr_limits, remaining_tokens), 0},
-		{"tokens-reset", offsetof(struct wr_limits, reset_tokens), 1},
-		{"input-tokens-limit", offsetof(struct wr_limits, limit_input_tokens), 0},
-		{"input-tokens-remaining", offsetof(struct wr_limits, remaining_input_tokens), 0},
-		{"input-tokens-reset", offsetof(struct wr_limits, reset_input_tokens), 1},
-		{"output-tokens-limit", offsetof(struct wr_limits, limit_output_tokens), 0},
-		{"output-tokens-remaining", offsetof(struct wr_limits, remaining_output_tokens), 0},
-		{"output-tokens-reset", offsetof(struct wr_limits, reset_output_tokens), 1},
+	static const struct wr_dialect_limit h[] = {
+		{"requests-limit", offsetof(struct wr_limits, limit_requests), WR_LIMIT_COUNT},
+		{"requests-remaining", offsetof(struct wr_limits, remaining_requests), WR_LIMIT_COUNT},
+		{"requests-reset", offsetof(struct wr_limits, reset_requests), WR_LIMIT_RESET_AT},
+		{"tokens-limit", offsetof(struct wr_limits, limit_tokens), WR_LIMIT_COUNT},
+		{"tokens-remaining", offsetof(struct wr_limits, remaining_tokens), WR_LIMIT_COUNT},
+		{"tokens-reset", offsetof(struct wr_limits, reset_tokens), WR_LIMIT_RESET_AT},
+		{"input-tokens-limit", offsetof(struct wr_limits, limit_input_tokens), WR_LIMIT_COUNT},
+		{"input-tokens-remaining", offsetof(struct wr_limits, remaining_input_tokens), WR_LIMIT_COUNT},
+		{"input-tokens-reset", offsetof(struct wr_limits, reset_input_tokens), WR_LIMIT_RESET_AT},
+		{"output-tokens-limit", offsetof(struct wr_limits, limit_output_tokens), WR_LIMIT_COUNT},
+		{"output-tokens-remaining", offsetof(struct wr_limits, remaining_output_tokens), WR_LIMIT_COUNT},
+		{"output-tokens-reset", offsetof(struct wr_limits, reset_output_tokens), WR_LIMIT_RESET_AT},
 	};
 	static const char prefix[] = "anthropic-ratelimit-";
 	const size_t pl = sizeof prefix - 1;
-	size_t i;
-	double v;
-	int r;
 
-	if (nlen <= pl || !wr_dialect_name_is(name, pl, prefix))
-		return;
-	for (i = 0; i < sizeof h / sizeof *h; i++) {
-		if (!wr_dialect_name_is(name + pl, nlen - pl, h[i].name))
-			continue;
-		r = h[i].reset ? wr_dialect_reset_at(val, vlen, now, &v) : wr_dialect_count(val, vlen, &v);
-		if (r == 0)
-			*(double *)((char *)l + h[i].off) = v;
-		return;
-	}
+	if (nlen > pl && wr_dialect_name_is(name, pl, prefix))
+		wr_dialect_limit(l, h, sizeof h / sizeof *h, name + pl, nlen - pl, val, vlen, now);
 }
 
 static const char *const anthropic_headers[] = {"anthropic-version: 2023-06-01", NULL};

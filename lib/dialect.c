@@ -374,6 +374,29 @@ wr_dialect_reset_at(const char *s, size_t n, time_t now, double *out)
 	return 0;
 }
 
+void
+wr_dialect_limit(struct wr_limits *l, const struct wr_dialect_limit *h, size_t n, const char *name, size_t nlen,
+    const char *val, size_t vlen, time_t now)
+{
+	size_t i;
+	double v;
+	int r;
+
+	for (i = 0; i < n; i++) {
+		if (!wr_dialect_name_is(name, nlen, h[i].name))
+			continue;
+		if (h[i].how == WR_LIMIT_RESET_AT)
+			r = wr_dialect_reset_at(val, vlen, now, &v);
+		else if (h[i].how == WR_LIMIT_DURATION)
+			r = wr_dialect_duration(val, vlen, &v);
+		else
+			r = wr_dialect_count(val, vlen, &v);
+		if (r == 0)
+			*(double *)((char *)l + h[i].off) = v;
+		return;
+	}
+}
+
 int
 wr_dialect_content_text(const struct wr_json *j, int content, struct wr_buf *out, int *other)
 {
@@ -496,13 +519,19 @@ message_parts(const struct wr_json *j, int content, const struct wr_dialect_msgf
 int
 wr_dialect_messages(const struct wr_json *j, int messages, const struct wr_dialect_msgfmt *fmt,
     struct wr_buf *sys, struct wr_buf *out, struct wr_buf *seen,
-    void (*warn)(void *arg, const char *field), void *arg)
+    void (*warn)(void *arg, const char *field), void *arg, const char **why)
 {
 	struct wr_buf tmp = {0}, name = {0};
 	int k, m, nmsg = 0, rc = 0;
 
-	if (messages < 0 || j->tok[messages].type != JSMN_ARRAY)
+	if (messages < 0) {
+		*why = "no messages";
 		return -1;
+	}
+	if (j->tok[messages].type != JSMN_ARRAY) {
+		*why = "messages is not an array of valid messages";
+		return -1;
+	}
 	for (k = 0, m = messages + 1; k < j->tok[messages].size && rc == 0; k++, m = wr_json_skip(j, m)) {
 		int role, content, key, i, other = 0, np;
 		const char *r;
@@ -573,7 +602,35 @@ wr_dialect_messages(const struct wr_json *j, int messages, const struct wr_diale
 	}
 	wr_buf_free(&tmp);
 	wr_buf_free(&name);
-	return rc < 0 ? -1 : nmsg;
+	if (rc < 0)
+		*why = "messages is not an array of valid messages";
+	else if (nmsg == 0)
+		*why = "no user or assistant messages";
+	return rc < 0 || nmsg == 0 ? -1 : nmsg;
+}
+
+void
+wr_dialect_stop(struct wr_buf *out, int comma, const char *key, const struct wr_json *j, int stop,
+    struct wr_buf *seen, void (*warn)(void *arg, const char *field), void *arg)
+{
+	if (stop < 0)
+		return;
+	if (j->tok[stop].type != JSMN_STRING && j->tok[stop].type != JSMN_ARRAY) {
+		wr_dialect_warn_once(seen, "stop", warn, arg);
+		return;
+	}
+	wr_buf_printf(out, "%s\"%s\":", comma ? "," : "", key);
+	if (j->tok[stop].type == JSMN_STRING)
+		wr_buf_addc(out, '[');
+	wr_dialect_add_text(out, j, stop);
+	if (j->tok[stop].type == JSMN_STRING)
+		wr_buf_addc(out, ']');
+}
+
+int
+wr_dialect_string(const struct wr_json *j, int i)
+{
+	return i >= 0 && i < j->n && j->tok[i].type == JSMN_STRING ? i : -1;
 }
 
 int

@@ -80,8 +80,8 @@ gemini_request(const struct wr_json *j, int body, size_t nentries, struct wr_buf
     void (*warn)(void *arg, const char *field), void *arg, const char **why)
 {
 	static const struct wr_dialect_msgfmt fmt = {"user", "model", "parts", "{\"text\":", 0};
-	struct wr_buf seen = {0}, sys = {0}, msgs = {0}, cfg = {0}, name = {0};
-	int f[F_COUNT], nmsg, rc = -1, lp;
+	struct wr_buf seen = {0}, sys = {0}, msgs = {0}, cfg = {0};
+	int f[F_COUNT], rc = -1, lp;
 	double v;
 
 	(void)nentries;
@@ -93,15 +93,8 @@ gemini_request(const struct wr_json *j, int body, size_t nentries, struct wr_buf
 		*why = "no model";
 		goto done;
 	}
-	nmsg = wr_dialect_messages(j, f[F_MESSAGES], &fmt, &sys, &msgs, &seen, warn, arg);
-	if (nmsg < 0) {
-		*why = f[F_MESSAGES] < 0 ? "no messages" : "messages is not an array of valid messages";
+	if (wr_dialect_messages(j, f[F_MESSAGES], &fmt, &sys, &msgs, &seen, warn, arg, why) < 0)
 		goto done;
-	}
-	if (nmsg == 0) {
-		*why = "no user or assistant messages";
-		goto done;
-	}
 
 	if (f[F_MAX] >= 0 && !wr_dialect_is_num(j, f[F_MAX])) {
 		wr_dialect_warn_once(&seen, "max_tokens", warn, arg);
@@ -111,19 +104,7 @@ gemini_request(const struct wr_json *j, int body, size_t nentries, struct wr_buf
 	    f[F_MAX] >= 0 ? "max_tokens" : "max_completion_tokens", &seen, warn, arg);
 	cfg_num(&cfg, "temperature", j, f[F_TEMP], "temperature", &seen, warn, arg);
 	cfg_num(&cfg, "topP", j, f[F_TOPP], "top_p", &seen, warn, arg);
-	if (f[F_STOP] >= 0) {
-		if (j->tok[f[F_STOP]].type == JSMN_STRING) {
-			cfg_key(&cfg, "stopSequences");
-			wr_buf_addc(&cfg, '[');
-			wr_dialect_add_text(&cfg, j, f[F_STOP]);
-			wr_buf_addc(&cfg, ']');
-		} else if (j->tok[f[F_STOP]].type == JSMN_ARRAY) {
-			cfg_key(&cfg, "stopSequences");
-			wr_dialect_add_text(&cfg, j, f[F_STOP]);
-		} else {
-			wr_dialect_warn_once(&seen, "stop", warn, arg);
-		}
-	}
+	wr_dialect_stop(&cfg, cfg.len > 0, "stopSequences", j, f[F_STOP], &seen, warn, arg);
 	cfg_num(&cfg, "candidateCount", j, f[F_N], "n", &seen, warn, arg);
 	cfg_num(&cfg, "seed", j, f[F_SEED], "seed", &seen, warn, arg);
 	cfg_num(&cfg, "presencePenalty", j, f[F_PRES], "presence_penalty", &seen, warn, arg);
@@ -184,7 +165,6 @@ done:
 	wr_buf_free(&sys);
 	wr_buf_free(&msgs);
 	wr_buf_free(&cfg);
-	wr_buf_free(&name);
 	return rc;
 }
 
@@ -207,9 +187,7 @@ gemini_read(const struct wr_json *j, int body, struct wr_reading *r)
 	memset(r, 0, sizeof *r);
 	r->kind = WR_READ_NONE;
 	r->content = -1;
-	r->model = wr_json_get(j, body, "modelVersion");
-	if (r->model >= 0 && j->tok[r->model].type != JSMN_STRING)
-		r->model = -1;
+	r->model = wr_dialect_string(j, wr_json_get(j, body, "modelVersion"));
 	usage = wr_json_get(j, body, "usageMetadata");
 	/* promptTokenCount includes the cached tokens. */
 	r->prompt_tokens = wr_dialect_num_or(j, wr_json_get(j, usage, "promptTokenCount"), -1);
@@ -262,8 +240,7 @@ gemini_error(const struct wr_json *j, int root, long status, struct wr_buf *msg)
 	/* Batch and some proxies wrap the error in an array. */
 	if (root >= 0 && j->tok[root].type == JSMN_ARRAY)
 		e = wr_json_get(j, wr_json_index(j, root, 0), "error");
-	m = wr_json_get(j, e, "message");
-	if (m >= 0 && j->tok[m].type == JSMN_STRING)
+	if ((m = wr_dialect_string(j, wr_json_get(j, e, "message"))) >= 0)
 		wr_json_str(j, m, msg);
 	s = wr_json_get(j, e, "status");
 	/* A bad key comes as 400 INVALID_ARGUMENT; only the details tell it apart. */

@@ -46,13 +46,27 @@ repair_torn(const char *path, int fd, off_t size)
 	    (long long)(size - keep));
 }
 
+/* The next whole line r reads (a cut one is passed over): 0, or -1 at the end; a read error dies. */
+static int
+next_line(struct wr_reader *r, char **s, size_t *len)
+{
+	enum wr_line_status ls;
+
+	while ((ls = wr_reader_next(r, s, len)) != WR_LINE_EOF) {
+		if (ls == WR_LINE_ERR)
+			wr_die("%s: read error:", r->name);
+		if (ls == WR_LINE_OK)
+			return 0;
+	}
+	return -1;
+}
+
 /* Remember every custom_id that succeeded in the result lines of fd, read from its start. */
 static void
 read_done(struct wr_ledger *l, int fd)
 {
 	struct wr_reader r;
 	struct wr_buf id = {0};
-	enum wr_line_status ls;
 	uint64_t hash;
 	size_t *v;
 	char *s;
@@ -61,11 +75,7 @@ read_done(struct wr_ledger *l, int fd)
 
 	wr_reader_fd(&r, fd, l->path, LEDGER_LINE_MAX);
 	r.owned = 0;
-	while ((ls = wr_reader_next(&r, &s, &len)) != WR_LINE_EOF) {
-		if (ls == WR_LINE_ERR)
-			wr_die("%s: read error:", l->path);
-		if (ls != WR_LINE_OK)
-			continue;
+	while (next_line(&r, &s, &len) == 0) {
 		wr_buf_reset(&id);
 		k = wr_result_succeeded(&l->json, s, len, &id, &hash);
 		if (k < 0 && !wr_blank(s, len))
@@ -197,7 +207,6 @@ wr_ledger_scan(const struct wr_ledger *l, int *fds, char *const *names, int n, s
 	struct wr_json j;
 	struct wr_reader r;
 	struct stat st;
-	enum wr_line_status ls;
 	const char *why;
 	size_t count = 0, *v;
 	off_t at = 0;
@@ -217,11 +226,7 @@ wr_ledger_scan(const struct wr_ledger *l, int *fds, char *const *names, int n, s
 		}
 		wr_reader_fd(&r, fds[i], names[i], REQUEST_LINE_MAX);
 		r.owned = 0;
-		while ((ls = wr_reader_next(&r, &s, &len)) != WR_LINE_EOF) {
-			if (ls == WR_LINE_ERR)
-				wr_die("%s: read error:", names[i]);
-			if (ls != WR_LINE_OK)
-				continue;
+		while (next_line(&r, &s, &len) == 0) {
 			len = wr_chomp_cr(s, len);
 			if (wr_request_parse(&j, s, len, &rq, &why) != 0 ||
 			    wr_ledger_state(l, rq.id.s ? rq.id.s : "", rq.id.len, rq.hash) != WR_LEDGER_CHANGED)
@@ -255,7 +260,6 @@ wr_ledger_replace(struct wr_ledger *l, const struct wr_map *changed)
 	struct wr_buf tmp = {0}, old = {0}, keep = {0}, moved = {0}, id = {0};
 	struct wr_reader r;
 	struct stat st;
-	enum wr_line_status ls;
 	const size_t *v;
 	uint64_t hash;
 	char *s;
@@ -278,11 +282,7 @@ wr_ledger_replace(struct wr_ledger *l, const struct wr_map *changed)
 		wr_die("%s:", l->path);
 	wr_reader_fd(&r, l->fd, l->path, LEDGER_LINE_MAX);
 	r.owned = 0;
-	while ((ls = wr_reader_next(&r, &s, &len)) != WR_LINE_EOF) {
-		if (ls == WR_LINE_ERR)
-			wr_die("%s: read error:", l->path);
-		if (ls != WR_LINE_OK)
-			continue;
+	while (next_line(&r, &s, &len) == 0) {
 		wr_buf_reset(&id);
 		if (wr_result_succeeded(&l->json, s, len, &id, &hash) >= 0 && id.s &&
 		    (v = wr_map_get(changed, id.s, id.len)) && *v != (size_t)hash) {

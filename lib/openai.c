@@ -16,30 +16,19 @@ openai_request(const struct wr_json *j, int body, size_t nentries, struct wr_buf
 	return 0;
 }
 
-static double
-num_or(const struct wr_json *j, int i, double dflt)
-{
-	double v;
-
-	return wr_json_num(j, i, &v) == 0 ? v : dflt;
-}
-
 static void
 openai_read(const struct wr_json *j, int body, struct wr_reading *r)
 {
 	int choices, c, msg, content, refusal, fin, usage;
 
 	memset(r, 0, sizeof *r);
-	r->content = r->model = -1;
-	r->prompt_tokens = r->completion_tokens = r->cached_tokens = -1;
 	r->kind = WR_READ_NONE;
-	r->model = wr_json_get(j, body, "model");
-	if (r->model >= 0 && j->tok[r->model].type != JSMN_STRING)
-		r->model = -1;
+	r->content = -1;
+	r->model = wr_dialect_string(j, wr_json_get(j, body, "model"));
 	usage = wr_json_get(j, body, "usage");
-	r->prompt_tokens = num_or(j, wr_json_get(j, usage, "prompt_tokens"), -1);
-	r->completion_tokens = num_or(j, wr_json_get(j, usage, "completion_tokens"), -1);
-	r->cached_tokens = num_or(j, wr_json_path(j, usage, "prompt_tokens_details", "cached_tokens", NULL), -1);
+	r->prompt_tokens = wr_dialect_num_or(j, wr_json_get(j, usage, "prompt_tokens"), -1);
+	r->completion_tokens = wr_dialect_num_or(j, wr_json_get(j, usage, "completion_tokens"), -1);
+	r->cached_tokens = wr_dialect_num_or(j, wr_json_path(j, usage, "prompt_tokens_details", "cached_tokens", NULL), -1);
 
 	choices = wr_json_get(j, body, "choices");
 	if ((c = wr_json_index(j, choices, 0)) < 0) {
@@ -82,8 +71,7 @@ openai_error(const struct wr_json *j, int root, long status, struct wr_buf *msg)
 		wr_json_str(j, e, msg);
 		return WR_ERR_DEFAULT;
 	}
-	m = wr_json_get(j, e, "message");
-	if (m >= 0 && j->tok[m].type == JSMN_STRING)
+	if ((m = wr_dialect_string(j, wr_json_get(j, e, "message"))) >= 0)
 		wr_json_str(j, m, msg);
 	code = wr_json_get(j, e, "code");
 	/* A 429 for a used-up quota does not pass with waiting; neither does a bad key. */
@@ -97,29 +85,17 @@ openai_error(const struct wr_json *j, int root, long status, struct wr_buf *msg)
 static void
 openai_header(struct wr_limits *l, const char *name, size_t nlen, const char *val, size_t vlen, time_t now)
 {
-	static const struct { const char *name; size_t off; int dur; } h[] = {
-		{"x-ratelimit-limit-requests", offsetof(struct wr_limits, limit_requests), 0},
-		{"x-ratelimit-limit-tokens", offsetof(struct wr_limits, limit_tokens), 0},
-		{"x-ratelimit-remaining-requests", offsetof(struct wr_limits, remaining_requests), 0},
-		{"x-ratelimit-remaining-tokens", offsetof(struct wr_limits, remaining_tokens), 0},
-		{"x-ratelimit-reset-requests", offsetof(struct wr_limits, reset_requests), 1},
-		{"x-ratelimit-reset-tokens", offsetof(struct wr_limits, reset_tokens), 1},
+	static const struct wr_dialect_limit h[] = {
+		{"x-ratelimit-limit-requests", offsetof(struct wr_limits, limit_requests), WR_LIMIT_COUNT},
+		{"x-ratelimit-limit-tokens", offsetof(struct wr_limits, limit_tokens), WR_LIMIT_COUNT},
+		{"x-ratelimit-remaining-requests", offsetof(struct wr_limits, remaining_requests), WR_LIMIT_COUNT},
+		{"x-ratelimit-remaining-tokens", offsetof(struct wr_limits, remaining_tokens), WR_LIMIT_COUNT},
+		{"x-ratelimit-reset-requests", offsetof(struct wr_limits, reset_requests), WR_LIMIT_DURATION},
+		{"x-ratelimit-reset-tokens", offsetof(struct wr_limits, reset_tokens), WR_LIMIT_DURATION},
 	};
-	size_t i;
-	double v;
-	int r;
 
-	(void)now;
-	if (nlen < 12 || !wr_dialect_name_is(name, 12, "x-ratelimit-"))
-		return;
-	for (i = 0; i < sizeof h / sizeof *h; i++) {
-		if (!wr_dialect_name_is(name, nlen, h[i].name))
-			continue;
-		r = h[i].dur ? wr_dialect_duration(val, vlen, &v) : wr_dialect_count(val, vlen, &v);
-		if (r == 0)
-			*(double *)((char *)l + h[i].off) = v;
-		return;
-	}
+	if (nlen >= 12 && wr_dialect_name_is(name, 12, "x-ratelimit-"))
+		wr_dialect_limit(l, h, sizeof h / sizeof *h, name, nlen, val, vlen, now);
 }
 
 static const char *const openai_headers[] = {NULL};

@@ -119,6 +119,19 @@ static const struct {
 	{"gemini", "{'model':'g','messages':[{'role':'user','content':'u'}],'max_completion_tokens':33,'stop':['a','b']}", 0,
 	 "/models/g:generateContent", "{'contents':[{'role':'user','parts':[{'text':'u'}]}],'generationConfig':{'maxOutputTokens':33,"
 	 "'stopSequences':['a','b']}}", "", NULL},
+	/* stop first in generationConfig: no comma before it; a stop of another type is dropped. */
+	{"gemini", "{'model':'g','messages':[{'role':'user','content':'u'}],'stop':'X'}", 0,
+	 "/models/g:generateContent", "{'contents':[{'role':'user','parts':[{'text':'u'}]}],'generationConfig':{"
+	 "'stopSequences':['X']}}", "", NULL},
+	{"gemini", "{'model':'g','messages':[{'role':'user','content':'u'}],'stop':{},'seed':3}", 0,
+	 "/models/g:generateContent", "{'contents':[{'role':'user','parts':[{'text':'u'}]}],'generationConfig':{"
+	 "'seed':3}}", "stop", NULL},
+	{"anthropic", "{'model':'m','messages':[{'role':'user','content':'u'}],'stop':true}", 0,
+	 "/messages", "{'model':'m','max_tokens':64,'messages':[{'role':'user','content':'u'}]}", "stop", NULL},
+	{"gemini", "{'model':'g'}", 0, NULL, NULL, "", "no messages"},
+	{"gemini", "{'model':'g','messages':'hi'}", 0, NULL, NULL, "", "messages is not an array of valid messages"},
+	{"gemini", "{'model':'g','messages':[{'role':'user','content':'bad \\ud800'}]}", 0, NULL, NULL, "",
+	 "messages is not an array of valid messages"},
 	{"gemini", "{'model':'g','messages':[{'role':'user','content':'u'}],'logprobs':true,'top_logprobs':5}", 0,
 	 "/models/g:generateContent", "{'contents':[{'role':'user','parts':[{'text':'u'}]}],'generationConfig':{'responseLogprobs':true,"
 	 "'logprobs':5}}", "", NULL},
@@ -472,6 +485,36 @@ test_header(void)
 	}
 }
 
+/* wr_dialect_limit on a table of its own: each way of reading, case ignored, a value that does not read. */
+static void
+test_limit(void)
+{
+	static const struct wr_dialect_limit h[] = {
+		{"n", L(limit_requests), WR_LIMIT_COUNT},
+		{"d", L(reset_requests), WR_LIMIT_DURATION},
+		{"at", L(reset_tokens), WR_LIMIT_RESET_AT},
+	};
+	static const struct { const char *name, *val; size_t field; double want; } v[] = {
+		{"n", "42", L(limit_requests), 42}, {"N", " 7\r\n", L(limit_requests), 7},
+		{"n", "1s", L(limit_requests), -1}, {"d", "1m30s", L(reset_requests), 90},
+		{"D", "250ms", L(reset_requests), 0.25}, {"d", "soon", L(reset_requests), -1},
+		{"at", "2026-01-01T00:00:10Z", L(reset_tokens), 10}, {"AT", "10", L(reset_tokens), -1},
+		{"nn", "5", L(limit_requests), -1}, {"", "5", L(limit_requests), -1},
+	};
+	struct wr_limits l;
+	size_t i, k;
+
+	for (i = 0; i < sizeof v / sizeof *v; i++) {
+		wr_limits_reset(&l);
+		wr_dialect_limit(&l, h, sizeof h / sizeof *h, v[i].name, strlen(v[i].name), v[i].val, strlen(v[i].val), NOW);
+		CHECK(fabs(*(double *)((char *)&l + v[i].field) - v[i].want) < 1e-9, "limit %zu: %s %s", i, v[i].name,
+		    v[i].val);
+		for (k = 0; k < sizeof l / sizeof(double); k++)
+			if (k * sizeof(double) != v[i].field)
+				CHECK(((double *)&l)[k] == -1, "limit %zu: field %zu set too", i, k);
+	}
+}
+
 static void
 test_header_line(void)
 {
@@ -575,6 +618,32 @@ test_urls(void)
 	CHECK(wr_dialect_find("anthropic") == &wr_dialect_anthropic, "find anthropic");
 	CHECK(wr_dialect_find("gemini") == &wr_dialect_gemini, "find gemini");
 	CHECK(wr_dialect_find("google") == NULL && wr_dialect_find("") == NULL, "find unknown");
+}
+
+/* wr_dialect_string: a string token as it is, anything else -1. */
+static void
+test_string(void)
+{
+	static const struct { const char *body, *key; int string; } v[] = {
+		{"{'m':'x'}", "m", 1}, {"{'m':''}", "m", 1}, {"{'m':7}", "m", 0}, {"{'m':null}", "m", 0},
+		{"{'m':['x']}", "m", 0}, {"{'m':'x'}", "n", 0},
+	};
+	struct wr_json j;
+	size_t i;
+
+	wr_json_init(&j);
+	for (i = 0; i < sizeof v / sizeof *v; i++) {
+		char *body = q(v[i].body);
+		const char *perr;
+		int t;
+
+		CHECK(wr_json_parse(&j, body, strlen(body), &perr) == 0, "string %zu parses", i);
+		t = wr_json_get(&j, 0, v[i].key);
+		CHECK(wr_dialect_string(&j, t) == (v[i].string ? t : -1), "string %zu: %d", i, wr_dialect_string(&j, t));
+		free(body);
+	}
+	CHECK(wr_dialect_string(&j, -1) == -1 && wr_dialect_string(&j, j.n) == -1, "string out of range");
+	wr_json_free(&j);
 }
 
 static void
@@ -691,10 +760,12 @@ main(void)
 	test_read();
 	test_error();
 	test_header();
+	test_limit();
 	test_header_line();
 	test_times();
 	test_urls();
 	test_tables();
+	test_string();
 	test_shape();
 	test_odd();
 	return unit_done();
