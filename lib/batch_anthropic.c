@@ -177,17 +177,9 @@ error_status(const struct wr_json *j, int type)
 static int
 anthropic_read(struct wr_json *j, const char *line, size_t len, struct wr_job_line *r)
 {
-	const char *why;
 	int res, b, type, err;
 
-	wr_buf_reset(&r->msg);
-	r->body = r->request_id = NULL;
-	r->body_len = r->rid_len = 0;
-	r->status = 0;
-	r->retry = 0;
-	r->code = NULL;
-	r->index = -1;
-	if (wr_json_parse(j, line, len, &why) != 0 || j->tok[0].type != JSMN_OBJECT)
+	if (wr_batch_line(j, line, len, r) != 0)
 		return -1;
 	b = wr_json_get(j, 0, "custom_id");
 	res = wr_json_get(j, 0, "result");

@@ -218,19 +218,10 @@ http_of(double code)
 static int
 gemini_read(struct wr_json *j, const char *line, size_t len, struct wr_job_line *r)
 {
-	const char *why;
 	double v;
 	int item, b, e;
 
-	wr_buf_reset(&r->msg);
-	r->uid = r->body = r->request_id = NULL;
-	r->uid_len = r->body_len = r->rid_len = 0;
-	r->status = 0;
-	r->retry = 0;
-	r->code = NULL;
-	r->index = -1;
-	if (wr_json_parse(j, line, len, &why) != 0 || j->tok[0].type != JSMN_OBJECT ||
-	    (item = wr_json_get(j, 0, "item")) < 0)
+	if (wr_batch_line(j, line, len, r) != 0 || (item = wr_json_get(j, 0, "item")) < 0)
 		return -1;
 	if (wr_json_num(j, wr_json_get(j, 0, "index"), &v) == 0)
 		r->index = (long)v;
