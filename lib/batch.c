@@ -91,6 +91,17 @@ wr_batch_line(struct wr_json *j, const char *line, size_t len, struct wr_job_lin
 	return wr_json_parse(j, line, len, &why) == 0 && j->tok[0].type == JSMN_OBJECT ? 0 : -1;
 }
 
+void
+wr_batch_http_error(const struct wr_json *j, int msg, struct wr_job_line *r)
+{
+	r->code = "http_error";
+	if (wr_batch_str(j, msg, &r->msg) != 0 || r->msg.len == 0) {
+		wr_buf_reset(&r->msg);
+		wr_buf_printf(&r->msg, "HTTP %ld", r->status);
+	}
+	r->retry = wr_http_classify(r->status) == WR_HTTP_RETRY;
+}
+
 int
 wr_batch_simple(struct wr_call *c, const char *method, const char *fmt, const char *id,
     int (*sink)(void *arg, const char *s, size_t n), void *arg)

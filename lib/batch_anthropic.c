@@ -200,14 +200,9 @@ anthropic_read(struct wr_json *j, const char *line, size_t len, struct wr_job_li
 		if (err < 0)
 			err = wr_json_get(j, res, "error");
 		r->status = error_status(j, wr_json_get(j, err, "type"));
-		r->code = "http_error";
 		if ((b = wr_json_get(j, res, "error")) >= 0)
 			r->body = wr_json_text(j, b, &r->body_len);
-		if (wr_batch_str(j, wr_json_get(j, err, "message"), &r->msg) != 0 || r->msg.len == 0) {
-			wr_buf_reset(&r->msg);
-			wr_buf_printf(&r->msg, "HTTP %ld", r->status);
-		}
-		r->retry = wr_http_classify(r->status) == WR_HTTP_RETRY;
+		wr_batch_http_error(j, wr_json_get(j, err, "message"), r);
 		return 0;
 	}
 	r->retry = 1;

@@ -234,16 +234,11 @@ gemini_read(struct wr_json *j, const char *line, size_t len, struct wr_job_line 
 			r->request_id = wr_json_raw(j, b, &r->rid_len);
 		return 0;
 	}
-	r->code = "http_error";
 	e = wr_json_get(j, item, "error");
 	r->status = wr_json_num(j, wr_json_get(j, e, "code"), &v) == 0 ? http_of(v) : 500;
 	if (e >= 0)
 		r->body = wr_json_text(j, e, &r->body_len);
-	if (wr_batch_str(j, wr_json_get(j, e, "message"), &r->msg) != 0 || r->msg.len == 0) {
-		wr_buf_reset(&r->msg);
-		wr_buf_printf(&r->msg, "HTTP %ld", r->status);
-	}
-	r->retry = wr_http_classify(r->status) == WR_HTTP_RETRY;
+	wr_batch_http_error(j, wr_json_get(j, e, "message"), r);
 	return 0;
 }
 

@@ -200,12 +200,7 @@ openai_read(struct wr_json *j, const char *line, size_t len, struct wr_job_line 
 			r->body = wr_json_text(j, b, &r->body_len);
 		if (r->status == 200 && (err < 0 || wr_json_isnull(j, err)))
 			return 0;
-		r->code = "http_error";
-		if (b >= 0 && wr_batch_str(j, wr_json_path(j, b, "error", "message", NULL), &r->msg) != 0)
-			wr_buf_reset(&r->msg);
-		r->retry = wr_http_classify(r->status) == WR_HTTP_RETRY;
-		if (r->msg.len == 0)
-			wr_buf_printf(&r->msg, "HTTP %ld", r->status);
+		wr_batch_http_error(j, wr_json_path(j, b, "error", "message", NULL), r);
 		return 0;
 	}
 	r->code = "batch_error";
