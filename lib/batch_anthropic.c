@@ -76,15 +76,13 @@ anthropic_find(struct wr_call *c, const char *set, long n, double since, const s
 	(void)set;
 	wr_json_init(&j);
 	for (page = 0; page < 20 && !found; page++) {
-		struct wr_call_req rq = {.method = "GET", .idempotent = 1};
 		int data, stop = 0;
 
 		wr_buf_reset(&path);
 		wr_buf_adds(&path, "/v1/messages/batches?limit=100");
 		if (after.len)
 			wr_buf_printf(&path, "&after_id=%s", after.s);
-		rq.path = path.s;
-		if (wr_call(c, &rq) == 0 || wr_batch_answer(c, &j) != 0) {
+		if (wr_batch_get(c, "%s", path.s, &j) != 0) {
 			found = -1;
 			break;
 		}

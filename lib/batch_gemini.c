@@ -86,15 +86,13 @@ gemini_find(struct wr_call *c, const char *set, long n, double since, const stru
 	wr_buf_printf(&want, "wr-%s", set);
 	wr_json_init(&j);
 	for (page = 0; page < 50 && !found; page++) {
-		struct wr_call_req rq = {.method = "GET", .idempotent = 1};
 		int ops;
 
 		wr_buf_reset(&path);
 		wr_buf_adds(&path, "/batches?pageSize=100");
 		if (token.len)
 			wr_buf_printf(&path, "&pageToken=%s", token.s);
-		rq.path = path.s;
-		if (wr_call(c, &rq) == 0 || wr_batch_answer(c, &j) != 0) {
+		if (wr_batch_get(c, "%s", path.s, &j) != 0) {
 			found = -1;
 			break;
 		}

@@ -76,7 +76,6 @@ find_marked(struct wr_call *c, const char *list, int by_page, const char *set, d
 
 	wr_json_init(&j);
 	for (page = 0; page < 50 && !found; page++) {
-		struct wr_call_req rq = {.method = "GET", .idempotent = 1};
 		int data, stop = 0;
 
 		wr_buf_reset(&path);
@@ -84,8 +83,7 @@ find_marked(struct wr_call *c, const char *list, int by_page, const char *set, d
 			wr_buf_printf(&path, "%s?page=%d&page_size=100", list, page);
 		else
 			wr_buf_printf(&path, "%s?limit=100%s%s", list, after.len ? "&after=" : "", after.len ? after.s : "");
-		rq.path = path.s;
-		if (wr_call(c, &rq) == 0 || wr_batch_answer(c, &j) != 0) {
+		if (wr_batch_get(c, "%s", path.s, &j) != 0) {
 			found = -1;
 			break;
 		}
