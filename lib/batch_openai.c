@@ -126,7 +126,6 @@ openai_find(struct wr_call *c, const char *set, long n, double since, const stru
 static int
 openai_poll(struct wr_call *c, const char *id, struct wr_job_status *st)
 {
-	struct wr_buf path = {0};
 	struct wr_json j;
 	double v;
 	int r = -1, e;
@@ -165,7 +164,6 @@ openai_poll(struct wr_call *c, const char *id, struct wr_job_status *st)
 	} else if (c->status >= 200 && c->status < 300 && c->why.len == 0)
 		wr_buf_printf(&c->why, "HTTP %ld without a status", c->status);
 	wr_json_free(&j);
-	wr_buf_free(&path);
 	return r;
 }
 
