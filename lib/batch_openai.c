@@ -37,12 +37,22 @@ openai_upload(struct wr_call *c, const char *items, struct wr_buf *id)
 	return wr_batch_answer_id(c, "id", id);
 }
 
+/* POST the job's JSON body (freed) to path: what wr_batch_created makes of the answer. */
+static int
+post_job(struct wr_call *c, const char *path, struct wr_buf *body, struct wr_buf *id)
+{
+	struct wr_call_req rq = {.method = "POST", .path = path, .json = body->s, .json_len = body->len};
+
+	wr_call(c, &rq);
+	wr_buf_free(body);
+	return wr_batch_created(c, "id", id);
+}
+
 static int
 openai_create(struct wr_call *c, const char *items, const char *file, const char *endpoint, const char *set,
     long n, struct wr_buf *id)
 {
 	struct wr_buf body = {0};
-	struct wr_call_req rq = {.method = "POST", .path = "/v1/batches"};
 
 	(void)items;
 	wr_buf_adds(&body, "{\"input_file_id\":");
@@ -51,11 +61,7 @@ openai_create(struct wr_call *c, const char *items, const char *file, const char
 	wr_json_escapes(&body, endpoint);
 	wr_buf_printf(&body, ",\"completion_window\":\"24h\",\"metadata\":{\"wr_set\":\"%s\",\"wr_requests\":\"%ld\"}}",
 	    set, n);
-	rq.json = body.s;
-	rq.json_len = body.len;
-	wr_call(c, &rq);
-	wr_buf_free(&body);
-	return wr_batch_created(c, "id", id);
+	return post_job(c, "/v1/batches", &body, id);
 }
 
 /*
@@ -273,7 +279,6 @@ mistral_create(struct wr_call *c, const char *items, const char *file, const cha
     long n, struct wr_buf *id)
 {
 	struct wr_buf body = {0};
-	struct wr_call_req rq = {.method = "POST", .path = "/v1/batch/jobs"};
 	const char *tab = strchr(key, '\t');
 
 	(void)items;
@@ -284,11 +289,7 @@ mistral_create(struct wr_call *c, const char *items, const char *file, const cha
 	wr_buf_adds(&body, ",\"endpoint\":");
 	wr_json_escapes(&body, tab ? tab + 1 : "/v1/chat/completions");
 	wr_buf_printf(&body, ",\"metadata\":{\"wr_set\":\"%s\",\"wr_requests\":\"%ld\"},\"timeout_hours\":24}", set, n);
-	rq.json = body.s;
-	rq.json_len = body.len;
-	wr_call(c, &rq);
-	wr_buf_free(&body);
-	return wr_batch_created(c, "id", id);
+	return post_job(c, "/v1/batch/jobs", &body, id);
 }
 
 static int
