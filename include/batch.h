@@ -131,7 +131,7 @@ int wr_batch_get(struct wr_call *c, const char *fmt, const char *id, struct wr_j
 int wr_batch_answer(struct wr_call *c, struct wr_json *j);
 /* Start read: r emptied (index -1), line parsed into j; 0 when it is a JSON object, else -1. */
 int wr_batch_line(struct wr_json *j, const char *line, size_t len, struct wr_job_line *r);
-/* Make r an http_error of r->status: its message the string at token msg of j, else "HTTP STATUS". */
+/* Make r an http_error of r->status, retried as that status is: its message token msg of j, else "HTTP STATUS". */
 void wr_batch_http_error(const struct wr_json *j, int msg, struct wr_job_line *r);
 
 #endif
