@@ -129,5 +129,9 @@ int wr_batch_splice(const struct wr_batch_api *api, struct wr_buf *out, const ch
 int wr_batch_get(struct wr_call *c, const char *fmt, const char *id, struct wr_json *j);
 /* A 2xx answer of c parsed into j: 0, or -1 with c->why set. */
 int wr_batch_answer(struct wr_call *c, struct wr_json *j);
+/* Start read: r emptied (index -1), line parsed into j; 0 when it is a JSON object, else -1. */
+int wr_batch_line(struct wr_json *j, const char *line, size_t len, struct wr_job_line *r);
+/* Make r an http_error of r->status, retried as that status is: its message token msg of j, else "HTTP STATUS". */
+void wr_batch_http_error(const struct wr_json *j, int msg, struct wr_job_line *r);
 
 #endif

@@ -77,6 +77,32 @@ wr_batch_answer(struct wr_call *c, struct wr_json *j)
 }
 
 int
+wr_batch_line(struct wr_json *j, const char *line, size_t len, struct wr_job_line *r)
+{
+	const char *why;
+
+	wr_buf_reset(&r->msg);
+	r->uid = r->body = r->request_id = NULL;
+	r->uid_len = r->body_len = r->rid_len = 0;
+	r->status = 0;
+	r->retry = 0;
+	r->code = NULL;
+	r->index = -1;
+	return wr_json_parse(j, line, len, &why) == 0 && j->tok[0].type == JSMN_OBJECT ? 0 : -1;
+}
+
+void
+wr_batch_http_error(const struct wr_json *j, int msg, struct wr_job_line *r)
+{
+	r->code = "http_error";
+	if (wr_batch_str(j, msg, &r->msg) != 0 || r->msg.len == 0) {
+		wr_buf_reset(&r->msg);
+		wr_buf_printf(&r->msg, "HTTP %ld", r->status);
+	}
+	r->retry = wr_http_classify(r->status) == WR_HTTP_RETRY;
+}
+
+int
 wr_batch_simple(struct wr_call *c, const char *method, const char *fmt, const char *id,
     int (*sink)(void *arg, const char *s, size_t n), void *arg)
 {

@@ -76,15 +76,13 @@ anthropic_find(struct wr_call *c, const char *set, long n, double since, const s
 	(void)set;
 	wr_json_init(&j);
 	for (page = 0; page < 20 && !found; page++) {
-		struct wr_call_req rq = {.method = "GET", .idempotent = 1};
 		int data, stop = 0;
 
 		wr_buf_reset(&path);
 		wr_buf_adds(&path, "/v1/messages/batches?limit=100");
 		if (after.len)
 			wr_buf_printf(&path, "&after_id=%s", after.s);
-		rq.path = path.s;
-		if (wr_call(c, &rq) == 0 || wr_batch_answer(c, &j) != 0) {
+		if (wr_batch_get(c, "%s", path.s, &j) != 0) {
 			found = -1;
 			break;
 		}
@@ -177,17 +175,9 @@ error_status(const struct wr_json *j, int type)
 static int
 anthropic_read(struct wr_json *j, const char *line, size_t len, struct wr_job_line *r)
 {
-	const char *why;
 	int res, b, type, err;
 
-	wr_buf_reset(&r->msg);
-	r->body = r->request_id = NULL;
-	r->body_len = r->rid_len = 0;
-	r->status = 0;
-	r->retry = 0;
-	r->code = NULL;
-	r->index = -1;
-	if (wr_json_parse(j, line, len, &why) != 0 || j->tok[0].type != JSMN_OBJECT)
+	if (wr_batch_line(j, line, len, r) != 0)
 		return -1;
 	b = wr_json_get(j, 0, "custom_id");
 	res = wr_json_get(j, 0, "result");
@@ -208,14 +198,9 @@ anthropic_read(struct wr_json *j, const char *line, size_t len, struct wr_job_li
 		if (err < 0)
 			err = wr_json_get(j, res, "error");
 		r->status = error_status(j, wr_json_get(j, err, "type"));
-		r->code = "http_error";
 		if ((b = wr_json_get(j, res, "error")) >= 0)
 			r->body = wr_json_text(j, b, &r->body_len);
-		if (wr_batch_str(j, wr_json_get(j, err, "message"), &r->msg) != 0 || r->msg.len == 0) {
-			wr_buf_reset(&r->msg);
-			wr_buf_printf(&r->msg, "HTTP %ld", r->status);
-		}
-		r->retry = wr_http_classify(r->status) == WR_HTTP_RETRY;
+		wr_batch_http_error(j, wr_json_get(j, err, "message"), r);
 		return 0;
 	}
 	r->retry = 1;

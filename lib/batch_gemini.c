@@ -86,15 +86,13 @@ gemini_find(struct wr_call *c, const char *set, long n, double since, const stru
 	wr_buf_printf(&want, "wr-%s", set);
 	wr_json_init(&j);
 	for (page = 0; page < 50 && !found; page++) {
-		struct wr_call_req rq = {.method = "GET", .idempotent = 1};
 		int ops;
 
 		wr_buf_reset(&path);
 		wr_buf_adds(&path, "/batches?pageSize=100");
 		if (token.len)
 			wr_buf_printf(&path, "&pageToken=%s", token.s);
-		rq.path = path.s;
-		if (wr_call(c, &rq) == 0 || wr_batch_answer(c, &j) != 0) {
+		if (wr_batch_get(c, "%s", path.s, &j) != 0) {
 			found = -1;
 			break;
 		}
@@ -122,7 +120,6 @@ gemini_find(struct wr_call *c, const char *set, long n, double since, const stru
 static int
 gemini_poll(struct wr_call *c, const char *id, struct wr_job_status *st)
 {
-	struct wr_buf path = {0};
 	struct wr_json j;
 	int r = -1, b, stats;
 	long ok, bad;
@@ -152,7 +149,6 @@ gemini_poll(struct wr_call *c, const char *id, struct wr_job_status *st)
 	} else if (c->status >= 200 && c->status < 300 && c->why.len == 0)
 		wr_buf_printf(&c->why, "HTTP %ld without a state", c->status);
 	wr_json_free(&j);
-	wr_buf_free(&path);
 	return r;
 }
 
@@ -218,19 +214,10 @@ http_of(double code)
 static int
 gemini_read(struct wr_json *j, const char *line, size_t len, struct wr_job_line *r)
 {
-	const char *why;
 	double v;
 	int item, b, e;
 
-	wr_buf_reset(&r->msg);
-	r->uid = r->body = r->request_id = NULL;
-	r->uid_len = r->body_len = r->rid_len = 0;
-	r->status = 0;
-	r->retry = 0;
-	r->code = NULL;
-	r->index = -1;
-	if (wr_json_parse(j, line, len, &why) != 0 || j->tok[0].type != JSMN_OBJECT ||
-	    (item = wr_json_get(j, 0, "item")) < 0)
+	if (wr_batch_line(j, line, len, r) != 0 || (item = wr_json_get(j, 0, "item")) < 0)
 		return -1;
 	if (wr_json_num(j, wr_json_get(j, 0, "index"), &v) == 0)
 		r->index = (long)v;
@@ -243,16 +230,11 @@ gemini_read(struct wr_json *j, const char *line, size_t len, struct wr_job_line 
 			r->request_id = wr_json_raw(j, b, &r->rid_len);
 		return 0;
 	}
-	r->code = "http_error";
 	e = wr_json_get(j, item, "error");
 	r->status = wr_json_num(j, wr_json_get(j, e, "code"), &v) == 0 ? http_of(v) : 500;
 	if (e >= 0)
 		r->body = wr_json_text(j, e, &r->body_len);
-	if (wr_batch_str(j, wr_json_get(j, e, "message"), &r->msg) != 0 || r->msg.len == 0) {
-		wr_buf_reset(&r->msg);
-		wr_buf_printf(&r->msg, "HTTP %ld", r->status);
-	}
-	r->retry = wr_http_classify(r->status) == WR_HTTP_RETRY;
+	wr_batch_http_error(j, wr_json_get(j, e, "message"), r);
 	return 0;
 }
 

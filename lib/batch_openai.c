@@ -37,12 +37,22 @@ openai_upload(struct wr_call *c, const char *items, struct wr_buf *id)
 	return wr_batch_answer_id(c, "id", id);
 }
 
+/* POST the job's JSON body (freed) to path: what wr_batch_created makes of the answer. */
+static int
+post_job(struct wr_call *c, const char *path, struct wr_buf *body, struct wr_buf *id)
+{
+	struct wr_call_req rq = {.method = "POST", .path = path, .json = body->s, .json_len = body->len};
+
+	wr_call(c, &rq);
+	wr_buf_free(body);
+	return wr_batch_created(c, "id", id);
+}
+
 static int
 openai_create(struct wr_call *c, const char *items, const char *file, const char *endpoint, const char *set,
     long n, struct wr_buf *id)
 {
 	struct wr_buf body = {0};
-	struct wr_call_req rq = {.method = "POST", .path = "/v1/batches"};
 
 	(void)items;
 	wr_buf_adds(&body, "{\"input_file_id\":");
@@ -51,11 +61,7 @@ openai_create(struct wr_call *c, const char *items, const char *file, const char
 	wr_json_escapes(&body, endpoint);
 	wr_buf_printf(&body, ",\"completion_window\":\"24h\",\"metadata\":{\"wr_set\":\"%s\",\"wr_requests\":\"%ld\"}}",
 	    set, n);
-	rq.json = body.s;
-	rq.json_len = body.len;
-	wr_call(c, &rq);
-	wr_buf_free(&body);
-	return wr_batch_created(c, "id", id);
+	return post_job(c, "/v1/batches", &body, id);
 }
 
 /*
@@ -76,7 +82,6 @@ find_marked(struct wr_call *c, const char *list, int by_page, const char *set, d
 
 	wr_json_init(&j);
 	for (page = 0; page < 50 && !found; page++) {
-		struct wr_call_req rq = {.method = "GET", .idempotent = 1};
 		int data, stop = 0;
 
 		wr_buf_reset(&path);
@@ -84,8 +89,7 @@ find_marked(struct wr_call *c, const char *list, int by_page, const char *set, d
 			wr_buf_printf(&path, "%s?page=%d&page_size=100", list, page);
 		else
 			wr_buf_printf(&path, "%s?limit=100%s%s", list, after.len ? "&after=" : "", after.len ? after.s : "");
-		rq.path = path.s;
-		if (wr_call(c, &rq) == 0 || wr_batch_answer(c, &j) != 0) {
+		if (wr_batch_get(c, "%s", path.s, &j) != 0) {
 			found = -1;
 			break;
 		}
@@ -128,7 +132,6 @@ openai_find(struct wr_call *c, const char *set, long n, double since, const stru
 static int
 openai_poll(struct wr_call *c, const char *id, struct wr_job_status *st)
 {
-	struct wr_buf path = {0};
 	struct wr_json j;
 	double v;
 	int r = -1, e;
@@ -167,7 +170,6 @@ openai_poll(struct wr_call *c, const char *id, struct wr_job_status *st)
 	} else if (c->status >= 200 && c->status < 300 && c->why.len == 0)
 		wr_buf_printf(&c->why, "HTTP %ld without a status", c->status);
 	wr_json_free(&j);
-	wr_buf_free(&path);
 	return r;
 }
 
@@ -180,18 +182,10 @@ openai_fetch(struct wr_call *c, const char *where, int (*sink)(void *arg, const 
 static int
 openai_read(struct wr_json *j, const char *line, size_t len, struct wr_job_line *r)
 {
-	const char *why;
 	double v;
 	int resp, err, b;
 
-	wr_buf_reset(&r->msg);
-	r->body = r->request_id = NULL;
-	r->body_len = r->rid_len = 0;
-	r->status = 0;
-	r->retry = 0;
-	r->code = NULL;
-	r->index = -1;
-	if (wr_json_parse(j, line, len, &why) != 0 || j->tok[0].type != JSMN_OBJECT)
+	if (wr_batch_line(j, line, len, r) != 0)
 		return -1;
 	b = wr_json_get(j, 0, "custom_id");
 	if (b < 0 || j->tok[b].type != JSMN_STRING)
@@ -208,12 +202,7 @@ openai_read(struct wr_json *j, const char *line, size_t len, struct wr_job_line 
 			r->body = wr_json_text(j, b, &r->body_len);
 		if (r->status == 200 && (err < 0 || wr_json_isnull(j, err)))
 			return 0;
-		r->code = "http_error";
-		if (b >= 0 && wr_batch_str(j, wr_json_path(j, b, "error", "message", NULL), &r->msg) != 0)
-			wr_buf_reset(&r->msg);
-		r->retry = wr_http_classify(r->status) == WR_HTTP_RETRY;
-		if (r->msg.len == 0)
-			wr_buf_printf(&r->msg, "HTTP %ld", r->status);
+		wr_batch_http_error(j, wr_json_path(j, b, "error", "message", NULL), r);
 		return 0;
 	}
 	r->code = "batch_error";
@@ -290,7 +279,6 @@ mistral_create(struct wr_call *c, const char *items, const char *file, const cha
     long n, struct wr_buf *id)
 {
 	struct wr_buf body = {0};
-	struct wr_call_req rq = {.method = "POST", .path = "/v1/batch/jobs"};
 	const char *tab = strchr(key, '\t');
 
 	(void)items;
@@ -301,11 +289,7 @@ mistral_create(struct wr_call *c, const char *items, const char *file, const cha
 	wr_buf_adds(&body, ",\"endpoint\":");
 	wr_json_escapes(&body, tab ? tab + 1 : "/v1/chat/completions");
 	wr_buf_printf(&body, ",\"metadata\":{\"wr_set\":\"%s\",\"wr_requests\":\"%ld\"},\"timeout_hours\":24}", set, n);
-	rq.json = body.s;
-	rq.json_len = body.len;
-	wr_call(c, &rq);
-	wr_buf_free(&body);
-	return wr_batch_created(c, "id", id);
+	return post_job(c, "/v1/batch/jobs", &body, id);
 }
 
 static int

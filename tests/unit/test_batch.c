@@ -45,6 +45,12 @@ static const struct line_case lines[] = {
 	    1, "s-5", -1, 0, "batch_error", 0, "x", NULL},
 	{&wr_batch_openai, "{\"custom_id\":\"s-6\",\"response\":null,\"error\":null}",
 	    1, "s-6", -1, 0, "batch_error", 0, "the job gave no answer to this request", NULL},
+	/* An error without a message is named by its status. */
+	{&wr_batch_openai, "{\"custom_id\":\"s-7\",\"response\":{\"status_code\":503,\"body\":null},\"error\":null}",
+	    1, "s-7", -1, 503, "http_error", 1, "HTTP 503", NULL},
+	{&wr_batch_openai,
+	    "{\"custom_id\":\"s-8\",\"response\":{\"status_code\":404,\"body\":{\"error\":{\"message\":\"\"}}}}",
+	    1, "s-8", -1, 404, "http_error", 0, "HTTP 404", "{\"error\":{\"message\":\"\"}}"},
 	{&wr_batch_openai, "{\"response\":{\"status_code\":200}}", 0, NULL, -1, 0, NULL, 0, "", NULL},
 	{&wr_batch_openai, "not json", 0, NULL, -1, 0, NULL, 0, "", NULL},
 	{&wr_batch_mistral,
@@ -69,6 +75,11 @@ static const struct line_case lines[] = {
 	    1, "s-4", -1, 0, "batch_cancelled", 1, "the batch was canceled before this request was processed", NULL},
 	{&wr_batch_anthropic, "{\"custom_id\":\"s-5\",\"result\":{\"type\":\"later\"}}",
 	    1, "s-5", -1, 0, "batch_error", 0, "a result of a type wr-submit does not know", NULL},
+	{&wr_batch_anthropic,
+	    "{\"custom_id\":\"s-7\",\"result\":{\"type\":\"errored\",\"error\":{\"type\":\"error\",\"error\":"
+	    "{\"type\":\"rate_limit_error\"}}}}",
+	    1, "s-7", -1, 429, "http_error", 1, "HTTP 429",
+	    "{\"type\":\"error\",\"error\":{\"type\":\"rate_limit_error\"}}"},
 	{&wr_batch_anthropic, "{\"custom_id\":\"s-6\"}", 0, NULL, -1, 0, NULL, 0, "", NULL},
 	{&wr_batch_gemini,
 	    "{\"index\":3,\"item\":{\"response\":{\"candidates\":[],\"responseId\":\"g1\"},\"metadata\":{\"key\":\"s-3\"}}}",
@@ -86,6 +97,9 @@ static const struct line_case lines[] = {
 	    1, NULL, 8, 429, "http_error", 1, "quota", "{\"code\":8,\"message\":\"quota\"}"},
 	{&wr_batch_gemini, "{\"index\":9,\"item\":{\"error\":{\"code\":13,\"message\":\"internal\"}}}",
 	    1, NULL, 9, 500, "http_error", 1, "internal", "{\"code\":13,\"message\":\"internal\"}"},
+	{&wr_batch_gemini, "{\"index\":10,\"item\":{\"error\":{\"code\":503}}}",
+	    1, NULL, 10, 503, "http_error", 1, "HTTP 503", "{\"code\":503}"},
+	{&wr_batch_gemini, "{\"index\":11,\"item\":{}}", 1, NULL, 11, 500, "http_error", 1, "HTTP 500", NULL},
 	{&wr_batch_gemini, "{\"index\":7}", 0, NULL, -1, 0, NULL, 0, "", NULL},
 };
 
