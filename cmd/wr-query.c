@@ -89,7 +89,7 @@ static struct wr_bucket rpm_bucket, tpm_bucket;
 static struct wr_json json;
 static struct wr_buf out, msg;
 static const struct wr_dialect *api;
-static struct wr_map warned;   /* body fields the dialect cannot carry, warned about once */
+static struct wr_field_warn warned;   /* body fields the dialect cannot carry, said once */
 static struct wr_json bodyj;   /* a request body, parsed for translation */
 static struct wr_ledger ledger;
 static int replace;
@@ -317,21 +317,6 @@ next_line(char **s, size_t *len)
 	return r;
 }
 
-/* A body field the dialect cannot carry: said once per run. */
-static void
-warn_field(void *arg, const char *field)
-{
-	int added;
-
-	(void)arg;
-	wr_map_put(&warned, field, strlen(field), 0, &added);
-	if (added) {
-		clear_progress();
-		wr_warn("--api %s cannot carry the body field \"%s\": it is left out of every request", api->name,
-		    field);
-	}
-}
-
 /* The request in the dialect of --api: its own body and path for all but openai. */
 static int
 translate(struct req *r, const char **why)
@@ -342,7 +327,7 @@ translate(struct req *r, const char **why)
 		return 0;
 	if (wr_json_parse(&bodyj, r->rq.body, r->rq.body_len, why) != 0)
 		return -1;
-	if (api->request(&bodyj, 0, r->rq.nentries, &r->npath, &r->native, warn_field, NULL, why) != 0) {
+	if (api->request(&bodyj, 0, r->rq.nentries, &r->npath, &r->native, wr_field_warn, &warned, why) != 0) {
 		wr_buf_reset(&r->native);
 		wr_buf_reset(&r->npath);
 		return -1;
@@ -763,7 +748,8 @@ setup(void)
 		wr_bucket_init(&rpm_bucket, rpm, t0);
 	if (tpm > 0)
 		wr_bucket_init(&tpm_bucket, tpm, t0);
-	wr_map_init(&warned);
+	warned.api = api->name;
+	warned.prog = &prog;
 	wr_json_init(&bodyj);
 	rnd_state = wr_jitter_seed();
 	for (i = 0; i < n_eps; i++)
@@ -807,7 +793,7 @@ teardown(void)
 		wr_ledger_free(&ledger);
 	wr_json_free(&json);
 	wr_json_free(&bodyj);
-	wr_map_free(&warned);
+	wr_map_free(&warned.said);
 	wr_buf_free(&out);
 	wr_buf_free(&msg);
 	wr_buf_free(&line);

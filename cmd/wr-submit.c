@@ -42,7 +42,7 @@ static struct wr_price price;
 static int have_price;
 static int out_fd = STDOUT_FILENO;
 static struct wr_json json, bodyj;
-static struct wr_map warned;
+static struct wr_field_warn warned;   /* body fields the API cannot carry, said once */
 static struct wr_buf out, tmp;
 static struct wr_progress prog;
 
@@ -128,22 +128,6 @@ clear_line(void *arg)
 	clear_progress();
 }
 
-/* ---- building jobs ---- */
-
-static void
-warn_field(void *arg, const char *field)
-{
-	int added;
-
-	(void)arg;
-	wr_map_put(&warned, field, strlen(field), 0, &added);
-	if (added) {
-		clear_progress();
-		wr_warn("--api %s cannot carry the body field \"%s\": it is left out of every request", bapi->name,
-		    field);
-	}
-}
-
 /* ---- reading requests ---- */
 
 /* custom_ids held by jobs that have not ended, with the job's number. */
@@ -173,7 +157,7 @@ take_request(struct wr_reader *rd, const char *s, size_t len, struct wr_request 
 	if (wr_json_parse(&bodyj, rq->body, rq->body_len, &why) != 0)
 		goto bad;
 	wr_buf_reset(&key);
-	if (bapi->item(&draft, &key, "-", &bodyj, 0, rq->path.s, rq->nentries, warn_field, NULL, &why) != 0)
+	if (bapi->item(&draft, &key, "-", &bodyj, 0, rq->path.s, rq->nentries, wr_field_warn, &warned, &why) != 0)
 		goto bad;
 	/* The uid is SET-INDEX: at most 27 bytes where the draft has 1. */
 	wr_fill_uid(&fill, key.s, key.len, draft.len + 32, uid, sizeof uid);
@@ -533,7 +517,8 @@ main(int argc, char **argv)
 		state_dir = dir.s;
 	}
 
-	wr_map_init(&warned);
+	warned.api = bapi->name;
+	warned.prog = &prog;
 	wr_json_init(&json);
 	wr_json_init(&bodyj);
 	t0 = wr_now();
@@ -591,7 +576,7 @@ done:
 	if (out_path)
 		wr_ledger_free(&ledger);
 	wr_map_free(&held);
-	wr_map_free(&warned);
+	wr_map_free(&warned.said);
 	wr_json_free(&json);
 	wr_json_free(&bodyj);
 	wr_buf_free(&out);

@@ -6,7 +6,9 @@
 #include <time.h>
 
 #include "common.h"
+#include "hash.h"
 #include "json.h"
+#include "progress.h"
 
 /* What an answer body means (struct wr_reading.kind). */
 enum { WR_READ_ANSWER, WR_READ_REFUSED, WR_READ_NONE };
@@ -223,5 +225,17 @@ void wr_dialect_add_text(struct wr_buf *out, const struct wr_json *j, int i);
 int wr_dialect_bool(const struct wr_json *j, int i);
 /* 1 when name[0..nlen) equals s, ignoring ASCII case. */
 int wr_dialect_name_is(const char *name, size_t nlen, const char *s);
+
+/*
+ * What a program gives as the warn argument of a request builder: each
+ * body field --api cannot carry is said once a run, on a clean line.
+ */
+struct wr_field_warn {
+	const char *api;            /* the --api name, for the message */
+	struct wr_progress *prog;   /* cleared before the message */
+	struct wr_map said;         /* the fields said so far (zero to start) */
+};
+/* The warn callback: arg is a struct wr_field_warn. */
+void wr_field_warn(void *arg, const char *field);
 
 #endif

@@ -703,3 +703,16 @@ wr_dialect_pick(const struct wr_json *j, int body, const char *const *fields, in
 	wr_buf_free(&name);
 	return 0;
 }
+
+void
+wr_field_warn(void *arg, const char *field)
+{
+	struct wr_field_warn *w = arg;
+	int added;
+
+	wr_map_put(&w->said, field, strlen(field), 0, &added);
+	if (added) {
+		wr_progress_clear(w->prog);
+		wr_warn("--api %s cannot carry the body field \"%s\": it is left out of every request", w->api, field);
+	}
+}

@@ -111,6 +111,19 @@ ids() {
 	assert_output "$(printf 'message\n%.0s' 1 2 3 4 5)"
 }
 
+@test "anthropic: a body field the API cannot carry is said once a run, and the requests still go" {
+	serve
+	jq -c '.body.seed = 7' "$R" > "$T/seeded.jsonl"
+	run --separate-stderr wr-submit --plan --api anthropic -u "$SERVE_URL" "$T/seeded.jsonl"
+	assert_success
+	assert_equal "$stderr" 'wr-submit: --api anthropic cannot carry the body field "seed": it is left out of every request'
+	run --separate-stderr submit --api anthropic -o "$T/res.jsonl" "$T/seeded.jsonl"
+	assert_success
+	assert_equal "$stderr" 'wr-submit: --api anthropic cannot carry the body field "seed": it is left out of every request'
+	run successes "$T/res.jsonl"
+	assert_output "$(ids)"
+}
+
 @test "gemini: batch mode gives the same ratings as live calls" {
 	serve
 	run submit --api gemini -o "$T/res.jsonl" "$R"
