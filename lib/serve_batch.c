@@ -186,8 +186,8 @@ wr_batch_free(void)
 }
 
 /* The fault of the next create call: --batch-fault in the order given, each for its count. */
-enum wr_batch_fault
-wr_bat_next_fault(void)
+static enum wr_batch_fault
+next_fault(void)
 {
 	while (fault_at < conf->nbatch_faults && faults_left[fault_at] == 0)
 		fault_at++;
@@ -398,11 +398,19 @@ no_batch(struct wr_batch_answer *a, const struct wr_batch_call *b, const char *i
 	    b->api->no_batch[1]);
 }
 
-void
-wr_bat_retry_later(struct wr_batch_answer *a)
+/* Every vendor's create refuses a create-429 alike: its words, Retry-After: 1. */
+int
+wr_bat_create_fault(struct wr_batch_call *b, struct wr_batch_answer *a, enum wr_batch_fault *fault)
 {
+	const char *const *r = b->api->rate_limited;
+
+	if ((*fault = next_fault()) != WR_BF_CREATE_429)
+		return 0;
+	pthread_mutex_unlock(&wr_bat_lock);
+	wr_bat_error(a, b, 429, r[0], r[1], "%s", r[2]);
 	MHD_add_response_header(a->resp, MHD_HTTP_HEADER_RETRY_AFTER, "1");
 	a->fault = fault_names[WR_BF_CREATE_429];
+	return -1;
 }
 
 void

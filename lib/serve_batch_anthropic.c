@@ -155,23 +155,18 @@ do_create(struct wr_batch_call *b, struct wr_batch_answer *a)
 		wr_bat_add_line(j, &cap, &l);
 	}
 	pthread_mutex_lock(&wr_bat_lock);
-	fault = wr_bat_next_fault();
-	if (fault == WR_BF_CREATE_429 || fault == WR_BF_QUOTA || fault == WR_BF_INVALID) {
+	if (wr_bat_create_fault(b, a, &fault))
+		goto done;
+	if (fault == WR_BF_QUOTA || fault == WR_BF_INVALID) {
 		pthread_mutex_unlock(&wr_bat_lock);
 		a->fault = wr_batch_fault_name(fault);
-		if (fault == WR_BF_INVALID) {
+		if (fault == WR_BF_INVALID)
 			wr_bat_error(a, b, 400, "invalid_request_error", NULL,
 			    "requests.0.params: the request is invalid (wr-serve --batch-fault invalid)");
-		} else if (fault == WR_BF_QUOTA) {
+		else
 			wr_bat_error(a, b, 429, "rate_limit_error", NULL,
 			    "Number of batch requests in the processing queue exceeds your "
 			    "organization's limit (wr-serve --batch-fault quota).");
-		} else {
-			wr_bat_derror(a, b, WR_ERR_RATE,
-			    "Rate limit exceeded for batch creation (wr-serve --batch-fault create-429). "
-			    "Please try again later.");
-			wr_bat_retry_later(a);
-		}
 		goto done;
 	}
 	wr_bat_start_job(j, V_ANTHROPIC, fault);
@@ -290,5 +285,7 @@ const struct wr_bat_api wr_bat_anthropic = {
 	.unknown = {"not_found_error", NULL},
 	.no_batch = {"No message batch with id ", "."},
 	.cancel_ended = 409,
+	.rate_limited = {"rate_limit_error", NULL, "Rate limit exceeded for batch creation "
+	    "(wr-serve --batch-fault create-429). Please try again later."},
 	.id_prefix = "msgbatch_", .id_kind = 6, .id_digits = 24,
 };

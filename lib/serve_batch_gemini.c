@@ -228,14 +228,8 @@ do_create(struct wr_batch_call *b, struct wr_batch_answer *a)
 		wr_bat_add_line(j, &cap, &l);
 	}
 	pthread_mutex_lock(&wr_bat_lock);
-	fault = wr_bat_next_fault();
-	if (fault == WR_BF_CREATE_429) {
-		pthread_mutex_unlock(&wr_bat_lock);
-		wr_bat_derror(a, b, WR_ERR_RATE, "Resource has been exhausted (wr-serve --batch-fault "
-		    "create-429). Please try again later.");
-		wr_bat_retry_later(a);
+	if (wr_bat_create_fault(b, a, &fault))
 		goto done;
-	}
 	wr_bat_start_job(j, V_GEMINI, fault);
 	j->map = map;
 	j->maplen = maplen;
@@ -384,6 +378,8 @@ const struct wr_bat_api wr_bat_gemini = {
 	.unknown = {"NOT_FOUND", NULL},
 	.no_batch = {"Requested entity was not found: batches/", "."},
 	.cancel_ended = 400,
+	.rate_limited = {"RESOURCE_EXHAUSTED", NULL, "Resource has been exhausted (wr-serve "
+	    "--batch-fault create-429). Please try again later."},
 	.id_prefix = "", .id_kind = 7, .id_digits = 32,
 	.operation = 1,
 };

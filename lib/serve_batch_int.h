@@ -127,6 +127,7 @@ struct wr_bat_api {
 	const char *unknown[2];      /* of a URL the API does not have, and of an ID it does not know */
 	const char *no_batch[2];     /* the words around the ID it does not know */
 	unsigned cancel_ended;       /* HTTP status of cancelling an ended job */
+	const char *rate_limited[3]; /* type, code and message of a create refused by --batch-fault create-429 */
 	const char *id_prefix;       /* a job's ID: the prefix, kind and hex digits of wr_bat_make_id, */
 	unsigned id_kind;            /* or with 0 digits a UUID of that kind */
 	size_t id_digits;
@@ -164,8 +165,6 @@ void wr_bat_error(struct wr_batch_answer *a, const struct wr_batch_call *b, unsi
     __attribute__((format(printf, 6, 7)));
 void wr_bat_derror(struct wr_batch_answer *a, const struct wr_batch_call *b, enum wr_serve_err e,
     const char *message);
-/* After a create-429 answer: Retry-After and the fault. */
-void wr_bat_retry_later(struct wr_batch_answer *a);
 /* Mark a with j's fault, if any. */
 void wr_bat_job_fault(struct wr_batch_answer *a, const struct job *j);
 /* Withhold a if it is the first of step to succeed under --batch-hang. */
@@ -207,8 +206,8 @@ void wr_bat_free_job(struct job *j);
 void wr_bat_check_lines(struct job *j, const struct wr_serve_dialect *d, const char *path);
 /* Take the lock and find the batch b names; NULL, unlocked and answered 404, when there is none. */
 struct job *wr_bat_lock_job(struct wr_batch_call *b, struct wr_batch_answer *a);
-/* The fault of the next create call; under the lock. */
-enum wr_batch_fault wr_bat_next_fault(void);
+/* Under the lock: the fault of this create call in *fault; -1 when it is create-429, then unlocked and answered so. */
+int wr_bat_create_fault(struct wr_batch_call *b, struct wr_batch_answer *a, enum wr_batch_fault *fault);
 /* Add j, just made under the lock, and answer it as json writes it. */
 void wr_bat_created(struct wr_batch_answer *a, struct job *j,
     void (*json)(struct wr_buf *, struct job *));

@@ -145,14 +145,8 @@ do_create(struct wr_batch_call *b, struct wr_batch_answer *a)
 		wr_bat_error(a, b, 404, "invalid_request_error", NULL, "No file with id %.100s.", fid);
 		goto done;
 	}
-	fault = wr_bat_next_fault();
-	if (fault == WR_BF_CREATE_429) {
-		pthread_mutex_unlock(&wr_bat_lock);
-		wr_bat_error(a, b, 429, "rate_limited", "1300", "Requests rate limit exceeded "
-		    "(wr-serve --batch-fault create-429).");
-		wr_bat_retry_later(a);
+	if (wr_bat_create_fault(b, a, &fault))
 		goto done;
-	}
 	j = wr_calloc(1, sizeof *j);
 	wr_bat_start_job(j, V_MISTRAL, fault);
 	j->input_file_id = fid;
@@ -230,5 +224,7 @@ const struct wr_bat_api wr_bat_mistral = {
 	.unknown = {"invalid_request_error", NULL},
 	.no_batch = {"No batch job with id ", "."},
 	.cancel_ended = 400,
+	.rate_limited = {"rate_limited", "1300",
+	    "Requests rate limit exceeded (wr-serve --batch-fault create-429)."},
 	.id_prefix = NULL, .id_kind = 8, .id_digits = 0,
 };

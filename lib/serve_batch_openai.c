@@ -427,15 +427,8 @@ do_create(struct wr_batch_call *b, struct wr_batch_answer *a)
 		no_file(a, b, fid);
 		goto done;
 	}
-	fault = wr_bat_next_fault();
-	if (fault == WR_BF_CREATE_429) {
-		pthread_mutex_unlock(&wr_bat_lock);
-		wr_bat_derror(a, b, WR_ERR_RATE,
-		    "Rate limit reached for batch creation (wr-serve --batch-fault create-429). "
-		    "Please try again later.");
-		wr_bat_retry_later(a);
+	if (wr_bat_create_fault(b, a, &fault))
 		goto done;
-	}
 	j = wr_calloc(1, sizeof *j);
 	wr_bat_start_job(j, V_OPENAI, fault);
 	j->input_file_id = fid;
@@ -522,5 +515,7 @@ const struct wr_bat_api wr_bat_openai = {
 	.unknown = {"invalid_request_error", "unknown_url"},
 	.no_batch = {"No such Batch object: ", ""},
 	.cancel_ended = 409,
+	.rate_limited = {"rate_limit_error", "rate_limit_exceeded", "Rate limit reached for batch "
+	    "creation (wr-serve --batch-fault create-429). Please try again later."},
 	.id_prefix = "batch_", .id_kind = 2, .id_digits = 32,
 };
