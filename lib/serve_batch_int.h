@@ -126,6 +126,7 @@ struct wr_bat_api {
 	const char *bad_method[2];   /* type and code of a method the URL does not take */
 	const char *unknown[2];      /* of a URL the API does not have, and of an ID it does not know */
 	const char *no_batch[2];     /* the words around the ID it does not know */
+	const char *no_file[2];      /* and around the ID of a file it does not know (OpenAI, Mistral) */
 	unsigned cancel_ended;       /* HTTP status of cancelling an ended job */
 	const char *rate_limited[3]; /* type, code and message of a create refused by --batch-fault create-429 */
 	const char *id_prefix;       /* a job's ID: the prefix, kind and hex digits of wr_bat_make_id, */
@@ -215,8 +216,14 @@ void wr_bat_created(struct wr_batch_answer *a, struct job *j,
 void wr_bat_get(struct wr_batch_call *b, struct wr_batch_answer *a, int cancel);
 void wr_bat_list(struct wr_batch_call *b, const struct wr_serve_req *q, struct wr_batch_answer *a);
 
-/* OpenAI's input files, which Mistral's jobs read too: check j's lines into j, then its fault. */
-void wr_bat_read_input(struct job *j, const struct file *f, const char *invalid, const char *quota);
+/*
+ * Make j, whose fields a create call filled, a job of b's vendor on its
+ * input file (OpenAI's, which Mistral's jobs read too) and answer it; or
+ * answer that there is no such file, or the create-429, and free j.
+ * invalid and quota word those faults.
+ */
+void wr_bat_create_on_input(struct wr_batch_call *b, struct wr_batch_answer *a, struct job *j,
+    const char *invalid, const char *quota);
 
 /* Is line i of j answered with an error (a bad body, or --batch-fault errors)? */
 int wr_bat_errs(const struct job *j, size_t i);
