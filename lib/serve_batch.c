@@ -617,6 +617,21 @@ wr_bat_lock_job(struct wr_batch_call *b, struct wr_batch_answer *a)
 	return j;
 }
 
+/* A line's ID keeps the quotes of its JSON string: it is written back as it came. */
+void
+wr_bat_tok_line(struct line *l, const struct wr_json *js, size_t base, int id, int body)
+{
+	const jsmntok_t *t = js->tok;
+
+	memset(l, 0, sizeof *l);
+	if (id >= 0) {
+		l->id_off = base + (size_t)t[id].start - 1;
+		l->id_len = (uint32_t)(t[id].end - t[id].start + 2);
+	}
+	l->body_off = base + (size_t)t[body].start;
+	l->body_len = (uint32_t)(t[body].end - t[body].start);
+}
+
 void
 wr_bat_add_line(struct job *j, size_t *cap, const struct line *l)
 {

@@ -202,6 +202,8 @@ void wr_bat_name_outputs(struct job *j, const struct state *s);
 /* Jobs: start a job of v (whose lines may be in already), add a line, free one. */
 void wr_bat_start_job(struct job *j, enum vendor v, enum wr_batch_fault fault);
 void wr_bat_add_line(struct job *j, size_t *cap, const struct line *l);
+/* Set l to the string at token id (-1: none) and the object at token body of js, parsed at base in the job's map. */
+void wr_bat_tok_line(struct line *l, const struct wr_json *js, size_t base, int id, int body);
 void wr_bat_free_job(struct job *j);
 /* Mark the lines of j's create body that d's model cannot answer (path as wr_bat_line_ok's). */
 void wr_bat_check_lines(struct job *j, const struct wr_serve_dialect *d, const char *path);

@@ -246,7 +246,6 @@ check_input(struct job *j)
 		len = (size_t)(nl - p);
 		if (wr_blank(p, len))
 			continue;
-		memset(&l, 0, sizeof l);
 		if (wr_json_parse(&js, p, len, &why) || js.tok[0].type != JSMN_OBJECT) {
 			input_error(&e, j, "invalid_json_line", "This line is not parseable as valid JSON.",
 			    NULL, lineno);
@@ -277,10 +276,7 @@ check_input(struct job *j)
 			    "'body'.", "body", lineno);
 			break;
 		}
-		l.id_off = (size_t)(p - j->map) + (size_t)js.tok[id].start - 1;
-		l.id_len = (uint32_t)(js.tok[id].end - js.tok[id].start + 2);
-		l.body_off = (size_t)(p - j->map) + (size_t)js.tok[body].start;
-		l.body_len = (uint32_t)(js.tok[body].end - js.tok[body].start);
+		wr_bat_tok_line(&l, &js, (size_t)(p - j->map), id, body);
 		wr_map_put(&ids, j->map + l.id_off, l.id_len, 0, &added);
 		if (!added) {
 			input_error(&e, j, "duplicate_custom_id", "The custom_id of this request is used by "
