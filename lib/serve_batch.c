@@ -395,7 +395,7 @@ no_batch(struct wr_batch_answer *a, const struct wr_batch_call *b, const char *i
 	    b->api->no_batch[1]);
 }
 
-/* Every vendor's create refuses a create-429 alike: its words, Retry-After: 1. */
+/* Draw a create's fault; refuse a create-429 in the vendor's words, with Retry-After: 1. */
 int
 wr_bat_create_fault(struct wr_batch_call *b, struct wr_batch_answer *a, enum wr_batch_fault *fault)
 {
@@ -614,7 +614,7 @@ wr_bat_lock_job(struct wr_batch_call *b, struct wr_batch_answer *a)
 	return j;
 }
 
-/* A line's ID keeps the quotes of its JSON string: it is written back as it came. */
+/* Fill l from js's tokens id and body; the ID keeps its quotes, to be written back as it came. */
 void
 wr_bat_tok_line(struct line *l, const struct wr_json *js, size_t base, int id, int body)
 {
