@@ -28,12 +28,16 @@
 /* Bodies of the calls other than uploads and Anthropic and Gemini creates are small. */
 #define SMALL_BODY (1u << 20)
 
+#define ANTHROPIC_BATCHES "/v1/messages/batches"
+#define GEMINI_BATCHES "/v1beta/batches"
+#define MISTRAL_JOBS "/v1/batch/jobs"
+
 static const char *const fault_names[WR_NBFAULTS] = {
 	"-", "invalid", "expire", "errors", "cancel", "create-429", "quota",
 };
 static const char *const step_names[WR_NHANG] = {"upload", "create", "retrieve", "content"};
 
-const struct wr_bat_api *const wr_bat_apis[V_N] = {
+static const struct wr_bat_api *const apis[V_N] = {
 	[V_OPENAI] = &wr_bat_openai, [V_ANTHROPIC] = &wr_bat_anthropic,
 	[V_GEMINI] = &wr_bat_gemini, [V_MISTRAL] = &wr_bat_mistral,
 };
@@ -99,8 +103,8 @@ wall(void)
 
 /* prefix and ndigits hex digits drawn from the seed, a kind and a number: the same under --seed. */
 void
-wr_bat_id(char *out, size_t size, const char *prefix, uint64_t seed, uint64_t kind, uint64_t a,
-    uint64_t b, size_t ndigits)
+wr_bat_make_id(char *out, size_t size, const char *prefix, uint64_t kind, uint64_t a, uint64_t b,
+    size_t ndigits)
 {
 	uint64_t in[4] = {kind, a, b, 0};
 	char hex[17];
@@ -109,7 +113,7 @@ wr_bat_id(char *out, size_t size, const char *prefix, uint64_t seed, uint64_t ki
 	memcpy(out, prefix, len);
 	for (k = 0; k < ndigits && len + 1 < size; k += 16) {
 		in[3] = k;
-		wr_id_hex(XXH3_64bits_withSeed(in, sizeof in, seed), hex);
+		wr_id_hex(XXH3_64bits_withSeed(in, sizeof in, conf->seed), hex);
 		snprintf(out + len, size - len, "%.*s", (int)(ndigits - k < 16 ? ndigits - k : 16), hex);
 		len = strlen(out);
 	}
@@ -186,8 +190,8 @@ wr_batch_free(void)
 }
 
 /* The fault of the next create call: --batch-fault in the order given, each for its count. */
-enum wr_batch_fault
-wr_bat_next_fault(void)
+static enum wr_batch_fault
+next_fault(void)
 {
 	while (fault_at < conf->nbatch_faults && faults_left[fault_at] == 0)
 		fault_at++;
@@ -197,20 +201,13 @@ wr_bat_next_fault(void)
 	return conf->batch_faults[fault_at].kind;
 }
 
-void
-wr_bat_make_id(char *out, size_t size, const char *prefix, uint64_t kind, uint64_t a, uint64_t b,
-    size_t ndigits)
-{
-	wr_bat_id(out, size, prefix, conf->seed, kind, a, b, ndigits);
-}
-
 /* A UUID-shaped ID drawn like wr_bat_make_id's, as Mistral's IDs are. */
 void
 wr_bat_make_uuid(char *out, size_t size, uint64_t kind, uint64_t a, uint64_t b)
 {
 	char hex[40];
 
-	wr_bat_id(hex, sizeof hex, "", conf->seed, kind + 100, a, b, 32);
+	wr_bat_make_id(hex, sizeof hex, "", kind + 100, a, b, 32);
 	snprintf(out, size, "%.8s-%.4s-%.4s-%.4s-%.12s", hex, hex + 8, hex + 12, hex + 16, hex + 20);
 }
 
@@ -398,11 +395,19 @@ no_batch(struct wr_batch_answer *a, const struct wr_batch_call *b, const char *i
 	    b->api->no_batch[1]);
 }
 
-void
-wr_bat_retry_later(struct wr_batch_answer *a)
+/* Draw a create's fault; refuse a create-429 in the vendor's words, with Retry-After: 1. */
+int
+wr_bat_create_fault(struct wr_batch_call *b, struct wr_batch_answer *a, enum wr_batch_fault *fault)
 {
+	const char *const *r = b->api->rate_limited;
+
+	if ((*fault = next_fault()) != WR_BF_CREATE_429)
+		return 0;
+	pthread_mutex_unlock(&wr_bat_lock);
+	wr_bat_error(a, b, 429, r[0], r[1], "%s", r[2]);
 	MHD_add_response_header(a->resp, MHD_HTTP_HEADER_RETRY_AFTER, "1");
 	a->fault = fault_names[WR_BF_CREATE_429];
+	return -1;
 }
 
 void
@@ -445,7 +450,7 @@ add_file(struct file *f)
 int
 wr_bat_listed(const struct file *f)
 {
-	return !f->job || !wr_bat_apis[f->job->vendor]->operation;
+	return !f->job || !apis[f->job->vendor]->operation;
 }
 
 struct file *
@@ -521,7 +526,7 @@ wr_bat_name_outputs(struct job *j, const struct state *s)
 {
 	if (!wr_bat_ended(s) || s->s == ST_FAILED || j->out || j->err || j->res)
 		return;
-	wr_bat_apis[j->vendor]->outputs(j, s);
+	apis[j->vendor]->outputs(j, s);
 }
 
 static void
@@ -545,7 +550,7 @@ wr_bat_make_ready(struct file *f)
 	if (f->ready)
 		return 0;
 	wr_bat_state_now(j, &s);
-	if (wr_bat_apis[j->vendor]->write(conf, j, &s))
+	if (apis[j->vendor]->write(conf, j, &s))
 		return -1;
 	mark_ready(j->out);
 	mark_ready(j->err);
@@ -558,7 +563,7 @@ wr_bat_make_ready(struct file *f)
 void
 wr_bat_start_job(struct job *j, enum vendor v, enum wr_batch_fault fault)
 {
-	const struct wr_bat_api *api = wr_bat_apis[v];
+	const struct wr_bat_api *api = apis[v];
 
 	j->vendor = v;
 	j->fault = fault;
@@ -607,6 +612,21 @@ wr_bat_lock_job(struct wr_batch_call *b, struct wr_batch_answer *a)
 		no_batch(a, b, b->id);
 	}
 	return j;
+}
+
+/* Fill l from js's tokens id and body; the ID keeps its quotes, to be written back as it came. */
+void
+wr_bat_tok_line(struct line *l, const struct wr_json *js, size_t base, int id, int body)
+{
+	const jsmntok_t *t = js->tok;
+
+	memset(l, 0, sizeof *l);
+	if (id >= 0) {
+		l->id_off = base + (size_t)t[id].start - 1;
+		l->id_len = (uint32_t)(t[id].end - t[id].start + 2);
+	}
+	l->body_off = base + (size_t)t[body].start;
+	l->body_len = (uint32_t)(t[body].end - t[body].start);
 }
 
 void
@@ -661,8 +681,9 @@ wr_bat_created(struct wr_batch_answer *a, struct job *j, void (*json)(struct wr_
 	wr_bat_hang(a, WR_HANG_CREATE);
 }
 
-void
-wr_bat_get(struct wr_batch_call *b, struct wr_batch_answer *a, int cancel)
+/* Get or cancel the batch b names. */
+static void
+get_batch(struct wr_batch_call *b, struct wr_batch_answer *a, int cancel)
 {
 	const struct wr_bat_api *api = b->api;
 	struct wr_buf out = {0};
@@ -940,7 +961,7 @@ wr_batch_open(const struct wr_serve_req *q, const struct wr_serve_dialect *d,
 	b->op = OP_UNKNOWN;
 	b->v = d == &wr_serve_anthropic ? V_ANTHROPIC : d == &wr_serve_gemini ? V_GEMINI :
 	    strncmp(path, MISTRAL_JOBS, 14) == 0 ? V_MISTRAL : V_OPENAI;
-	b->api = wr_bat_apis[b->v];
+	b->api = apis[b->v];
 	b->api->route(b, get, strcmp(m, "POST") == 0, strcmp(m, "DELETE") == 0, path);
 	if (b->to == B_MULTIPART &&
 	    !(b->pp = MHD_create_post_processor(conn, 65536, post_field, b)))
@@ -1100,7 +1121,7 @@ wr_batch_finish(struct wr_batch_call *b, const struct wr_serve_req *q, struct wr
 		break;
 	case OP_GET:
 	case OP_CANCEL:
-		wr_bat_get(b, a, b->op == OP_CANCEL);
+		get_batch(b, a, b->op == OP_CANCEL);
 		break;
 	default:
 		b->api->finish(b, q, a);

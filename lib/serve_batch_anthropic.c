@@ -6,7 +6,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 
 #include <microhttpd.h>
 
@@ -96,12 +95,11 @@ do_create(struct wr_batch_call *b, struct wr_batch_answer *a)
 {
 	struct wr_json js;
 	struct wr_map ids;
-	struct job *j = NULL;
+	struct job *j = wr_calloc(1, sizeof *j);
 	struct line l;
 	enum wr_batch_fault fault;
 	const char *s;
-	char *map = NULL;
-	size_t maplen = 0, cap = 0, n;
+	size_t cap = 0, n;
 	int reqs, r, k, id, params, added;
 
 	wr_json_init(&js);
@@ -111,7 +109,7 @@ do_create(struct wr_batch_call *b, struct wr_batch_answer *a)
 		    "Request exceeds the maximum allowed size of %lu bytes.", WR_BATCH_MAX_CREATE);
 		goto done;
 	}
-	if (!(map = wr_bat_map_body(b, &js, &maplen, a)))
+	if (!(j->map = wr_bat_map_body(b, &js, &j->maplen, a)))
 		goto done;
 	reqs = wr_json_get(&js, 0, "requests");
 	if (reqs < 0 || js.tok[reqs].type != JSMN_ARRAY || js.tok[reqs].size == 0) {
@@ -120,7 +118,6 @@ do_create(struct wr_batch_call *b, struct wr_batch_answer *a)
 		    "requests: Input should be a list of at least 1 item");
 		goto done;
 	}
-	j = wr_calloc(1, sizeof *j);
 	for (k = 0, r = wr_json_first(&js, reqs); r >= 0; k++, r = wr_json_next(&js, reqs, r)) {
 		id = wr_json_get(&js, r, "custom_id");
 		params = wr_json_get(&js, r, "params");
@@ -147,37 +144,25 @@ do_create(struct wr_batch_call *b, struct wr_batch_answer *a)
 			    "requests.%d.params: Field required", k);
 			goto done;
 		}
-		memset(&l, 0, sizeof l);
-		l.id_off = (size_t)js.tok[id].start - 1;
-		l.id_len = (uint32_t)n + 2;
-		l.body_off = (size_t)js.tok[params].start;
-		l.body_len = (uint32_t)(js.tok[params].end - js.tok[params].start);
+		wr_bat_tok_line(&l, &js, 0, id, params);
 		wr_bat_add_line(j, &cap, &l);
 	}
 	pthread_mutex_lock(&wr_bat_lock);
-	fault = wr_bat_next_fault();
-	if (fault == WR_BF_CREATE_429 || fault == WR_BF_QUOTA || fault == WR_BF_INVALID) {
+	if (wr_bat_create_fault(b, a, &fault))
+		goto done;
+	if (fault == WR_BF_QUOTA || fault == WR_BF_INVALID) {
 		pthread_mutex_unlock(&wr_bat_lock);
 		a->fault = wr_batch_fault_name(fault);
-		if (fault == WR_BF_INVALID) {
+		if (fault == WR_BF_INVALID)
 			wr_bat_error(a, b, 400, "invalid_request_error", NULL,
 			    "requests.0.params: the request is invalid (wr-serve --batch-fault invalid)");
-		} else if (fault == WR_BF_QUOTA) {
+		else
 			wr_bat_error(a, b, 429, "rate_limit_error", NULL,
 			    "Number of batch requests in the processing queue exceeds your "
 			    "organization's limit (wr-serve --batch-fault quota).");
-		} else {
-			wr_bat_derror(a, b, WR_ERR_RATE,
-			    "Rate limit exceeded for batch creation (wr-serve --batch-fault create-429). "
-			    "Please try again later.");
-			wr_bat_retry_later(a);
-		}
 		goto done;
 	}
 	wr_bat_start_job(j, V_ANTHROPIC, fault);
-	j->map = map;
-	j->maplen = maplen;
-	map = NULL;
 	wr_bat_check_lines(j, &wr_serve_anthropic, "");
 	wr_bat_created(a, j, anthropic_batch_json);
 	j = NULL;
@@ -185,8 +170,6 @@ do_create(struct wr_batch_call *b, struct wr_batch_answer *a)
 done:
 	if (j)
 		wr_bat_free_job(j);
-	if (map)
-		munmap(map, maplen);
 	wr_map_free(&ids);
 	wr_json_free(&js);
 }
@@ -290,5 +273,7 @@ const struct wr_bat_api wr_bat_anthropic = {
 	.unknown = {"not_found_error", NULL},
 	.no_batch = {"No message batch with id ", "."},
 	.cancel_ended = 409,
+	.rate_limited = {"rate_limit_error", NULL, "Rate limit exceeded for batch creation "
+	    "(wr-serve --batch-fault create-429). Please try again later."},
 	.id_prefix = "msgbatch_", .id_kind = 6, .id_digits = 24,
 };

@@ -169,11 +169,10 @@ do_create(struct wr_batch_call *b, struct wr_batch_answer *a)
 {
 	struct wr_json js;
 	struct wr_buf path = {0};
-	struct job *j = NULL;
+	struct job *j = wr_calloc(1, sizeof *j);
 	struct line l;
 	enum wr_batch_fault fault;
-	char *map = NULL, *display = NULL;
-	size_t maplen = 0, cap = 0, n;
+	size_t cap = 0;
 	int batch, reqs, r, k, req, key, meta;
 
 	wr_json_init(&js);
@@ -182,7 +181,7 @@ do_create(struct wr_batch_call *b, struct wr_batch_answer *a)
 		    "Request payload size exceeds the limit: %lu bytes.", WR_BATCH_MAX_GEMINI);
 		goto done;
 	}
-	if (!(map = wr_bat_map_body(b, &js, &maplen, a)))
+	if (!(j->map = wr_bat_map_body(b, &js, &j->maplen, a)))
 		goto done;
 	batch = wr_json_get(&js, 0, "batch");
 	if (batch < 0 || js.tok[batch].type != JSMN_OBJECT) {
@@ -201,13 +200,12 @@ do_create(struct wr_batch_call *b, struct wr_batch_answer *a)
 		    "input_config.requests: requests is not specified");
 		goto done;
 	}
-	display = wr_bat_json_string(&js, wr_json_get(&js, batch, "displayName"));
-	if (!display) {
+	j->display = wr_bat_json_string(&js, wr_json_get(&js, batch, "displayName"));
+	if (!j->display) {
 		wr_bat_error(a, b, 400, "INVALID_ARGUMENT", NULL, "* BatchGenerateContentRequest.batch."
 		    "display_name: display_name is not specified");
 		goto done;
 	}
-	j = wr_calloc(1, sizeof *j);
 	for (k = 0, r = wr_json_first(&js, reqs); r >= 0; k++, r = wr_json_next(&js, reqs, r)) {
 		req = wr_json_get(&js, r, "request");
 		meta = wr_json_get(&js, r, "metadata");
@@ -217,31 +215,14 @@ do_create(struct wr_batch_call *b, struct wr_batch_answer *a)
 			    "input_config.requests.requests[%d].request: request is not specified", k);
 			goto done;
 		}
-		memset(&l, 0, sizeof l);
-		if (key >= 0 && js.tok[key].type == JSMN_STRING) {
-			wr_json_raw(&js, key, &n);
-			l.id_off = (size_t)js.tok[key].start - 1;
-			l.id_len = (uint32_t)n + 2;
-		}
-		l.body_off = (size_t)js.tok[req].start;
-		l.body_len = (uint32_t)(js.tok[req].end - js.tok[req].start);
+		wr_bat_tok_line(&l, &js, 0, key >= 0 && js.tok[key].type == JSMN_STRING ? key : -1, req);
 		wr_bat_add_line(j, &cap, &l);
 	}
 	pthread_mutex_lock(&wr_bat_lock);
-	fault = wr_bat_next_fault();
-	if (fault == WR_BF_CREATE_429) {
-		pthread_mutex_unlock(&wr_bat_lock);
-		wr_bat_derror(a, b, WR_ERR_RATE, "Resource has been exhausted (wr-serve --batch-fault "
-		    "create-429). Please try again later.");
-		wr_bat_retry_later(a);
+	if (wr_bat_create_fault(b, a, &fault))
 		goto done;
-	}
 	wr_bat_start_job(j, V_GEMINI, fault);
-	j->map = map;
-	j->maplen = maplen;
 	j->model = wr_strdup(b->id);
-	j->display = display;
-	map = display = NULL;
 	wr_buf_printf(&path, "/v1beta/models/%s:generateContent", j->model);
 	wr_bat_check_lines(j, &wr_serve_gemini, path.s);
 	if (fault == WR_BF_INVALID)
@@ -256,9 +237,6 @@ do_create(struct wr_batch_call *b, struct wr_batch_answer *a)
 done:
 	if (j)
 		wr_bat_free_job(j);
-	if (map)
-		munmap(map, maplen);
-	free(display);
 	wr_buf_free(&path);
 	wr_json_free(&js);
 }
@@ -384,6 +362,8 @@ const struct wr_bat_api wr_bat_gemini = {
 	.unknown = {"NOT_FOUND", NULL},
 	.no_batch = {"Requested entity was not found: batches/", "."},
 	.cancel_ended = 400,
+	.rate_limited = {"RESOURCE_EXHAUSTED", NULL, "Resource has been exhausted (wr-serve "
+	    "--batch-fault create-429). Please try again later."},
 	.id_prefix = "", .id_kind = 7, .id_digits = 32,
 	.operation = 1,
 };

@@ -13,11 +13,8 @@
 
 #define NEVER UINT64_MAX
 
-#define ANTHROPIC_BATCHES "/v1/messages/batches"
-#define GEMINI_BATCHES "/v1beta/batches"
 #define GEMINI_MODELS "/v1beta/models/"
 #define GEMINI_CREATE ":batchGenerateContent"
-#define MISTRAL_JOBS "/v1/batch/jobs"
 
 /* One request line of a job: offsets into the job's mapped input. */
 struct line {
@@ -46,7 +43,7 @@ enum status {
 	ST_CANCELLING, ST_CANCELLED
 };
 
-/* Whose batch API a job or call is of; the index of wr_bat_apis. */
+/* Whose batch API a job or call is of; the index of serve_batch.c's table of the APIs. */
 enum vendor { V_OPENAI, V_ANTHROPIC, V_GEMINI, V_MISTRAL, V_N };
 
 struct job {
@@ -126,7 +123,9 @@ struct wr_bat_api {
 	const char *bad_method[2];   /* type and code of a method the URL does not take */
 	const char *unknown[2];      /* of a URL the API does not have, and of an ID it does not know */
 	const char *no_batch[2];     /* the words around the ID it does not know */
+	const char *no_file[2];      /* and around the ID of a file it does not know (OpenAI, Mistral) */
 	unsigned cancel_ended;       /* HTTP status of cancelling an ended job */
+	const char *rate_limited[3]; /* type, code and message of a create that create-429 refuses */
 	const char *id_prefix;       /* a job's ID: the prefix, kind and hex digits of wr_bat_make_id, */
 	unsigned id_kind;            /* or with 0 digits a UUID of that kind */
 	size_t id_digits;
@@ -134,7 +133,6 @@ struct wr_bat_api {
 };
 
 extern const struct wr_bat_api wr_bat_openai, wr_bat_anthropic, wr_bat_gemini, wr_bat_mistral;
-extern const struct wr_bat_api *const wr_bat_apis[V_N];
 
 /* The store that serve_batch.c owns; wr_bat_lock guards it. */
 extern unsigned wr_bat_port;
@@ -164,8 +162,6 @@ void wr_bat_error(struct wr_batch_answer *a, const struct wr_batch_call *b, unsi
     __attribute__((format(printf, 6, 7)));
 void wr_bat_derror(struct wr_batch_answer *a, const struct wr_batch_call *b, enum wr_serve_err e,
     const char *message);
-/* After a create-429 answer: Retry-After and the fault. */
-void wr_bat_retry_later(struct wr_batch_answer *a);
 /* Mark a with j's fault, if any. */
 void wr_bat_job_fault(struct wr_batch_answer *a, const struct job *j);
 /* Withhold a if it is the first of step to succeed under --batch-hang. */
@@ -202,38 +198,39 @@ void wr_bat_name_outputs(struct job *j, const struct state *s);
 /* Jobs: start a job of v (whose lines may be in already), add a line, free one. */
 void wr_bat_start_job(struct job *j, enum vendor v, enum wr_batch_fault fault);
 void wr_bat_add_line(struct job *j, size_t *cap, const struct line *l);
+/* Set l to the string at token id (-1: none) and the object at token body of js, parsed at base. */
+void wr_bat_tok_line(struct line *l, const struct wr_json *js, size_t base, int id, int body);
 void wr_bat_free_job(struct job *j);
 /* Mark the lines of j's create body that d's model cannot answer (path as wr_bat_line_ok's). */
 void wr_bat_check_lines(struct job *j, const struct wr_serve_dialect *d, const char *path);
 /* Take the lock and find the batch b names; NULL, unlocked and answered 404, when there is none. */
 struct job *wr_bat_lock_job(struct wr_batch_call *b, struct wr_batch_answer *a);
-/* The fault of the next create call; under the lock. */
-enum wr_batch_fault wr_bat_next_fault(void);
+/* Under the lock: the fault of this create in *fault; -1 when it is create-429, then unlocked and answered. */
+int wr_bat_create_fault(struct wr_batch_call *b, struct wr_batch_answer *a, enum wr_batch_fault *fault);
 /* Add j, just made under the lock, and answer it as json writes it. */
 void wr_bat_created(struct wr_batch_answer *a, struct job *j,
     void (*json)(struct wr_buf *, struct job *));
-/* Get or cancel the batch b names; list OpenAI's or Anthropic's. */
-void wr_bat_get(struct wr_batch_call *b, struct wr_batch_answer *a, int cancel);
+/* List OpenAI's or Anthropic's batches. */
 void wr_bat_list(struct wr_batch_call *b, const struct wr_serve_req *q, struct wr_batch_answer *a);
 
-/* OpenAI's input files, which Mistral's jobs read too: check j's lines into j, then its fault. */
-void wr_bat_read_input(struct job *j, const struct file *f, const char *invalid, const char *quota);
+/*
+ * OpenAI's and Mistral's creates from the lock on: start j (its fields filled) on its input file
+ * and answer it, or answer the file's 404 or the create-429 and free j. invalid, quota: fault words.
+ */
+void wr_bat_create_on_input(struct wr_batch_call *b, struct wr_batch_answer *a, struct job *j,
+    const char *invalid, const char *quota);
 
 /* Is line i of j answered with an error (a bad body, or --batch-fault errors)? */
 int wr_bat_errs(const struct job *j, size_t i);
 /* How many of the first k lines of j are answered with an error. */
 size_t wr_bat_errors_in(const struct job *j, size_t k);
-/* prefix and ndigits hex digits drawn from seed, a kind and two numbers. */
-void wr_bat_id(char *out, size_t size, const char *prefix, uint64_t seed, uint64_t kind,
-    uint64_t a, uint64_t b, size_t ndigits);
 /* Create path (mode 0600, never an existing file); the descriptor, or -1 with a warning. */
 int wr_bat_create_temp(const char *path);
 /* Does body, sent to path (Gemini's names the model), parse as a request that d's model answers? Under the batch lock. */
 int wr_bat_line_ok(const struct wr_serve_dialect *d, const char *path, const char *body, size_t len);
 /*
- * Write the files of an ended job under the batch lock: OpenAI's output and
- * error files (j->out, j->err, those that are not NULL), Anthropic's results
- * (j->res). 0, or -1 with a warning.
+ * Write the files of an ended job under the batch lock: OpenAI's and Mistral's output and error
+ * files (j->out, j->err, those not NULL), Anthropic's results (j->res). 0, or -1 with a warning.
  */
 int wr_bat_write_output(const struct wr_serve_conf *conf, struct job *j, const struct state *s);
 int wr_bat_write_results(const struct wr_serve_conf *conf, struct job *j, const struct state *s);

@@ -101,10 +101,8 @@ static void
 do_create(struct wr_batch_call *b, struct wr_batch_answer *a)
 {
 	struct wr_json js;
-	struct file *f;
 	struct job *j;
 	char *fid = NULL, *ep = NULL, *model = NULL;
-	enum wr_batch_fault fault;
 	int files_t, t, h;
 
 	wr_json_init(&js);
@@ -139,32 +137,15 @@ do_create(struct wr_batch_call *b, struct wr_batch_answer *a)
 		wr_bat_error(a, b, 400, "invalid_request_error", NULL, "timeout_hours: expected a number.");
 		goto done;
 	}
-	pthread_mutex_lock(&wr_bat_lock);
-	if (!(f = wr_bat_find_file(fid)) || f->job) {
-		pthread_mutex_unlock(&wr_bat_lock);
-		wr_bat_error(a, b, 404, "invalid_request_error", NULL, "No file with id %.100s.", fid);
-		goto done;
-	}
-	fault = wr_bat_next_fault();
-	if (fault == WR_BF_CREATE_429) {
-		pthread_mutex_unlock(&wr_bat_lock);
-		wr_bat_error(a, b, 429, "rate_limited", "1300", "Requests rate limit exceeded "
-		    "(wr-serve --batch-fault create-429).");
-		wr_bat_retry_later(a);
-		goto done;
-	}
 	j = wr_calloc(1, sizeof *j);
-	wr_bat_start_job(j, V_MISTRAL, fault);
 	j->input_file_id = fid;
 	j->endpoint = ep;
 	j->model = model;
 	fid = ep = model = NULL;
 	j->metadata = wr_bat_json_object(&js, t);
-	wr_bat_read_input(j, f, "The request on this line is invalid (wr-serve --batch-fault invalid).",
-	    "The batch exceeds the limit of requests queued for your workspace (wr-serve "
+	wr_bat_create_on_input(b, a, j, "The request on this line is invalid (wr-serve --batch-fault "
+	    "invalid).", "The batch exceeds the limit of requests queued for your workspace (wr-serve "
 	    "--batch-fault quota).");
-	wr_bat_created(a, j, mistral_batch_json);
-	pthread_mutex_unlock(&wr_bat_lock);
 done:
 	free(fid);
 	free(ep);
@@ -229,6 +210,9 @@ const struct wr_bat_api wr_bat_mistral = {
 	.bad_method = {"invalid_request_error", NULL},
 	.unknown = {"invalid_request_error", NULL},
 	.no_batch = {"No batch job with id ", "."},
+	.no_file = {"No file with id ", "."},
 	.cancel_ended = 400,
+	.rate_limited = {"rate_limited", "1300",
+	    "Requests rate limit exceeded (wr-serve --batch-fault create-429)."},
 	.id_prefix = NULL, .id_kind = 8, .id_digits = 0,
 };

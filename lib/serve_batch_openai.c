@@ -44,10 +44,12 @@ file_json(struct wr_buf *b, struct file *f)
 	wr_buf_printf(b, ",\"purpose\":\"%s\",\"status\":\"processed\"}", f->purpose);
 }
 
+/* The 404 of an ID that is no file, in the words of b's vendor (OpenAI's or Mistral's). */
 static void
 no_file(struct wr_batch_answer *a, const struct wr_batch_call *b, const char *id)
 {
-	wr_bat_error(a, b, 404, "invalid_request_error", NULL, "No such File object: %.100s", id);
+	wr_bat_error(a, b, 404, "invalid_request_error", NULL, "%s%.100s%s", b->api->no_file[0], id,
+	    b->api->no_file[1]);
 }
 
 static void
@@ -244,7 +246,6 @@ check_input(struct job *j)
 		len = (size_t)(nl - p);
 		if (wr_blank(p, len))
 			continue;
-		memset(&l, 0, sizeof l);
 		if (wr_json_parse(&js, p, len, &why) || js.tok[0].type != JSMN_OBJECT) {
 			input_error(&e, j, "invalid_json_line", "This line is not parseable as valid JSON.",
 			    NULL, lineno);
@@ -275,10 +276,7 @@ check_input(struct job *j)
 			    "'body'.", "body", lineno);
 			break;
 		}
-		l.id_off = (size_t)(p - j->map) + (size_t)js.tok[id].start - 1;
-		l.id_len = (uint32_t)(js.tok[id].end - js.tok[id].start + 2);
-		l.body_off = (size_t)(p - j->map) + (size_t)js.tok[body].start;
-		l.body_len = (uint32_t)(js.tok[body].end - js.tok[body].start);
+		wr_bat_tok_line(&l, &js, (size_t)(p - j->map), id, body);
 		wr_map_put(&ids, j->map + l.id_off, l.id_len, 0, &added);
 		if (!added) {
 			input_error(&e, j, "duplicate_custom_id", "The custom_id of this request is used by "
@@ -297,8 +295,9 @@ check_input(struct job *j)
 	wr_map_free(&ids);
 }
 
-void
-wr_bat_read_input(struct job *j, const struct file *f, const char *invalid, const char *quota)
+/* Read f into j and check its lines into j, then j's fault (worded invalid or quota). */
+static void
+read_input(struct job *j, const struct file *f, const char *invalid, const char *quota)
 {
 	struct wr_buf e = {0};
 
@@ -311,6 +310,28 @@ wr_bat_read_input(struct job *j, const struct file *f, const char *invalid, cons
 	else if (j->fault == WR_BF_QUOTA)
 		input_error(&e, j, "token_limit_exceeded", quota, NULL, 0);
 	j->errors = e.s;
+}
+
+/* The end of OpenAI's and Mistral's creates, from taking the lock. */
+void
+wr_bat_create_on_input(struct wr_batch_call *b, struct wr_batch_answer *a, struct job *j,
+    const char *invalid, const char *quota)
+{
+	enum wr_batch_fault fault;
+	struct file *f;
+
+	pthread_mutex_lock(&wr_bat_lock);
+	if (!(f = wr_bat_find_file(j->input_file_id)) || f->job) {
+		pthread_mutex_unlock(&wr_bat_lock);
+		no_file(a, b, j->input_file_id);
+	} else if (!wr_bat_create_fault(b, a, &fault)) {
+		wr_bat_start_job(j, b->v, fault);
+		read_input(j, f, invalid, quota);
+		wr_bat_created(a, j, b->api->json);
+		pthread_mutex_unlock(&wr_bat_lock);
+		return;
+	}
+	wr_bat_free_job(j);
 }
 
 /* ---------------------------------------------------------------- batches */
@@ -387,10 +408,8 @@ static void
 do_create(struct wr_batch_call *b, struct wr_batch_answer *a)
 {
 	struct wr_json js;
-	struct file *f;
 	struct job *j;
 	char *fid = NULL, *ep = NULL, *win = NULL;
-	enum wr_batch_fault fault;
 	int t;
 
 	wr_json_init(&js);
@@ -421,33 +440,16 @@ do_create(struct wr_batch_call *b, struct wr_batch_answer *a)
 		    "Invalid type for 'metadata': expected an object.");
 		goto done;
 	}
-	pthread_mutex_lock(&wr_bat_lock);
-	if (!(f = wr_bat_find_file(fid)) || f->job) {
-		pthread_mutex_unlock(&wr_bat_lock);
-		no_file(a, b, fid);
-		goto done;
-	}
-	fault = wr_bat_next_fault();
-	if (fault == WR_BF_CREATE_429) {
-		pthread_mutex_unlock(&wr_bat_lock);
-		wr_bat_derror(a, b, WR_ERR_RATE,
-		    "Rate limit reached for batch creation (wr-serve --batch-fault create-429). "
-		    "Please try again later.");
-		wr_bat_retry_later(a);
-		goto done;
-	}
 	j = wr_calloc(1, sizeof *j);
-	wr_bat_start_job(j, V_OPENAI, fault);
 	j->input_file_id = fid;
 	j->endpoint = ep;
 	j->window = win;
 	fid = ep = win = NULL;
 	j->metadata = wr_bat_json_object(&js, t);
-	wr_bat_read_input(j, f, "The request on this line is invalid (wr-serve --batch-fault invalid).",
-	    "Enqueued token limit reached for wr-serve in organization org-wr-serve. Limit: 90,000 "
-	    "enqueued tokens. Please try again once some in_progress batches have been completed.");
-	wr_bat_created(a, j, openai_batch_json);
-	pthread_mutex_unlock(&wr_bat_lock);
+	wr_bat_create_on_input(b, a, j, "The request on this line is invalid (wr-serve --batch-fault "
+	    "invalid).", "Enqueued token limit reached for wr-serve in organization org-wr-serve. "
+	    "Limit: 90,000 enqueued tokens. Please try again once some in_progress batches have been "
+	    "completed.");
 done:
 	free(fid);
 	free(ep);
@@ -521,6 +523,9 @@ const struct wr_bat_api wr_bat_openai = {
 	.bad_method = {"invalid_request_error", "method_not_allowed"},
 	.unknown = {"invalid_request_error", "unknown_url"},
 	.no_batch = {"No such Batch object: ", ""},
+	.no_file = {"No such File object: ", ""},
 	.cancel_ended = 409,
+	.rate_limited = {"rate_limit_error", "rate_limit_exceeded", "Rate limit reached for batch "
+	    "creation (wr-serve --batch-fault create-429). Please try again later."},
 	.id_prefix = "batch_", .id_kind = 2, .id_digits = 32,
 };

@@ -110,11 +110,9 @@ wr_bat_line_ok(const struct wr_serve_dialect *d, const char *path, const char *b
 }
 
 static void
-line_req_id(const struct wr_serve_conf *conf, char *out, size_t size, const struct job *j,
-    size_t i)
+line_req_id(char *out, size_t size, const struct job *j, size_t i)
 {
-	wr_bat_id(out, size, j->vendor == V_MISTRAL ? "batch-" : "batch_req_", conf->seed, 3, j->seq, i,
-	    32);
+	wr_bat_make_id(out, size, j->vendor == V_MISTRAL ? "batch-" : "batch_req_", 3, j->seq, i, 32);
 }
 
 /* The start of an output line answered with status, up to the body: Mistral's carry no request_id. */
@@ -154,10 +152,10 @@ wr_bat_write_output(const struct wr_serve_conf *conf, struct job *j, const struc
 		struct wr_buf *b = &line_buf;
 		int bad = 0;
 
-		line_req_id(conf, rid, sizeof rid, j, i);
+		line_req_id(rid, sizeof rid, j, i);
 		if (i < s->done && wr_bat_errs(j, i) && !l->bad) {
 			b = &eb;
-			wr_bat_id(rq, sizeof rq, "req_", conf->seed, 4, j->seq, i, 16);
+			wr_bat_make_id(rq, sizeof rq, "req_", 4, j->seq, i, 16);
 			line_head(b, j, l, rid, 500, rq);
 			wr_serve_openai.error(b, WR_ERR_SERVER, NULL);
 			wr_buf_adds(b, "},\"error\":null}\n");
@@ -166,7 +164,7 @@ wr_bat_write_output(const struct wr_serve_conf *conf, struct job *j, const struc
 			    &status, id, &why);
 			b = bad ? &eb : &line_buf;
 			if (bad)
-				wr_bat_id(rq, sizeof rq, "req_", conf->seed, 4, j->seq, i, 16);
+				wr_bat_make_id(rq, sizeof rq, "req_", 4, j->seq, i, 16);
 			else
 				snprintf(rq, sizeof rq, "req_%s", id);
 			line_head(b, j, l, rid, status, rq);
