@@ -137,10 +137,6 @@ int wr_dialect_duration(const char *s, size_t n, double *out);
  * allowed) as seconds since the epoch. 0, or -1 for anything else.
  */
 int wr_dialect_rfc3339(const char *s, size_t n, double *out);
-/* A non-negative number that is the whole of s[0..n) (spaces around allowed). 0 or -1. */
-int wr_dialect_count(const char *s, size_t n, double *out);
-/* Seconds from now until the RFC 3339 time s, 0 when it is past; 0 or -1. */
-int wr_dialect_reset_at(const char *s, size_t n, time_t now, double *out);
 /* How a rate-limit header's value reads (struct wr_dialect_limit.how). */
 enum { WR_LIMIT_COUNT, WR_LIMIT_DURATION, WR_LIMIT_RESET_AT };
 /* One rate-limit header a dialect reads: its name and the wr_limits field (offsetof) it sets. */
@@ -155,12 +151,6 @@ struct wr_dialect_limit {
  */
 void wr_dialect_limit(struct wr_limits *l, const struct wr_dialect_limit *h, size_t n, const char *name, size_t nlen,
     const char *val, size_t vlen, time_t now);
-/*
- * Append the decoded text of an OpenAI message's content (a string, or an
- * array of parts whose "text" parts are concatenated) to out. Non-text parts
- * are counted in *other. 0, or -1 when content is neither or does not decode.
- */
-int wr_dialect_content_text(const struct wr_json *j, int content, struct wr_buf *out, int *other);
 /*
  * Warn about field once per request: seen holds the names warned about,
  * NUL-separated (reset it per request).
@@ -211,8 +201,6 @@ struct wr_dialect_moot {
 int wr_dialect_pick(const struct wr_json *j, int body, const char *const *fields, int n, int *f,
     const struct wr_dialect_moot *moot, struct wr_buf *seen, void (*warn)(void *arg, const char *field), void *arg,
     const char **why);
-/* Replace b with prefix and the raw text of token i (a field name); returns b->s. */
-const char *wr_dialect_field(struct wr_buf *b, const char *prefix, const struct wr_json *j, int i);
 /* Token i as a number, or dflt when it is none. */
 double wr_dialect_num_or(const struct wr_json *j, int i, double dflt);
 /* Token i when it is a JSON string, else -1. */

@@ -17,13 +17,6 @@ struct wr_ledger {
 	struct wr_json json;
 };
 
-/*
- * Open path for appending (creating it), lock it against a second writer,
- * cut a torn last line left by a killed run, and read every custom_id that
- * succeeded there. A path that is not a regular file (a FIFO, /dev/stdout)
- * is only opened: nothing to resume. Exits 2 on any failure.
- */
-void wr_ledger_open(struct wr_ledger *l, const char *path);
 /* The same reading for --plan: no lock, nothing changed; a missing file is empty. */
 void wr_ledger_peek(struct wr_ledger *l, const char *path);
 void wr_ledger_free(struct wr_ledger *l);
@@ -34,25 +27,6 @@ enum wr_ledger_state {
 	WR_LEDGER_CHANGED   /* answered, but for another body: another model, prompt or option */
 };
 enum wr_ledger_state wr_ledger_state(const struct wr_ledger *l, const char *id, size_t len, uint64_t hash);
-
-/*
- * Read every request line of the n inputs (before anything is sent), and
- * put the custom_id of each one whose state is CHANGED into changed with
- * its new hash; returns how many there are. An input that is not a regular
- * file is copied to an unlinked temporary file on the way, and fds[i] is
- * replaced by it, so the run reads it again from the start; a regular file
- * is read again from where it stood. Only needed when l->hashed > 0.
- */
-size_t wr_ledger_scan(const struct wr_ledger *l, int *fds, char *const *names, int n, struct wr_map *changed);
-
-/*
- * Take the answers to the old bodies out of the way: every line of l whose
- * custom_id is in changed and whose body hash is not the new one is
- * appended to PATH.replaced, and PATH is rewritten without them (a locked
- * temporary file renamed over it, so a kill leaves the old file or the new
- * one). Those custom_ids then count as new. Exits 2 on failure.
- */
-void wr_ledger_replace(struct wr_ledger *l, const struct wr_map *changed);
 
 /*
  * -o FILE for a run: open it (wr_ledger_open) and, when it names the bodies

@@ -58,15 +58,12 @@ enum wr_line_status wr_reader_next(struct wr_reader *r, char **s, size_t *len);
 void wr_reader_close(struct wr_reader *r);
 
 /*
- * For an event loop that must not block on input: wr_reader_ready says
- * whether wr_reader_next can return without reading (a whole line, the end
- * of input, or more than max bytes of a line that will be skipped are
- * buffered); wr_reader_fill reads once (call it when poll(2) says the
- * descriptor is readable) and returns 1 when bytes came, 0 at end of input,
- * -1 on a read error (errno set).
+ * For an event loop that must not block on input (wr_inputs): whether
+ * wr_reader_next can return without reading (a whole line, the end of
+ * input, or more than max bytes of a line that will be skipped are
+ * buffered).
  */
 int wr_reader_ready(const struct wr_reader *r);
-int wr_reader_fill(struct wr_reader *r);
 
 /*
  * Bulk reading for hot loops: every complete line already buffered, as one

@@ -24,15 +24,6 @@ enum wr_split {
 enum wr_split wr_merge_split(char *line, size_t len, char **entry, size_t *elen,
     char **score);
 
-/*
- * Next scored line of r whose score is a number within lo..hi: blank and
- * comment lines are skipped, bad lines reported with file:line and counted
- * in *bad. Returns WR_LINE_OK with the entry (in the reader's buffer) and
- * the score, or WR_LINE_EOF / WR_LINE_ERR.
- */
-enum wr_line_status wr_scored_next(struct wr_reader *r, double lo, double hi, char **entry, size_t *elen,
-    double *v, long *bad);
-
 /* Parse a plain decimal number ([+-]digits[.digits]); 0 on success, -1 otherwise. */
 int wr_score_parse(const char *s, double *v);
 

@@ -63,7 +63,6 @@ void wr_duration_format(struct wr_buf *out, double sec);
  */
 long long wr_prompt_bytes(const struct wr_json *j, int body);
 
-
 /*
  * The one token estimate of a request, for --plan and for pacing to a
  * tokens-per-minute limit. The prompt is the bytes of the text the body

@@ -69,12 +69,6 @@ void wr_chat_free(struct wr_chat *c);
 extern const char wr_chat_bad_json[];
 /* Empty c and parse body, which must be a JSON object, into c->json; -1 with *why if not. */
 int wr_chat_begin(struct wr_chat *c, const char *body, size_t len, const char **why);
-/*
- * Append the text of a message content at token t: a string, or an array
- * of strings and {"text":...} parts (parts with another "type" are skipped).
- * null appends nothing. -1 when t is none of these.
- */
-int wr_chat_content(const struct wr_json *j, int t, struct wr_buf *out);
 /* Add the bytes of the content at token t (as wr_chat_content reads it) to c->prompt_bytes; -1 when it is none. */
 int wr_chat_count(struct wr_chat *c, const struct wr_json *j, int t);
 /*
@@ -89,8 +83,6 @@ int wr_chat_model(struct wr_chat *c, int t, const char **why);
 int wr_chat_max_tokens(struct wr_chat *c, int t, const char *name, const char **why);
 /* -1 with *why when token t is true: wr-serve does not stream. */
 int wr_chat_no_stream(const struct wr_json *j, int t, const char **why);
-/* Split c->user into c->entries (see wr_chat_parse). */
-void wr_chat_split(struct wr_chat *c);
 /*
  * Parse an OpenAI chat completion body. The entries are the trimmed,
  * non-blank lines of the last user message after its last blank line.

@@ -30,14 +30,6 @@ void wr_server_init(struct wr_server *s, const char *base);
 void wr_server_free(struct wr_server *s);
 
 /*
- * Seconds until s may take a request of the given estimated tokens, by its
- * pause and its learned limits (0: now). Until a server has answered once,
- * one request goes to it alone: its answer tells the limits to pace to,
- * where a first burst of -j requests would run into them (429s) before
- * anything is known.
- */
-double wr_server_wait(const struct wr_server *s, double now, double tokens);
-/*
  * Round robin over the n servers that may take a request now, passing over
  * those backing off and avoid (the one a retry just failed on, or -1);
  * when every one is failing, the one that recovers first. Returns the

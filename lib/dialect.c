@@ -228,7 +228,8 @@ decimal(const char *s, size_t n, size_t *i, double *out)
 	return 0;
 }
 
-int
+/* A non-negative number that is the whole of s[0..n) (spaces around allowed). 0 or -1. */
+static int
 wr_dialect_count(const char *s, size_t n, double *out)
 {
 	size_t i = 0;
@@ -363,7 +364,8 @@ wr_dialect_rfc3339(const char *s, size_t n, double *out)
 	return 0;
 }
 
-int
+/* Seconds from now until the RFC 3339 time s, 0 when it is past; 0 or -1. */
+static int
 wr_dialect_reset_at(const char *s, size_t n, time_t now, double *out)
 {
 	double t;
@@ -397,7 +399,12 @@ wr_dialect_limit(struct wr_limits *l, const struct wr_dialect_limit *h, size_t n
 	}
 }
 
-int
+/*
+ * Append the decoded text of an OpenAI message's content (a string, or an
+ * array of parts whose "text" parts are concatenated) to out. Non-text parts
+ * are counted in *other. 0, or -1 when content is neither or does not decode.
+ */
+static int
 wr_dialect_content_text(const struct wr_json *j, int content, struct wr_buf *out, int *other)
 {
 	int k, part, t;
@@ -462,7 +469,8 @@ wr_dialect_name_is(const char *name, size_t nlen, const char *s)
 	return 1;
 }
 
-const char *
+/* Replace b with prefix and the raw text of token i (a field name); returns b->s. */
+static const char *
 wr_dialect_field(struct wr_buf *b, const char *prefix, const struct wr_json *j, int i)
 {
 	size_t n;

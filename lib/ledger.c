@@ -102,7 +102,13 @@ init(struct wr_ledger *l, const char *path)
 	wr_json_init(&l->json);
 }
 
-void
+/*
+ * Open path for appending (creating it), lock it against a second writer,
+ * cut a torn last line left by a killed run, and read every custom_id that
+ * succeeded there. A path that is not a regular file (a FIFO, /dev/stdout)
+ * is only opened: nothing to resume. Exits 2 on any failure.
+ */
+static void
 wr_ledger_open(struct wr_ledger *l, const char *path)
 {
 	struct stat st;
@@ -200,7 +206,15 @@ spool(int fd, const char *name)
 	return t;
 }
 
-size_t
+/*
+ * Read every request line of the n inputs (before anything is sent), and
+ * put the custom_id of each one whose state is CHANGED into changed with
+ * its new hash; returns how many there are. An input that is not a regular
+ * file is copied to an unlinked temporary file on the way, and fds[i] is
+ * replaced by it, so the run reads it again from the start; a regular file
+ * is read again from where it stood. Only needed when l->hashed > 0.
+ */
+static size_t
 wr_ledger_scan(const struct wr_ledger *l, int *fds, char *const *names, int n, struct wr_map *changed)
 {
 	struct wr_request rq = {0};
@@ -254,7 +268,14 @@ put(int fd, struct wr_buf *b, const char *name)
 	wr_buf_reset(b);
 }
 
-void
+/*
+ * Take the answers to the old bodies out of the way: every line of l whose
+ * custom_id is in changed and whose body hash is not the new one is
+ * appended to PATH.replaced, and PATH is rewritten without them (a locked
+ * temporary file renamed over it, so a kill leaves the old file or the new
+ * one). Those custom_ids then count as new. Exits 2 on failure.
+ */
+static void
 wr_ledger_replace(struct wr_ledger *l, const struct wr_map *changed)
 {
 	struct wr_buf tmp = {0}, old = {0}, keep = {0}, moved = {0}, id = {0};

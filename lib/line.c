@@ -151,7 +151,8 @@ wr_reader_ready(const struct wr_reader *r)
 	return r->eof || avail > r->max || memchr(r->buf + r->start, '\n', avail) != NULL;
 }
 
-int
+/* Read once (poll(2) said the descriptor is readable): 1 when bytes came, 0 at the end, -1 on error. */
+static int
 wr_reader_fill(struct wr_reader *r)
 {
 	return r->eof ? 0 : fill(r);

@@ -100,7 +100,13 @@ wr_merge_split(char *line, size_t len, char **entry, size_t *elen, char **score)
 	return n ? WR_SPLIT_OK : WR_SPLIT_NOENTRY;
 }
 
-enum wr_line_status
+/*
+ * Next scored line of r whose score is a number within lo..hi: blank and
+ * comment lines are skipped, bad lines reported with file:line and counted
+ * in *bad. Returns WR_LINE_OK with the entry (in the reader's buffer) and
+ * the score, or WR_LINE_EOF / WR_LINE_ERR.
+ */
+static enum wr_line_status
 wr_scored_next(struct wr_reader *r, double lo, double hi, char **entry, size_t *elen,
     double *v, long *bad)
 {

@@ -7,6 +7,9 @@
 #define XXH_INLINE_ALL
 #include <xxhash.h>
 
+static int wr_chat_content(const struct wr_json *j, int t, struct wr_buf *out);
+static void wr_chat_split(struct wr_chat *c);
+
 static const char *const style_names[] = {
 	"plain", "colon", "dash", "tab", "numbered", "bold", "table",
 	"json-array", "json-object", "fenced", "mix",
@@ -124,7 +127,12 @@ blank(int ch)
 	return ch == ' ' || ch == '\t' || ch == '\r' || ch == '\v' || ch == '\f';
 }
 
-int
+/*
+ * Append the text of a message content at token t: a string, or an array
+ * of strings and {"text":...} parts (parts with another "type" are skipped).
+ * null appends nothing. -1 when t is none of these.
+ */
+static int
 wr_chat_content(const struct wr_json *j, int t, struct wr_buf *out)
 {
 	int k, part, text;
@@ -169,7 +177,7 @@ add_entry(struct wr_chat *c, const char *s, size_t n)
  * The entries: the trimmed lines after the last blank line (all lines when
  * none is blank). A final newline ends the last line; it starts no new one.
  */
-void
+static void
 wr_chat_split(struct wr_chat *c)
 {
 	const char *s = c->user.s ? c->user.s : "", *end = s + c->user.len, *p, *nl, *from = s;

@@ -24,7 +24,14 @@ wr_server_free(struct wr_server *s)
 	wr_buf_free(&s->shown);
 }
 
-double
+/*
+ * Seconds until s may take a request of the given estimated tokens, by its
+ * pause and its learned limits (0: now). Until a server has answered once,
+ * one request goes to it alone: its answer tells the limits to pace to,
+ * where a first burst of -j requests would run into them (429s) before
+ * anything is known.
+ */
+static double
 wr_server_wait(const struct wr_server *s, double now, double tokens)
 {
 	struct wr_bucket b;
