@@ -386,8 +386,9 @@ summary(void)
 		    unmade == 1 ? "" : "s", unmade_req, unmade_req == 1 ? "" : "s", unmade == 1 ? "it" : "them");
 }
 
-int
-main(int argc, char **argv)
+/* The options, read into the settings above; returns how many words of argv they took. */
+static int
+options(int argc, char **argv)
 {
 	enum { O_API = WR_CLIENT_OPT_END, O_CANCEL, O_MAXBYTES, O_MAXREQ, O_NOWAIT, O_PLAN, O_POLL, O_PRICE,
 		O_RATE_WAIT, O_REPLACE, O_RETRIES, O_STATE, O_TIMEOUT, O_VERSION };
@@ -413,8 +414,7 @@ main(int argc, char **argv)
 		{NULL, 0, NULL, 0},
 	};
 	static const char *const keyfile_opts[] = {"api-key-file", NULL};
-	struct wr_buf dir = {0}, shown_buf = {0};
-	int c, *fds, running, status;
+	int c;
 
 	wr_setprog(argv[0]);
 	wr_key_argv(argc, argv, longopts, keyfile_opts, "set $OPENAI_API_KEY or use --api-key-file FILE");
@@ -484,8 +484,17 @@ main(int argc, char **argv)
 				usage(stderr, WR_EXIT_USAGE);
 		}
 	}
-	argc -= optind;
-	argv += optind;
+	return optind;
+}
+
+/*
+ * After the options: the provider and its batch API (--api, else what -u
+ * says; Mistral's hosts and key are its own), the job limits (options go
+ * lower than the API's, never higher), and where the jobs are recorded.
+ */
+static void
+choose(struct wr_buf *shown_buf, struct wr_buf *dir)
+{
 	have_price = wr_price_env(&price, have_price);
 	if (!bapi && cl.n_urls > 0 && wr_batch_vendor_mistral(cl.urls[0]))
 		bapi = &wr_batch_mistral;
@@ -494,11 +503,10 @@ main(int argc, char **argv)
 	wr_client_choose(&cl);
 	if (bapi == &wr_batch_mistral && !wr_dialect_vendor(cl.urls[0]))
 		cl.key_env = "MISTRAL_API_KEY";
-	wr_http_redact(&shown_buf, cl.urls[0]);
-	shown_url = shown_buf.s;
+	wr_http_redact(shown_buf, cl.urls[0]);
+	shown_url = shown_buf->s;
 	if (!bapi && !(bapi = wr_batch_of(cl.api)))
 		wr_die("--api %s: no batch API; give --api openai, anthropic, gemini or mistral", cl.api->name);
-	/* Options may go lower than the API's limits, never higher. */
 	if (!max_requests || max_requests > bapi->max_requests)
 		max_requests = bapi->max_requests;
 	if (!max_bytes || max_bytes > bapi->max_bytes)
@@ -507,36 +515,19 @@ main(int argc, char **argv)
 	fill.url = cl.urls[0];
 	fill.max_requests = max_requests;
 	fill.max_bytes = max_bytes;
-	wr_map_init(&held);
 	if (!out_path && !state_dir && !plan)
 		wr_die("batch jobs outlive this process: give -o FILE (they are recorded in FILE.jobs/) "
 		    "or --state DIR");
-	fds = wr_inputs_open(&argc, &argv);
 	if (!state_dir) {
-		wr_buf_printf(&dir, "%s.jobs", out_path ? out_path : "");
-		state_dir = dir.s;
+		wr_buf_printf(dir, "%s.jobs", out_path ? out_path : "");
+		state_dir = dir->s;
 	}
+}
 
-	warned.api = bapi->name;
-	warned.prog = &prog;
-	wr_json_init(&json);
-	wr_json_init(&bodyj);
-	t0 = wr_now();
-	wr_progress_init(&prog, quiet, 2);
-	if (plan) {
-		if (out_path)
-			wr_ledger_peek(&ledger, out_path);
-		wr_jobs_open(&jobs, state_dir, 0);
-		wr_jobs_held(&jobs, &held);
-		read_requests(fds, argv, argc);
-		print_plan();
-		status = WR_EXIT_OK;
-		goto done;
-	}
-	wr_jobs_open(&jobs, state_dir, 1);
-	check_jobs();
-	if (out_path)
-		open_output(fds, argv, argc);
+/* The caller of the provider's batch API and the engine that runs the jobs (lib/submit.c). */
+static void
+setup(void)
+{
 	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
 		wr_die("libcurl: cannot initialise");
 	wr_client_headers(&cl, 0);
@@ -560,17 +551,12 @@ main(int argc, char **argv)
 	sub.emit = emit_line;
 	sub.clear = clear_line;
 	wr_submit_init(&sub);
-	wr_jobs_held(&jobs, &held);
-	if (!cancel)
-		read_requests(fds, argv, argc);
-	running = run();
-	summary();
-	status = input_error ? WR_EXIT_USAGE :
-	    running > 0 ? 75 : sub.failed || sub.refused ? WR_EXIT_FAIL : WR_EXIT_OK;
-	wr_submit_free(&sub);
-	wr_call_free(&call);
-	curl_global_cleanup();
-done:
+}
+
+/* Free what the run holds and close the output: the exit status, made 2 by a write error. */
+static int
+teardown(int status)
+{
 	wr_client_free(&cl);
 	wr_jobs_free(&jobs);
 	if (out_path)
@@ -581,10 +567,7 @@ done:
 	wr_json_free(&bodyj);
 	wr_buf_free(&out);
 	wr_buf_free(&tmp);
-	wr_buf_free(&dir);
-	wr_buf_free(&shown_buf);
 	wr_fill_free(&fill);
-	free(fds);
 	if (out_fd != STDOUT_FILENO && close(out_fd) != 0) {
 		wr_warn("%s: write error:", out_path);
 		status = WR_EXIT_USAGE;
@@ -592,4 +575,52 @@ done:
 	if (wr_fshut(stdout, "stdout"))
 		status = WR_EXIT_USAGE;
 	return status;
+}
+
+int
+main(int argc, char **argv)
+{
+	struct wr_buf dir = {0}, shown_buf = {0};
+	int n = options(argc, argv), *fds, running, status;
+
+	argc -= n;
+	argv += n;
+	choose(&shown_buf, &dir);
+	fds = wr_inputs_open(&argc, &argv);
+	warned.api = bapi->name;
+	warned.prog = &prog;
+	wr_map_init(&held);
+	wr_json_init(&json);
+	wr_json_init(&bodyj);
+	t0 = wr_now();
+	wr_progress_init(&prog, quiet, 2);
+	if (plan) {
+		if (out_path)
+			wr_ledger_peek(&ledger, out_path);
+		wr_jobs_open(&jobs, state_dir, 0);
+		wr_jobs_held(&jobs, &held);
+		read_requests(fds, argv, argc);
+		print_plan();
+		status = WR_EXIT_OK;
+	} else {
+		wr_jobs_open(&jobs, state_dir, 1);
+		check_jobs();
+		if (out_path)
+			open_output(fds, argv, argc);
+		setup();
+		wr_jobs_held(&jobs, &held);
+		if (!cancel)
+			read_requests(fds, argv, argc);
+		running = run();
+		summary();
+		status = input_error ? WR_EXIT_USAGE :
+		    running > 0 ? 75 : sub.failed || sub.refused ? WR_EXIT_FAIL : WR_EXIT_OK;
+		wr_submit_free(&sub);
+		wr_call_free(&call);
+		curl_global_cleanup();
+	}
+	free(fds);
+	wr_buf_free(&dir);
+	wr_buf_free(&shown_buf);
+	return teardown(status);
 }
