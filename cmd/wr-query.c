@@ -404,10 +404,8 @@ start(struct req *r, int ep, double now)
 {
 	CURL *h;
 
-	if (!r->easy) {
+	if (!r->easy)
 		r->easy = wr_http_easy(&conf, r, r->errbuf);
-		wr_multi_easy(&mw, r->easy);
-	}
 	h = r->easy;
 	wr_buf_reset(&r->url);
 	if (r->npath.len)
@@ -661,7 +659,7 @@ run(void)
 		next = stopping == GOING ? schedule(now) : -1;
 		if (stopping != GOING || (inputs.done && n_free == jobs) || (budget_out && n_running == 0))
 			break;
-		wr_multi_timeout(&mw, wr_now());
+		wr_multi_start(&mw);
 		if (drain() > 0)
 			continue;
 		wait = prog.on ? 0.25 : 5;
