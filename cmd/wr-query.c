@@ -67,16 +67,15 @@ struct req {
 
 
 static int jobs = 16, retries = 5, quiet, verbose;
-static double timeout_s = 600, connect_timeout_s = 30, backoff_base = 0.5, rate_wait = 3600;
+static double connect_timeout_s = 30, backoff_base = 0.5;
 static long long max_response = 64LL << 20;
 static double rpm, tpm, rpd, latency_est = 3;
 static const char *out_path;
-static struct wr_price price;
-static int have_price, plan;
+static int plan;
 
 static struct wr_server *eps;
 static int n_eps, rr;
-static struct wr_client cl;
+static struct wr_client cl = WR_CLIENT_INIT;
 static struct wr_multi mw;
 static struct wr_http_conf conf;
 
@@ -599,7 +598,7 @@ finish(struct req *r, CURLcode cc, double now)
 	delay = hold >= 0 ? hold + hold * 0.1 * wr_jitter(&rnd_state) :
 	    wr_http_backoff(v.status == 429 || v.status == 529 ? r->limited : r->attempts - r->limited,
 	    backoff_base, BACKOFF_CAP, wr_jitter(&rnd_state));
-	if (v.what == WR_RETRY && (v.status == 429 || v.status == 529 ? now + delay - r->first <= rate_wait :
+	if (v.what == WR_RETRY && (v.status == 429 || v.status == 529 ? now + delay - r->first <= cl.rate_wait :
 	    r->attempts - r->limited <= retries)) {
 		if (verbose)
 			say("%.*s attempt %d: %s: %s in %.3f s; retry in %.2f s", (int)r->rq.cid_len, r->rq.cid,
@@ -729,7 +728,7 @@ setup(void)
 	/* Keep a connection for every request in flight, to each server, between transfers. */
 	wr_multi_init(&mw, (long)jobs * n_eps + 4);
 
-	conf.timeout_ms = (long)(timeout_s * 1000);
+	conf.timeout_ms = (long)(cl.timeout_s * 1000);
 	conf.connect_timeout_ms = (long)(connect_timeout_s * 1000);
 	conf.cacert = cl.cacert;
 	conf.headers = cl.headers;
@@ -801,7 +800,7 @@ teardown(void)
 static int
 run_plan(void)
 {
-	struct wr_plan_opts po = {jobs, latency_est, rpm, tpm, rpd, have_price ? &price : NULL, NULL};
+	struct wr_plan_opts po = {jobs, latency_est, rpm, tpm, rpd, cl.have_price ? &cl.price : NULL, NULL};
 	int i, status;
 
 	if (out_path) {
@@ -844,9 +843,9 @@ summary(void)
 		fprintf(stderr, " (%llu cached, %.0f%%)", cached_tokens,
 		    prompt_tokens ? 100.0 * (double)cached_tokens / (double)prompt_tokens : 0.0);
 	fprintf(stderr, " and %llu completion tokens", completion_tokens);
-	if (have_price) {
+	if (cl.have_price) {
 		wr_buf_reset(&msg);
-		wr_cost_format(&msg, wr_price_cost(&price, (double)prompt_tokens, (double)cached_tokens,
+		wr_cost_format(&msg, wr_price_cost(&cl.price, (double)prompt_tokens, (double)cached_tokens,
 		    (double)completion_tokens));
 		fprintf(stderr, "; est. cost %s", msg.s);
 	}
@@ -867,8 +866,8 @@ positive(const char *s, const char *opt)
 static int
 options(int argc, char **argv)
 {
-	enum { O_API = WR_CLIENT_OPT_END, O_BACKOFF, O_CONNTO, O_LATENCY, O_MAXRESP, O_PLAN, O_PRICE,
-		O_RATE_WAIT, O_REPLACE, O_RETRIES, O_RPD, O_RPM, O_TIMEOUT, O_TPM, O_VERSION };
+	enum { O_API = WR_CLIENT_OPT_END, O_BACKOFF, O_CONNTO, O_LATENCY, O_MAXRESP, O_PLAN, O_REPLACE,
+		O_RETRIES, O_RPD, O_RPM, O_TPM, O_VERSION };
 	static const struct option longopts[] = {
 		WR_CLIENT_LONGOPTS,
 		{"api", required_argument, NULL, O_API},
@@ -880,14 +879,11 @@ options(int argc, char **argv)
 		{"max-response", required_argument, NULL, O_MAXRESP},
 		{"output", required_argument, NULL, 'o'},
 		{"plan", no_argument, NULL, O_PLAN},
-		{"price", required_argument, NULL, O_PRICE},
 		{"quiet", no_argument, NULL, 'q'},
-		{"rate-wait", required_argument, NULL, O_RATE_WAIT},
 		{"replace", no_argument, NULL, O_REPLACE},
 		{"retries", required_argument, NULL, O_RETRIES},
 		{"rpd", required_argument, NULL, O_RPD},
 		{"rpm", required_argument, NULL, O_RPM},
-		{"timeout", required_argument, NULL, O_TIMEOUT},
 		{"tpm", required_argument, NULL, O_TPM},
 		{"verbose", no_argument, NULL, 'v'},
 		{"version", no_argument, NULL, O_VERSION},
@@ -932,13 +928,6 @@ options(int argc, char **argv)
 		case O_PLAN:
 			plan = 1;
 			break;
-		case O_PRICE:
-			wr_price_arg("--price ", optarg, &price);
-			have_price = 1;
-			break;
-		case O_RATE_WAIT:
-			rate_wait = wr_strtod_in(optarg, "--rate-wait", 0, 1e7);
-			break;
 		case O_REPLACE:
 			replace = 1;
 			break;
@@ -953,9 +942,6 @@ options(int argc, char **argv)
 			break;
 		case O_RPM:
 			rpm = positive(optarg, "--rpm");
-			break;
-		case O_TIMEOUT:
-			timeout_s = positive(optarg, "--timeout");
 			break;
 		case O_TPM:
 			tpm = positive(optarg, "--tpm");
@@ -977,7 +963,6 @@ main(int argc, char **argv)
 
 	argc -= n;
 	argv += n;
-	have_price = wr_price_env(&price, have_price);
 	wr_client_choose(&cl);
 	api = cl.api;
 	add_servers();

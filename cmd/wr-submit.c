@@ -27,7 +27,7 @@
 
 #define LINE_MAX_BYTES (16u << 20)
 
-static struct wr_client cl;
+static struct wr_client cl = WR_CLIENT_INIT;
 static const struct wr_batch_api *bapi;
 static struct wr_call call;
 static struct wr_jobs jobs;
@@ -37,9 +37,7 @@ static const char *out_path, *state_dir, *shown_url;
 static int quiet, no_wait, plan, cancel, replace, retries = 2;
 static long max_requests;
 static long long max_bytes;
-static double poll_s = 10, timeout_s = 600, rate_wait = 3600, t0;
-static struct wr_price price;
-static int have_price;
+static double poll_s = 10, t0;
 static int out_fd = STDOUT_FILENO;
 static struct wr_json json, bodyj;
 static struct wr_field_warn warned;   /* body fields the API cannot carry, said once */
@@ -333,9 +331,9 @@ print_plan(void)
 	printf("\n");
 	printf("prompt tokens: %.0f (estimated)\n", plan_prompt);
 	printf("completion tokens: %.0f (max_tokens, else estimated)\n", plan_completion);
-	if (have_price) {
+	if (cl.have_price) {
 		wr_buf_reset(&tmp);
-		wr_cost_format(&tmp, wr_price_cost(&price, plan_prompt, 0, plan_completion) / 2);
+		wr_cost_format(&tmp, wr_price_cost(&cl.price, plan_prompt, 0, plan_completion) / 2);
 		printf("est. cost: %s at batch prices (half of --price)\n", tmp.s);
 	}
 	printf("window: 24 h; results often come much sooner\n");
@@ -361,9 +359,9 @@ summary(void)
 	if (out_path && n_skipped)
 		fprintf(stderr, "; %lu already done in %s", n_skipped, out_path);
 	fprintf(stderr, "; %llu prompt and %llu completion tokens", sub.prompt_tokens, sub.completion_tokens);
-	if (have_price) {
+	if (cl.have_price) {
 		wr_buf_reset(&tmp);
-		wr_cost_format(&tmp, wr_price_cost(&price, (double)sub.prompt_tokens, (double)sub.cached_tokens,
+		wr_cost_format(&tmp, wr_price_cost(&cl.price, (double)sub.prompt_tokens, (double)sub.cached_tokens,
 		    (double)sub.completion_tokens) / 2);
 		fprintf(stderr, "; est. cost %s at batch prices (half of --price)", tmp.s);
 	}
@@ -390,8 +388,8 @@ summary(void)
 static int
 options(int argc, char **argv)
 {
-	enum { O_API = WR_CLIENT_OPT_END, O_CANCEL, O_MAXBYTES, O_MAXREQ, O_NOWAIT, O_PLAN, O_POLL, O_PRICE,
-		O_RATE_WAIT, O_REPLACE, O_RETRIES, O_STATE, O_TIMEOUT, O_VERSION };
+	enum { O_API = WR_CLIENT_OPT_END, O_CANCEL, O_MAXBYTES, O_MAXREQ, O_NOWAIT, O_PLAN, O_POLL, O_REPLACE,
+		O_RETRIES, O_STATE, O_VERSION };
 	static const struct option longopts[] = {
 		WR_CLIENT_LONGOPTS,
 		{"api", required_argument, NULL, O_API},
@@ -403,13 +401,10 @@ options(int argc, char **argv)
 		{"output", required_argument, NULL, 'o'},
 		{"plan", no_argument, NULL, O_PLAN},
 		{"poll", required_argument, NULL, O_POLL},
-		{"price", required_argument, NULL, O_PRICE},
 		{"quiet", no_argument, NULL, 'q'},
-		{"rate-wait", required_argument, NULL, O_RATE_WAIT},
 		{"replace", no_argument, NULL, O_REPLACE},
 		{"retries", required_argument, NULL, O_RETRIES},
 		{"state", required_argument, NULL, O_STATE},
-		{"timeout", required_argument, NULL, O_TIMEOUT},
 		{"version", no_argument, NULL, O_VERSION},
 		{NULL, 0, NULL, 0},
 	};
@@ -456,13 +451,6 @@ options(int argc, char **argv)
 		case O_POLL:
 			poll_s = wr_strtod_in(optarg, "--poll", 0.001, 86400);
 			break;
-		case O_PRICE:
-			wr_price_arg("--price ", optarg, &price);
-			have_price = 1;
-			break;
-		case O_RATE_WAIT:
-			rate_wait = wr_strtod_in(optarg, "--rate-wait", 0, 1e7);
-			break;
 		case O_REPLACE:
 			replace = 1;
 			break;
@@ -471,11 +459,6 @@ options(int argc, char **argv)
 			break;
 		case O_STATE:
 			state_dir = optarg;
-			break;
-		case O_TIMEOUT:
-			timeout_s = wr_strtod(optarg, "--timeout");
-			if (timeout_s <= 0 || timeout_s > 1e7)
-				wr_die("--timeout %s: must be above 0 and at most 10000000", optarg);
 			break;
 		case O_VERSION:
 			wr_print_version();
@@ -495,7 +478,6 @@ options(int argc, char **argv)
 static void
 choose(struct wr_buf *shown_buf, struct wr_buf *dir)
 {
-	have_price = wr_price_env(&price, have_price);
 	if (!bapi && cl.n_urls > 0 && wr_batch_vendor_mistral(cl.urls[0]))
 		bapi = &wr_batch_mistral;
 	if (bapi == &wr_batch_mistral && cl.n_urls == 0)
@@ -533,11 +515,11 @@ setup(void)
 	wr_client_headers(&cl, 0);
 	call.cl = &cl;
 	call.cacert = cl.cacert;
-	call.timeout_ms = (long)(timeout_s * 1000);
+	call.timeout_ms = (long)(cl.timeout_s * 1000);
 	call.connect_timeout_ms = 30000;
 	call.retries = retries;
 	call.backoff = 0.5;
-	call.rate_wait = rate_wait;
+	call.rate_wait = cl.rate_wait;
 	wr_call_init(&call);
 	fill.jobs = &jobs;
 	sub.api = bapi;

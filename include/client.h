@@ -6,6 +6,7 @@
 #include <getopt.h>
 
 #include "dialect.h"
+#include "plan.h"
 
 struct wr_client {
 	const struct wr_dialect *api;  /* --api, else what the URLs speak (wr_client_choose) */
@@ -17,20 +18,32 @@ struct wr_client {
 	const char *key_header;        /* --key-header */
 	const char *key_env;           /* the variable the key comes from */
 	const char *cacert;            /* --cacert */
+	double timeout_s;              /* --timeout: seconds a call may take */
+	double rate_wait;              /* --rate-wait: seconds to wait out 429s and 529s */
+	struct wr_price price;         /* --price, else $WR_PRICE (wr_client_choose) */
+	int have_price;
 };
+/* A client before its options: calls time out after 600 s, and 429s are waited out for an hour. */
+#define WR_CLIENT_INIT {.timeout_s = 600, .rate_wait = 3600}
 
 /*
  * The options of every program that calls a provider, for its getopt_long
  * table (with "H:u:" in its short options): -H, -u, --api-key-file,
- * --cacert and --key-header. The program's own long options take codes
- * from WR_CLIENT_OPT_END on.
+ * --cacert, --key-header, --price, --rate-wait and --timeout. The
+ * program's own long options take codes from WR_CLIENT_OPT_END on.
  */
-enum { WR_CLIENT_OPT_KEYFILE = 256, WR_CLIENT_OPT_CACERT, WR_CLIENT_OPT_KEYHDR, WR_CLIENT_OPT_END };
+enum {
+	WR_CLIENT_OPT_KEYFILE = 256, WR_CLIENT_OPT_CACERT, WR_CLIENT_OPT_KEYHDR, WR_CLIENT_OPT_PRICE,
+	WR_CLIENT_OPT_RATE_WAIT, WR_CLIENT_OPT_TIMEOUT, WR_CLIENT_OPT_END
+};
 #define WR_CLIENT_LONGOPTS \
 	{"api-key-file", required_argument, NULL, WR_CLIENT_OPT_KEYFILE}, \
 	{"cacert", required_argument, NULL, WR_CLIENT_OPT_CACERT}, \
 	{"header", required_argument, NULL, 'H'}, \
 	{"key-header", required_argument, NULL, WR_CLIENT_OPT_KEYHDR}, \
+	{"price", required_argument, NULL, WR_CLIENT_OPT_PRICE}, \
+	{"rate-wait", required_argument, NULL, WR_CLIENT_OPT_RATE_WAIT}, \
+	{"timeout", required_argument, NULL, WR_CLIENT_OPT_TIMEOUT}, \
 	{"url", required_argument, NULL, 'u'}
 /* Take option opt of WR_CLIENT_LONGOPTS with its argument: 1, or 0 when opt is none of them. */
 int wr_client_option(struct wr_client *c, int opt, const char *arg);
@@ -51,8 +64,8 @@ int wr_client_has_header(const struct wr_client *c, const char *name);
  * ($OPENAI_BASE_URL for openai) when -u was not given, and choose the
  * variable the key comes from: the one of the vendor whose hosts -u names
  * (a key of one vendor never goes to another vendor's host), else the
- * dialect's own. Exits 2 on any conflict, or when --cacert names no
- * readable file.
+ * dialect's own; without --price, take $WR_PRICE. Exits 2 on any
+ * conflict, or when --cacert names no readable file.
  */
 void wr_client_choose(struct wr_client *c);
 /*

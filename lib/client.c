@@ -70,6 +70,18 @@ wr_client_option(struct wr_client *c, int opt, const char *arg)
 	case WR_CLIENT_OPT_KEYHDR:
 		wr_client_key_header(c, arg);
 		break;
+	case WR_CLIENT_OPT_PRICE:
+		wr_price_arg("--price ", arg, &c->price);
+		c->have_price = 1;
+		break;
+	case WR_CLIENT_OPT_RATE_WAIT:
+		c->rate_wait = wr_strtod_in(arg, "--rate-wait", 0, 1e7);
+		break;
+	case WR_CLIENT_OPT_TIMEOUT:
+		c->timeout_s = wr_strtod(arg, "--timeout");
+		if (c->timeout_s <= 0 || c->timeout_s > 1e7)
+			wr_die("--timeout %s: must be above 0 and at most 10000000", arg);
+		break;
 	default:
 		return 0;
 	}
@@ -160,6 +172,7 @@ wr_client_choose(struct wr_client *c)
 	wr_buf_free(&s2);
 	if (c->cacert && access(c->cacert, R_OK) != 0)
 		wr_die("%s:", c->cacert);
+	c->have_price = wr_price_env(&c->price, c->have_price);
 }
 
 void

@@ -114,12 +114,14 @@ main(void)
 		static const struct option longopts[] = {WR_CLIENT_LONGOPTS, {"jobs", required_argument, NULL, 'j'},
 			{NULL, 0, NULL, 0}};
 		char *argv[] = {"prog", "-u", "http://127.0.0.1:9/v1", "--api-key-file=k", "--cacert", "ca.pem",
-			"-H", "X-A: 1", "--key-header", "api-key", "--jobs", "3", NULL};
-		struct wr_client c = {0};
+			"-H", "X-A: 1", "--key-header", "api-key", "--jobs", "3", "--price", "2:8", "--rate-wait", "0",
+			"--timeout", "1.5", NULL};
+		struct wr_client c = WR_CLIENT_INIT;
 		int o, other = 0;
 
+		CHECK(c.timeout_s == 600 && c.rate_wait == 3600 && !c.have_price, "the defaults");
 		optind = 1;
-		while ((o = getopt_long(12, argv, "H:j:u:", longopts, NULL)) != -1)
+		while ((o = getopt_long(18, argv, "H:j:u:", longopts, NULL)) != -1)
 			if (!wr_client_option(&c, o, optarg))
 				other = o;
 		CHECK(other == 'j', "only -j is left to the program (%d)", other);
@@ -128,6 +130,8 @@ main(void)
 		CHECK(c.cacert && strcmp(c.cacert, "ca.pem") == 0, "--cacert");
 		CHECK(c.key_header && strcmp(c.key_header, "api-key") == 0, "--key-header");
 		CHECK(wr_client_has_header(&c, "X-A"), "-H");
+		CHECK(c.have_price && c.price.in == 2 && c.price.out == 8, "--price");
+		CHECK(c.rate_wait == 0 && c.timeout_s == 1.5, "--rate-wait and --timeout");
 		wr_client_free(&c);
 	}
 	wr_buf_free(&h);
