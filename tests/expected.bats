@@ -4,6 +4,9 @@
 
 setup() { load helper; }
 
+# A test that fails half-way leaves no wr-serve behind.
+teardown() { stop_serve; }
+
 @test "-E weighs the score alternatives of each answer, as worked out by hand" {
 	run --separate-stderr wr-parse -E "$FIX/expected-openai.jsonl"
 	assert_failure 1
@@ -85,5 +88,4 @@ rate_through() {
 	assert_output "$want"
 	API=gemini run -0 --separate-stderr rate_through
 	assert_output "$want"
-	stop_serve
 }
