@@ -68,15 +68,20 @@ ids() {
 	jq -r .custom_id "$R" | sort | awk '{ print $1, 1 }'
 }
 
+# as_live WR-QUERY-ARGS...: each request has one success in res.jsonl, rated as wr-query with these arguments rates it live.
+as_live() {
+	run successes "$T/res.jsonl"
+	assert_output "$(ids)"
+	wr-query -q "$@" "$R" > "$T/live.jsonl"
+	run diff <(wr-parse -q "$T/live.jsonl" | sort) <(wr-parse -q "$T/res.jsonl" | sort)
+	assert_success
+}
+
 @test "openai: the result lines rate what live calls rate, and keep the extra fields" {
 	serve
 	run submit -o "$T/res.jsonl" "$R"
 	assert_success
-	run successes "$T/res.jsonl"
-	assert_output "$(ids)"
-	wr-query -q -u "$SERVE_URL" "$R" > "$T/live.jsonl"
-	run diff <(wr-parse -q "$T/live.jsonl" | sort) <(wr-parse -q "$T/res.jsonl" | sort)
-	assert_success
+	as_live -u "$SERVE_URL"
 	# entries and body_hash come back from the local record, as wr-query writes them
 	run diff <(jq -c '[.custom_id, .entries, .body_hash]' "$T/live.jsonl" | sort) \
 		<(jq -c '[.custom_id, .entries, .body_hash]' "$T/res.jsonl" | sort)
@@ -101,11 +106,7 @@ ids() {
 	serve
 	run submit --api anthropic -o "$T/res.jsonl" "$R"
 	assert_success
-	run successes "$T/res.jsonl"
-	assert_output "$(ids)"
-	wr-query -q -u "$SERVE_URL" "$R" > "$T/live.jsonl"
-	run diff <(wr-parse -q "$T/live.jsonl" | sort) <(wr-parse -q "$T/res.jsonl" | sort)
-	assert_success
+	as_live -u "$SERVE_URL"
 	assert_equal "$(calls POST '^/v1/messages/batches$')" 1
 	run jq -r .response.body.type "$T/res.jsonl"
 	assert_output "$(printf 'message\n%.0s' 1 2 3 4 5)"
@@ -128,11 +129,7 @@ ids() {
 	serve
 	run submit --api gemini -o "$T/res.jsonl" "$R"
 	assert_success
-	run successes "$T/res.jsonl"
-	assert_output "$(ids)"
-	wr-query -q --api gemini -u "$(base gemini)" "$R" > "$T/live.jsonl"
-	run diff <(wr-parse -q "$T/live.jsonl" | sort) <(wr-parse -q "$T/res.jsonl" | sort)
-	assert_success
+	as_live --api gemini -u "$(base gemini)"
 	assert_equal "$(calls POST "$(create_path gemini)")" 1
 	run jq -r '.response.body.candidates[0].finishReason' "$T/res.jsonl"
 	assert_output "$(printf 'STOP\n%.0s' 1 2 3 4 5)"
@@ -142,11 +139,7 @@ ids() {
 	serve
 	run submit --api mistral -o "$T/res.jsonl" "$R"
 	assert_success
-	run successes "$T/res.jsonl"
-	assert_output "$(ids)"
-	wr-query -q -u "$SERVE_URL" "$R" > "$T/live.jsonl"
-	run diff <(wr-parse -q "$T/live.jsonl" | sort) <(wr-parse -q "$T/res.jsonl" | sort)
-	assert_success
+	as_live -u "$SERVE_URL"
 	assert_equal "$(calls POST '^/v1/files$')" 1
 	assert_equal "$(calls POST "$(create_path mistral)")" 1
 	file=$(jq -r 'select(.file) | .file' "$T/res.jsonl.jobs/log")
